@@ -1,0 +1,103 @@
+import { z } from 'zod'
+import { AttentionAnswer, AttentionItem } from './attention'
+import { Id } from './common'
+import { ServerSpec, ServerView } from './servers'
+import { Settings, SettingsPatch } from './settings'
+import { StrategyName, TaskSpec, TaskState, TaskView } from './tasks'
+
+const Empty = z.strictObject({}).optional().default({})
+const ById = z.strictObject({ id: Id })
+const Ok = z.object({ ok: z.literal(true) })
+
+/** A stream a client can watch: one server's events, or one task's events, as ANSI text. */
+export const StreamRef = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('server'), serverId: Id }),
+  z.strictObject({ kind: z.literal('task'), taskId: Id }),
+])
+
+/**
+ * The API: every method the UI and the CLI call, one params and one result schema each.
+ * Both transports (Electron IPC, WebSocket) carry exactly these; nothing else is callable.
+ */
+export const methods = {
+  'servers.list': { params: Empty, result: z.array(ServerView) },
+  'servers.add': {
+    params: z.strictObject({
+      spec: ServerSpec,
+      /** For url servers: kept in memory (the app stores it in the OS keychain), never in settings. */
+      password: z.string().min(1).max(1000).optional(),
+      start: z.boolean().default(true),
+      persist: z.boolean().default(true),
+    }),
+    result: ServerView,
+  },
+  'servers.remove': { params: ById, result: Ok },
+  'servers.start': { params: ById, result: ServerView },
+  'servers.stop': { params: ById, result: ServerView },
+  'servers.restart': { params: ById, result: ServerView },
+  'tasks.submit': { params: z.strictObject({ tasks: z.array(TaskSpec).min(1).max(1000) }), result: z.array(TaskView) },
+  'tasks.list': {
+    params: z.strictObject({ states: z.array(TaskState).max(6).optional() }).optional().default({}),
+    result: z.array(TaskView),
+  },
+  'tasks.get': { params: ById, result: TaskView },
+  'tasks.cancel': { params: ById, result: TaskView },
+  'tasks.retry': { params: ById, result: TaskView },
+  'scheduler.get': { params: Empty, result: z.object({ strategy: StrategyName }) },
+  'scheduler.setStrategy': { params: z.strictObject({ strategy: StrategyName }), result: z.object({ strategy: StrategyName }) },
+  'attention.list': { params: Empty, result: z.array(AttentionItem) },
+  'attention.answer': { params: z.strictObject({ id: z.string().min(1).max(300), answer: AttentionAnswer }), result: Ok },
+  'events.subscribe': {
+    params: z.strictObject({ stream: StreamRef }),
+    result: z.object({ subscriptionId: z.string(), backlog: z.string() }),
+  },
+  'events.unsubscribe': { params: z.strictObject({ subscriptionId: z.string().min(1).max(100) }), result: Ok },
+  'settings.get': { params: Empty, result: Settings },
+  'settings.update': { params: z.strictObject({ patch: SettingsPatch }), result: Settings },
+} as const
+
+/** Pushes from the engine to every connected client. */
+export const events = {
+  'server.updated': ServerView,
+  'server.removed': z.object({ id: Id }),
+  'task.updated': TaskView,
+  'attention.added': AttentionItem,
+  'attention.resolved': z.object({ id: z.string() }),
+  /** ANSI text for a subscription, batched (~16 ms frames) before it crosses the transport. */
+  'events.data': z.object({ subscriptionId: z.string(), data: z.string(), dropped: z.number().int().nonnegative() }),
+  'notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+} as const
+
+export type MethodName = keyof typeof methods
+export type EventName = keyof typeof events
+export type ParamsIn<M extends MethodName> = z.input<(typeof methods)[M]['params']>
+export type Params<M extends MethodName> = z.output<(typeof methods)[M]['params']>
+export type Result<M extends MethodName> = z.output<(typeof methods)[M]['result']>
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
+export type StreamRef = z.infer<typeof StreamRef>
+
+/** The typed API object the renderer, the CLI and tests program against. */
+export type Api = { [M in MethodName]: (params: ParamsIn<M>) => Promise<Result<M>> }
+
+export const ErrorCode = z.enum(['bad_request', 'unknown_method', 'not_found', 'conflict', 'unavailable', 'internal'])
+export type ErrorCode = z.infer<typeof ErrorCode>
+
+/** One envelope on every transport. */
+export const RequestEnvelope = z.strictObject({
+  id: z.union([z.number().int(), z.string().max(100)]),
+  method: z.string().max(100),
+  params: z.unknown().optional(),
+})
+export const ResponseEnvelope = z.union([
+  z.object({ id: z.union([z.number(), z.string()]), result: z.unknown() }),
+  z.object({ id: z.union([z.number(), z.string()]).nullable(), error: z.object({ code: ErrorCode, message: z.string() }) }),
+])
+export const PushEnvelope = z.object({ event: z.string(), payload: z.unknown() })
+
+export type RequestEnvelope = z.infer<typeof RequestEnvelope>
+export type ResponseEnvelope = z.infer<typeof ResponseEnvelope>
+export type PushEnvelope = z.infer<typeof PushEnvelope>
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name)
+}

@@ -1,0 +1,7 @@
+export * from './common'
+export * from './servers'
+export * from './tasks'
+export * from './attention'
+export * from './settings'
+export * from './api'
+export * from './opencode'

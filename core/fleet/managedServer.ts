@@ -1,0 +1,321 @@
+import type { ServerSpec, ServerState, ServerView } from '../contract/servers'
+import type { OcAnyEvent } from '../contract/opencode'
+import { errorMessage } from '../lib/errors'
+import type { LaunchContext, Launcher, RunningServer } from '../launchers/types'
+import { OpencodeClient } from '../opencode/client'
+import { ServerEventStream } from '../opencode/eventStream'
+import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restartPolicy'
+
+export interface SupervisorOptions {
+  healthIntervalMs: number
+  healthTimeoutMs: number
+  /** Consecutive failed probes before a server counts as unhealthy (one slow answer is not a wedge). */
+  unhealthyAfter: number
+  /** How long a freshly started server may take to answer its first health probe. */
+  readyTimeoutMs: number
+  watchdogMs: number
+  stopGraceMs: number
+  restart: RestartPolicyOptions
+}
+
+export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
+  healthIntervalMs: 3_000,
+  healthTimeoutMs: 3_000,
+  unhealthyAfter: 2,
+  readyTimeoutMs: 20_000,
+  watchdogMs: 30_000,
+  stopGraceMs: 3_000,
+  restart: DEFAULT_RESTART_POLICY,
+}
+
+export interface ManagedServerHooks {
+  onEvent(server: ManagedServer, event: OcAnyEvent, at: number): void
+  /** After every stream (re)connect: re-read what the stream cannot replay. */
+  onResync(server: ManagedServer): Promise<void>
+  onChange(server: ManagedServer): void
+  /** The server can no longer run its sessions (crashed, restarting, stopped, removed). */
+  onLost(server: ManagedServer, reason: string): void
+  onNotice(level: 'info' | 'warning' | 'error', message: string): void
+}
+
+/** Servers whose process Flotilla owns can be restarted; attached ones can only be waited for. */
+const OWNED_KINDS = new Set(['local', 'ssh', 'wezterm', 'tmux'])
+
+/**
+ * One server under supervision: starting → ready ⇄ busy → unhealthy → restarting → stopped | failed.
+ * Health = `GET /global/health` with a timeout on an interval, plus the SSE heartbeat watchdog.
+ */
+export class ManagedServer {
+  state: ServerState = 'stopped'
+  running = 0
+  queued = 0
+  restarts = 0
+  lastError: string | undefined
+  startedAt: number | undefined
+  readyAt: number | undefined
+  lastEventAt: number | undefined
+  version: string | undefined
+  /** Sessions busy on this server that Flotilla did not start (a TUI user, another client). */
+  externalBusy = 0
+  client: OpencodeClient | undefined
+  instance: RunningServer | undefined
+
+  private stream: ServerEventStream | undefined
+  private incarnation = 0
+  private healthTimer: NodeJS.Timeout | undefined
+  private restartTimer: NodeJS.Timeout | undefined
+  private failedProbes = 0
+  private failures: number[] = []
+  private consecutiveFailures = 0
+  private starting: Promise<void> | undefined
+
+  constructor(
+    public spec: ServerSpec,
+    private readonly launcher: Launcher,
+    private readonly context: () => Promise<LaunchContext> | LaunchContext,
+    private readonly hooks: ManagedServerHooks,
+    private readonly options: SupervisorOptions = DEFAULT_SUPERVISOR_OPTIONS,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  get id(): string {
+    return this.spec.id
+  }
+
+  get owned(): boolean {
+    return OWNED_KINDS.has(this.spec.kind)
+  }
+
+  /** Ready with a free slot: the only state in which the scheduler may bind a task here. */
+  get acceptsWork(): boolean {
+    return this.state === 'ready' && this.running < this.spec.capacity
+  }
+
+  view(): ServerView {
+    const state: ServerState = this.state === 'ready' && this.running >= this.spec.capacity ? 'busy' : this.state
+    return {
+      id: this.spec.id,
+      name: this.spec.name,
+      kind: this.spec.kind,
+      state,
+      capacity: this.spec.capacity,
+      running: this.running,
+      queued: this.queued,
+      baseUrl: this.instance?.baseUrl,
+      directory: this.instance?.directory ?? ('directory' in this.spec ? this.spec.directory : undefined),
+      host: this.instance?.host,
+      version: this.version,
+      pid: this.instance?.pid,
+      restarts: this.restarts,
+      lastError: this.lastError,
+      startedAt: this.startedAt,
+      readyAt: this.readyAt,
+      lastEventAt: this.lastEventAt,
+    }
+  }
+
+  /** Starts (or re-attaches) the server; resolves once it is ready or has failed to start. */
+  start(): Promise<void> {
+    if (this.state === 'ready' || this.state === 'starting') return this.starting ?? Promise.resolve()
+    clearTimeout(this.restartTimer)
+    this.failures = []
+    this.consecutiveFailures = 0
+    return this.launch()
+  }
+
+  async stop(reason = 'stopped'): Promise<void> {
+    this.incarnation++
+    clearTimeout(this.restartTimer)
+    const wasActive = this.state !== 'stopped' && this.state !== 'failed'
+    this.setState('stopped')
+    if (wasActive) this.hooks.onLost(this, reason)
+    await this.teardown()
+  }
+
+  async restart(): Promise<void> {
+    await this.stop('restarted by user')
+    this.restarts++
+    await this.start()
+  }
+
+  private launch(): Promise<void> {
+    const incarnation = ++this.incarnation
+    this.setState(this.state === 'restarting' ? 'restarting' : 'starting')
+    const run = this.bringUp(incarnation).finally(() => {
+      if (this.starting === run) this.starting = undefined
+    })
+    this.starting = run
+    return run
+  }
+
+  private async bringUp(incarnation: number): Promise<void> {
+    this.startedAt = Date.now()
+    this.readyAt = undefined
+    let instance: RunningServer
+    try {
+      instance = await this.launcher.start(this.spec, await this.context())
+    } catch (error) {
+      if (incarnation !== this.incarnation) return
+      this.fail(`start failed: ${errorMessage(error)}`)
+      return
+    }
+    if (incarnation !== this.incarnation) {
+      await instance.stop()
+      return
+    }
+    this.instance = instance
+    this.client = new OpencodeClient({ baseUrl: instance.baseUrl, auth: instance.auth })
+    void instance.exited.then((exit) => {
+      if (incarnation !== this.incarnation) return
+      this.fail(`server process exited (${exit.signal ?? `code ${exit.code}`})`)
+    })
+    try {
+      this.version = await this.waitHealthy(incarnation)
+    } catch (error) {
+      if (incarnation !== this.incarnation) return
+      this.fail(`not healthy after start: ${errorMessage(error)}`)
+      return
+    }
+    if (incarnation !== this.incarnation) return
+    this.openStream(incarnation)
+    this.readyAt = Date.now()
+    this.failedProbes = 0
+    this.setState('ready')
+    this.scheduleProbe(incarnation)
+  }
+
+  private async waitHealthy(incarnation: number): Promise<string> {
+    const deadline = Date.now() + this.options.readyTimeoutMs
+    let last: unknown
+    while (Date.now() < deadline && incarnation === this.incarnation) {
+      try {
+        const health = await this.client!.health(this.options.healthTimeoutMs)
+        if (health.healthy) return health.version
+        last = new Error('server reports healthy: false')
+      } catch (error) {
+        last = error
+      }
+      await sleep(100)
+    }
+    throw last ?? new Error('stopped')
+  }
+
+  private openStream(incarnation: number): void {
+    const instance = this.instance!
+    this.stream = new ServerEventStream(
+      { baseUrl: instance.baseUrl, headers: this.client!.authHeaders(), watchdogMs: this.options.watchdogMs, random: this.random },
+      {
+        onEvent: (event, at) => {
+          if (incarnation !== this.incarnation) return
+          this.lastEventAt = at
+          this.hooks.onEvent(this, event, at)
+        },
+        onOpen: () => (incarnation === this.incarnation ? this.hooks.onResync(this) : undefined),
+        onDown: (reason) => {
+          if (incarnation === this.incarnation) this.hooks.onNotice('info', `${this.spec.name}: event stream dropped (${reason}); reconnecting`)
+        },
+      },
+    )
+    this.stream.start()
+  }
+
+  private scheduleProbe(incarnation: number): void {
+    clearTimeout(this.healthTimer)
+    this.healthTimer = setTimeout(() => void this.probe(incarnation), this.options.healthIntervalMs)
+    this.healthTimer.unref()
+  }
+
+  private async probe(incarnation: number): Promise<void> {
+    if (incarnation !== this.incarnation) return
+    let error: string | undefined
+    try {
+      const health = await this.client!.health(this.options.healthTimeoutMs)
+      if (!health.healthy) error = 'server reports healthy: false'
+      else this.version = health.version
+    } catch (e) {
+      error = errorMessage(e)
+    }
+    if (incarnation !== this.incarnation) return
+    if (!error) {
+      this.failedProbes = 0
+      if (this.state === 'unhealthy') {
+        this.lastError = undefined
+        this.setState('ready')
+      }
+    } else if (++this.failedProbes >= this.options.unhealthyAfter) {
+      this.lastError = `health probe failed ${this.failedProbes}× (${error})`
+      if (this.owned) {
+        this.fail(this.lastError)
+        return
+      }
+      if (this.state !== 'unhealthy') this.setState('unhealthy')
+    }
+    this.scheduleProbe(incarnation)
+  }
+
+  /** A crash, a wedge or a failed start: restart with backoff, or give up and say so. */
+  private fail(reason: string): void {
+    const incarnation = ++this.incarnation
+    this.lastError = reason
+    const wasUp = this.state === 'ready' || this.state === 'unhealthy'
+    this.setState('unhealthy')
+    if (wasUp) this.hooks.onLost(this, reason)
+    const old = this.instance
+    void this.teardown(old)
+    if (!this.owned) {
+      // Not ours to restart: keep probing until it answers again.
+      this.setState('restarting')
+      this.restartTimer = setTimeout(() => incarnation === this.incarnation && void this.launch(), this.options.healthIntervalMs)
+      this.restartTimer.unref()
+      return
+    }
+    const { decision, failures, consecutive } = decideRestart(
+      this.failures,
+      Date.now(),
+      this.consecutiveFailures,
+      this.readyAt,
+      this.options.restart,
+      this.random,
+    )
+    this.failures = failures
+    this.consecutiveFailures = consecutive
+    if (decision.kind === 'give-up') {
+      this.setState('failed')
+      this.lastError = `${reason}; gave up after ${decision.failures} failures in ${Math.round(this.options.restart.windowMs / 1000)} s`
+      this.hooks.onNotice('error', `${this.spec.name} failed: ${this.lastError}`)
+      this.hooks.onChange(this)
+      return
+    }
+    this.setState('restarting')
+    this.hooks.onNotice('warning', `${this.spec.name}: ${reason}; restarting in ${(decision.delayMs / 1000).toFixed(1)} s (attempt ${decision.attempt})`)
+    this.restartTimer = setTimeout(() => {
+      if (incarnation !== this.incarnation) return
+      this.restarts++
+      void this.launch()
+    }, decision.delayMs)
+    this.restartTimer.unref()
+  }
+
+  private async teardown(instance = this.instance): Promise<void> {
+    clearTimeout(this.healthTimer)
+    this.stream?.close()
+    this.stream = undefined
+    if (instance === this.instance) {
+      this.instance = undefined
+      this.client = undefined
+    }
+    this.externalBusy = 0
+    // A wedged (stopped) process ignores SIGTERM; the launcher's SIGKILL after its grace period ends it.
+    if (instance) await instance.stop()
+  }
+
+  private setState(state: ServerState): void {
+    if (this.state === state) return
+    this.state = state
+    this.hooks.onChange(this)
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,107 @@
+import type { StreamRef } from '../../contract/api'
+import { FlotillaError } from '../../lib/errors'
+import { shortId } from '../../lib/random'
+import { SessionRenderer } from '../../view/sessionRenderer'
+import { eventSessionId } from '../../contract/opencode'
+import type { Engine } from '../engine'
+import type { Handlers } from './types'
+
+export interface StreamFrame {
+  subscriptionId: string
+  data: string
+  dropped: number
+}
+
+/** Per client: at most this many open streams (a pane each; 16 panes plus headroom). */
+const MAX_SUBSCRIPTIONS = 64
+
+/**
+ * One client's event streams (panes). Output is gathered and sent as one frame per
+ * subscription every `frameMs` (~16 ms), so a chatty server costs one message per frame,
+ * not one per event.
+ */
+export class ClientStreams {
+  private readonly closers = new Map<string, () => void>()
+  private readonly pending = new Map<string, StreamFrame>()
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly send: (frame: StreamFrame) => void,
+    private readonly frameMs = 16,
+  ) {}
+
+  subscribe(stream: StreamRef): { subscriptionId: string; backlog: string } {
+    if (this.closers.size >= MAX_SUBSCRIPTIONS) throw new FlotillaError(`expected at most ${MAX_SUBSCRIPTIONS} open streams, got more`, 'conflict')
+    const subscriptionId = shortId('s')
+    if (stream.kind === 'server') {
+      this.engine.fleet.get(stream.serverId)
+      const renderers = new Map<string, SessionRenderer>()
+      const subscription = this.engine.hub.subscribe({ serverId: stream.serverId }, (s) => {
+        const { items, dropped } = s.drain()
+        let text = ''
+        for (const { event } of items) {
+          const session = eventSessionId(event) ?? ''
+          let renderer = renderers.get(session)
+          if (!renderer) renderers.set(session, (renderer = new SessionRenderer()))
+          text += renderer.render(event)
+        }
+        this.queue(subscriptionId, text, dropped)
+      })
+      this.closers.set(subscriptionId, () => subscription.close())
+      return { subscriptionId, backlog: '' }
+    }
+    this.engine.scheduler.get(stream.taskId)
+    const onOutput = (taskId: string, text: string) => {
+      if (taskId === stream.taskId) this.queue(subscriptionId, text, 0)
+    }
+    this.engine.scheduler.on('output', onOutput)
+    this.closers.set(subscriptionId, () => this.engine.scheduler.off('output', onOutput))
+    return { subscriptionId, backlog: this.engine.outputs.get(stream.taskId) }
+  }
+
+  unsubscribe(subscriptionId: string): void {
+    const close = this.closers.get(subscriptionId)
+    if (!close) throw new FlotillaError(`expected an open subscription id, got "${subscriptionId}"`, 'not_found')
+    close()
+    this.closers.delete(subscriptionId)
+    this.pending.delete(subscriptionId)
+  }
+
+  dispose(): void {
+    for (const close of this.closers.values()) close()
+    this.closers.clear()
+    this.pending.clear()
+    clearTimeout(this.timer)
+  }
+
+  private queue(subscriptionId: string, data: string, dropped: number): void {
+    if (!data && !dropped) return
+    const frame = this.pending.get(subscriptionId)
+    if (frame) {
+      frame.data += data
+      frame.dropped += dropped
+    } else this.pending.set(subscriptionId, { subscriptionId, data, dropped })
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.frameMs)
+      this.timer.unref()
+    }
+  }
+
+  private flush(): void {
+    this.timer = undefined
+    const frames = [...this.pending.values()]
+    this.pending.clear()
+    for (const frame of frames) if (this.closers.has(frame.subscriptionId)) this.send(frame)
+  }
+}
+
+export function streamHandlers(streams: ClientStreams): Handlers<'events.subscribe' | 'events.unsubscribe'> {
+  return {
+    'events.subscribe': ({ stream }) => streams.subscribe(stream),
+    'events.unsubscribe': ({ subscriptionId }) => {
+      streams.unsubscribe(subscriptionId)
+      return { ok: true as const }
+    },
+  }
+}

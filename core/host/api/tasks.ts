@@ -1,0 +1,22 @@
+import type { Engine } from '../engine'
+import type { Handlers } from './types'
+
+type TaskMethods = 'tasks.submit' | 'tasks.list' | 'tasks.get' | 'tasks.cancel' | 'tasks.retry' | 'scheduler.get' | 'scheduler.setStrategy'
+
+export function taskHandlers(engine: Engine): Handlers<TaskMethods> {
+  const { scheduler } = engine
+  return {
+    'tasks.submit': ({ tasks }) => scheduler.submit(tasks),
+    'tasks.list': ({ states }) => (states ? scheduler.list().filter((t) => states.includes(t.state)) : scheduler.list()),
+    'tasks.get': ({ id }) => scheduler.get(id),
+    'tasks.cancel': ({ id }) => scheduler.cancel(id),
+    'tasks.retry': ({ id }) => scheduler.retry(id),
+    'scheduler.get': () => ({ strategy: scheduler.strategy }),
+    'scheduler.setStrategy': ({ strategy }) => {
+      engine.settings?.update({ strategy })
+      scheduler.strategy = strategy
+      scheduler.pump()
+      return { strategy }
+    },
+  }
+}

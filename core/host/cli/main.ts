@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs'
+import { runCommand } from './run'
+import { parseRunArgs, RUN_USAGE, UsageError } from './runArgs'
+
+const USAGE = `Usage: flotilla <command> [options]
+
+Commands:
+  run [options] [prompt ...]   fan prompts out to opencode servers (flotilla run --help)
+  serve [options]              the dashboard in a browser (coming with the UI work)
+
+Try: flotilla run --demo --local 3 "task one" "task two" "task three"`
+
+/** The CLI entry point. Returns the process exit code (0 ok, 1 task failure, 2 usage). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE + '\n')
+    return command ? 0 : 2
+  }
+  if (command === 'run') {
+    let options
+    try {
+      options = parseRunArgs(rest, process.cwd(), () => readFileSync(0, 'utf8'))
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      if (error.message) process.stderr.write(`flotilla run: ${error.message}\n\n`)
+      process.stderr.write(RUN_USAGE + '\n')
+      return rest.includes('--help') || rest.includes('-h') ? 0 : 2
+    }
+    let interrupts = 0
+    let onInterrupt: () => void = () => {}
+    const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve))
+    const handler = () => {
+      interrupts++
+      onInterrupt()
+      // A second Ctrl-C means now: exit, and the exit hook kills what is still running.
+      if (interrupts > 1) process.exit(130)
+    }
+    process.on('SIGINT', handler)
+    process.on('SIGTERM', handler)
+    try {
+      return await runCommand(options, {
+        out: (line) => process.stdout.write(line + '\n'),
+        err: (line) => process.stderr.write(line + '\n'),
+        color: !options.json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+        interrupted,
+      })
+    } finally {
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
+    }
+  }
+  if (command === 'serve') {
+    process.stderr.write('flotilla serve: the browser UI is not built yet; use `flotilla run` for now.\n')
+    return 2
+  }
+  process.stderr.write(`flotilla: expected a command (run, serve), got "${command}"\n\n${USAGE}\n`)
+  return 2
+}

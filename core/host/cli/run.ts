@@ -1,0 +1,161 @@
+import type { ServerSpec } from '../../contract/servers'
+import type { AttentionItem } from '../../contract/attention'
+import type { TaskSpecInput, TaskView } from '../../contract/tasks'
+import { splitUrlCredentials } from '../../opencode/auth'
+import { ansi } from '../../view/ansi'
+import { createDispatcher } from '../dispatcher'
+import { Engine } from '../engine'
+import { LinePrefixer, summaryRow, summaryTable } from './runReport'
+import { redact, type RunOptions } from './runArgs'
+
+export interface RunIo {
+  out: (line: string) => void
+  err: (line: string) => void
+  color: boolean
+  /** Resolves when the user asks to stop (Ctrl-C). */
+  interrupted: Promise<void>
+}
+
+const FINAL = new Set(['completed', 'failed', 'cancelled'])
+
+/** `flotilla run`: start/attach servers, fan the prompts out, report, stop. Returns the exit code. */
+export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
+  const engine = await Engine.create({ demo: options.demo ? {} : false, strategy: options.strategy })
+  const tasks = new Map<string, TaskView>()
+  const serverNames = new Map<string, string>()
+  const paint = (f: (s: string) => string, s: string) => (io.color ? f(s) : s)
+  const emit = (value: object) => io.out(JSON.stringify(value))
+  const lines = new LinePrefixer((taskId) => {
+    const task = tasks.get(taskId)
+    return paint(ansi.dim, `[${serverNames.get(task?.serverId ?? '') ?? task?.serverId ?? '?'} ${taskId}] `)
+  })
+  const dispatcher = createDispatcher(engine, (event, payload) => {
+    if (event === 'notice') {
+      const n = payload as { level: string; message: string }
+      if (options.json) emit({ type: 'notice', ...n })
+      else io.err(paint(n.level === 'error' ? ansi.red : ansi.yellow, `${n.level}: ${n.message}`))
+    } else if (event === 'attention.added') {
+      const a = payload as AttentionItem
+      if (options.json) emit({ type: 'attention', ...a })
+      else io.err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${a.title} (answer it in the app; this run waits or times out)`))
+    }
+  })
+  let code = 1
+  try {
+    const specs = buildSpecs(options)
+    if (!options.json) io.err(paint(ansi.dim, `starting ${specs.length} server${specs.length === 1 ? '' : 's'}…`))
+    const started = await Promise.all(
+      specs.map(async ({ spec, password }) => {
+        serverNames.set(spec.id, spec.name)
+        const res = await dispatcher.call('servers.add', { spec, password, start: true, persist: false })
+        if ('error' in res) throw new Error(res.error.message)
+        return engine.fleet.get(spec.id).view()
+      }),
+    )
+    for (const view of started) {
+      if (options.json) emit({ type: 'server', ...view })
+      else io.err(`${view.state === 'ready' ? paint(ansi.green, '●') : paint(ansi.red, '●')} ${view.name} ${view.state}${view.baseUrl ? ` ${view.baseUrl}` : ''}${view.version ? ` (opencode ${view.version})` : ''}${view.lastError ? ` — ${view.lastError}` : ''}`)
+    }
+    engine.scheduler.on('output', (taskId, text) => {
+      const task = tasks.get(taskId)
+      if (options.json) emit({ type: 'output', taskId, serverId: task?.serverId, text })
+      else for (const line of lines.push(taskId, text)) io.out(line)
+    })
+    engine.scheduler.on('task', (task) => {
+      tasks.set(task.id, task)
+      if (options.json) emit({ type: 'task', id: task.id, state: task.state, serverId: task.serverId, attempts: task.attempts.length, error: task.error })
+      else reportTransition(task)
+    })
+    const reportTransition = (task: TaskView) => {
+      const tag = paint(ansi.dim, `[${serverNames.get(task.serverId ?? '') ?? task.serverId ?? '-'} ${task.id}] `)
+      if (task.state === 'dispatched') io.out(tag + paint(ansi.bold, `▶ ${task.prompt.split('\n')[0]!.slice(0, 100)}`))
+      if (FINAL.has(task.state)) {
+        for (const line of lines.flush(task.id)) io.out(line)
+        const mark = task.state === 'completed' ? paint(ansi.green, '✔ completed') : paint(task.state === 'failed' ? ansi.red : ansi.yellow, `✘ ${task.state}: ${task.error ?? ''}`)
+        io.out(tag + mark)
+      } else if (task.state === 'queued' && task.attempts.length > 0) {
+        io.out(tag + paint(ansi.yellow, `↻ re-queued after attempt ${task.attempts.length}: ${task.attempts.at(-1)?.error ?? ''}`))
+      }
+    }
+    const submitted = await dispatcher.call('tasks.submit', { tasks: buildTasks(options) })
+    if ('error' in submitted) throw new Error(submitted.error.message)
+    for (const task of submitted.result as TaskView[]) tasks.set(task.id, task)
+    const outcome = await Promise.race([
+      waitAllFinal(engine, tasks).then(() => 'done' as const),
+      io.interrupted.then(() => 'interrupted' as const),
+    ])
+    if (outcome === 'interrupted') {
+      if (!options.json) io.err(paint(ansi.yellow, 'interrupted: cancelling tasks and stopping servers…'))
+      for (const task of engine.scheduler.list()) if (!FINAL.has(task.state)) engine.scheduler.cancel(task.id)
+      await waitAllFinal(engine, tasks, 5_000)
+    }
+    const final = [...tasks.values()].sort((a, b) => a.createdAt - b.createdAt)
+    if (options.json) emit({ type: 'summary', tasks: final.map(summaryRow) })
+    else io.out('\n' + summaryTable(final, io.color))
+    code = final.every((t) => t.state === 'completed') ? 0 : 1
+  } catch (error) {
+    if (options.json) emit({ type: 'error', message: (error as Error).message })
+    else io.err(paint(ansi.red, `flotilla run: ${(error as Error).message}`))
+    code = 1
+  } finally {
+    dispatcher.dispose()
+    await engine.close()
+  }
+  return code
+}
+
+function buildSpecs(options: RunOptions): Array<{ spec: ServerSpec; password?: string }> {
+  const specs: Array<{ spec: ServerSpec; password?: string }> = []
+  for (let i = 1; i <= options.local; i++) {
+    specs.push({ spec: { kind: 'local', id: `local-${i}`, name: `local-${i}`, capacity: options.capacity, directory: options.dir, demo: options.demo } })
+  }
+  options.servers.forEach((raw, i) => {
+    const { baseUrl, auth } = splitUrlCredentials(raw)
+    const password = auth?.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined)
+    specs.push({
+      spec: { kind: 'url', id: `server-${i + 1}`, name: redact(new URL(baseUrl).host), capacity: options.capacity, baseUrl, username: auth?.username },
+      password,
+    })
+  })
+  return specs
+}
+
+function buildTasks(options: RunOptions): TaskSpecInput[] {
+  return options.prompts.map((prompt) => ({
+    prompt,
+    target: options.broadcast ? { kind: 'broadcast' as const } : { kind: 'any' as const },
+    directory: options.dirGiven || options.servers.length === 0 ? options.dir : undefined,
+    timeoutMs: options.timeoutMs,
+    maxAttempts: options.maxAttempts,
+    agent: options.agent,
+    model: options.model,
+  }))
+}
+
+/**
+ * Resolves when every task is final. When no server can take work any more (all failed or
+ * stopped), queued tasks would wait forever: they are cancelled with a reason instead.
+ */
+function waitAllFinal(engine: Engine, tasks: Map<string, TaskView>, timeoutMs?: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const all = engine.scheduler.list()
+      if (all.every((t) => FINAL.has(t.state))) return finish()
+      const servers = engine.fleet.list()
+      if (servers.length > 0 && servers.every((s) => s.state === 'failed' || s.state === 'stopped')) {
+        for (const t of all) if (t.state === 'queued') engine.scheduler.cancel(t.id)
+      }
+    }
+    const timer = setInterval(check, 200)
+    const deadline = timeoutMs ? setTimeout(() => finish(), timeoutMs) : undefined
+    const finish = () => {
+      clearInterval(timer)
+      clearTimeout(deadline)
+      engine.scheduler.off('task', check)
+      resolve()
+    }
+    engine.scheduler.on('task', check)
+    check()
+    void tasks
+  })
+}

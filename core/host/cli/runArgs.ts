@@ -1,0 +1,149 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { StrategyName } from '../../contract/tasks'
+
+export class UsageError extends Error {}
+
+export interface RunOptions {
+  local: number
+  servers: string[]
+  passwordEnv?: string
+  dir: string
+  dirGiven: boolean
+  strategy: StrategyName
+  capacity: number
+  broadcast: boolean
+  prompts: string[]
+  timeoutMs?: number
+  maxAttempts: number
+  demo: boolean
+  json: boolean
+  agent?: string
+  model?: string
+}
+
+export const RUN_USAGE = `Usage: flotilla run [options] [prompt ...]
+
+Start or attach opencode servers, spread the prompts over them, stream each task's output,
+print a summary, stop what was started. Exit 0 = all tasks completed, 1 = some failed or were
+cancelled, 2 = bad usage.
+
+  --local N              start N local opencode servers (default 1 when no --server is given)
+  --server URL           attach to a running server (repeatable); password from the URL
+                         (http://opencode:PASSWORD@host:port) or --password-env
+  --password-env VAR     environment variable holding the --server password
+  --dir PATH             project directory (default: the current one)
+  --strategy NAME        round-robin | least-loaded | random (default least-loaded)
+  --capacity N           concurrent tasks per server (default 1)
+  --broadcast            send every prompt to every server
+  --prompts FILE         read prompts from FILE, one per line ("-" = standard input)
+  --timeout SECONDS      fail a task that runs longer than this
+  --max-attempts N       attempts per task when its server dies (default 3)
+  --agent NAME           opencode agent for every task
+  --model PROVIDER/ID    model for every task
+  --demo                 use Flotilla's scripted model (no API key; see README)
+  --json                 one JSON object per line, ending with a summary
+  -h, --help             this text`
+
+function positiveInt(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name}: expected a whole number, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new UsageError(`--${name}: expected ${min}-${max}, got ${n}`)
+  return n
+}
+
+/** Parses and validates `flotilla run` arguments; throws UsageError with a one-line reason. */
+export function parseRunArgs(argv: string[], cwd: string, readStdin: () => string): RunOptions {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        local: { type: 'string' },
+        server: { type: 'string', multiple: true },
+        'password-env': { type: 'string' },
+        dir: { type: 'string' },
+        strategy: { type: 'string' },
+        capacity: { type: 'string' },
+        broadcast: { type: 'boolean' },
+        prompts: { type: 'string' },
+        timeout: { type: 'string' },
+        'max-attempts': { type: 'string' },
+        agent: { type: 'string' },
+        model: { type: 'string' },
+        demo: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const v = parsed.values
+  if (v.help) throw new UsageError('')
+  const servers = v.server ?? []
+  for (const url of servers) {
+    let u: URL
+    try {
+      u = new URL(url)
+    } catch {
+      throw new UsageError(`--server: expected an http(s) URL, got "${redact(url)}"`)
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--server: expected an http(s) URL, got "${redact(url)}"`)
+  }
+  const passwordEnv = v['password-env']
+  if (passwordEnv !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw new UsageError(`--password-env: expected a variable name, got "${passwordEnv}"`)
+    if (servers.length === 0) throw new UsageError('--password-env: expected with --server, got no --server')
+    if (!process.env[passwordEnv]) throw new UsageError(`--password-env: environment variable ${passwordEnv} is empty or not set`)
+  }
+  const local = positiveInt('local', v.local, 0, 64) ?? (servers.length ? 0 : 1)
+  if (local + servers.length === 0) throw new UsageError('expected at least one server (--local N or --server URL), got none')
+  const strategyRaw = v.strategy ?? 'least-loaded'
+  const strategy = StrategyName.safeParse(strategyRaw)
+  if (!strategy.success) throw new UsageError(`--strategy: expected round-robin, least-loaded or random, got "${strategyRaw}"`)
+  const dir = resolve(cwd, v.dir ?? '.')
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir: expected an existing directory, got "${dir}"`)
+  const prompts = [...parsed.positionals]
+  if (v.prompts !== undefined) {
+    let text: string
+    if (v.prompts === '-') text = readStdin()
+    else {
+      const file = resolve(cwd, v.prompts)
+      if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--prompts: expected a readable file, got "${file}"`)
+      text = readFileSync(file, 'utf8')
+    }
+    prompts.push(...text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))
+  }
+  if (prompts.length === 0) throw new UsageError('expected at least one prompt (as arguments or with --prompts), got none')
+  if (prompts.length > 1000) throw new UsageError(`expected at most 1000 prompts, got ${prompts.length}`)
+  const timeout = positiveInt('timeout', v.timeout, 1, 86_400)
+  if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
+  if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
+  return {
+    local,
+    servers,
+    passwordEnv,
+    dir,
+    dirGiven: v.dir !== undefined,
+    strategy: strategy.data,
+    capacity: positiveInt('capacity', v.capacity, 1, 64) ?? 1,
+    broadcast: v.broadcast ?? false,
+    prompts,
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    maxAttempts: positiveInt('max-attempts', v['max-attempts'], 1, 10) ?? 3,
+    demo: v.demo ?? false,
+    json: v.json ?? false,
+    agent: v.agent,
+    model: v.model,
+  }
+}
+
+/** A URL for messages: never with its password. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
+}

@@ -1,0 +1,80 @@
+import type { TaskView } from '../../contract/tasks'
+import { ansi, formatDuration, oneLine } from '../../view/ansi'
+
+export interface SummaryRow {
+  id: string
+  prompt: string
+  status: TaskView['state']
+  serverId: string | null
+  serverUrl: string | null
+  sessionId: string | null
+  attempts: number
+  durationMs: number | null
+  output: string
+  error?: string
+}
+
+export function summaryRow(task: TaskView): SummaryRow {
+  const start = task.attempts[0]?.startedAt
+  return {
+    id: task.id,
+    prompt: task.prompt,
+    status: task.state,
+    serverId: task.serverId ?? task.attempts.at(-1)?.serverId ?? null,
+    serverUrl: task.serverUrl ?? null,
+    sessionId: task.sessionId ?? task.attempts.at(-1)?.sessionId ?? null,
+    attempts: task.attempts.length,
+    durationMs: start !== undefined && task.endedAt !== undefined ? task.endedAt - start : null,
+    output: task.result?.text ?? '',
+    ...(task.error ? { error: task.error } : {}),
+  }
+}
+
+const STATUS_COLOR: Record<string, (s: string) => string> = {
+  completed: ansi.green,
+  failed: ansi.red,
+  cancelled: ansi.yellow,
+}
+
+/** The summary table printed at the end of a text-mode run. */
+export function summaryTable(tasks: readonly TaskView[], color: boolean): string {
+  const rows = tasks.map((t) => {
+    const r = summaryRow(t)
+    return [r.id, r.serverId ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), oneLine(r.error ?? r.output ?? '', 60)]
+  })
+  const header = ['task', 'server', 'status', 'tries', 'time', 'result']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const fmt = (cells: string[], paint = false) =>
+    cells
+      .map((c, i) => {
+        const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]!)
+        return paint && color && i === 2 ? (STATUS_COLOR[c] ?? ((s: string) => s))(padded) : padded
+      })
+      .join('  ')
+      .trimEnd()
+  const done = tasks.filter((t) => t.state === 'completed').length
+  return [fmt(header), ...rows.map((r) => fmt(r, true)), '', `${done}/${tasks.length} tasks completed`].join('\n')
+}
+
+/**
+ * Splits streamed output into whole lines per task, each marked with its server and task, so
+ * interleaved tasks stay readable. A partial line waits until its newline (or the task ends).
+ */
+export class LinePrefixer {
+  private readonly partial = new Map<string, string>()
+
+  constructor(private readonly prefix: (taskId: string) => string) {}
+
+  push(taskId: string, text: string): string[] {
+    const all = (this.partial.get(taskId) ?? '') + text
+    const lines = all.split('\n')
+    this.partial.set(taskId, lines.pop() ?? '')
+    return lines.map((line) => this.prefix(taskId) + line)
+  }
+
+  flush(taskId: string): string[] {
+    const rest = this.partial.get(taskId)
+    this.partial.delete(taskId)
+    return rest ? [this.prefix(taskId) + rest] : []
+  }
+}

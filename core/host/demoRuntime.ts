@@ -1,0 +1,41 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { demoOpencodeConfig, demoServerEnv } from '../demo/opencodeConfig'
+import { startScriptedModel, type ScriptedModel } from '../demo/scriptedModel'
+
+export interface DemoOptions {
+  /** opencode permission rules, e.g. `{ bash: 'ask' }` to make tool calls wait for a human. */
+  permission?: Record<string, 'ask' | 'allow' | 'deny'>
+}
+
+/**
+ * The scripted model plus one opencode config for every demo server, with each server's
+ * opencode state in its own temp folder, so a demo never touches the user's home.
+ */
+export class DemoRuntime {
+  private constructor(
+    readonly model: ScriptedModel,
+    readonly root: string,
+    private readonly configPath: string,
+  ) {}
+
+  static async start(options: DemoOptions = {}): Promise<DemoRuntime> {
+    const model = await startScriptedModel()
+    const root = mkdtempSync(join(tmpdir(), 'flotilla-demo-'))
+    const configPath = join(root, 'opencode.json')
+    writeFileSync(configPath, JSON.stringify(demoOpencodeConfig(model.baseURL, { permission: options.permission }), null, 2))
+    return new DemoRuntime(model, root, configPath)
+  }
+
+  envFor(serverId: string): Record<string, string> {
+    const stateDir = join(this.root, 'servers', serverId)
+    mkdirSync(stateDir, { recursive: true })
+    return demoServerEnv(this.configPath, stateDir)
+  }
+
+  async close(): Promise<void> {
+    await this.model.close()
+    rmSync(this.root, { recursive: true, force: true })
+  }
+}

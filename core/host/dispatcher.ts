@@ -1,0 +1,80 @@
+import { isMethodName, methods, RequestEnvelope, type ErrorCode, type EventName, type MethodName, type ResponseEnvelope } from '../contract/api'
+import { FlotillaError } from '../lib/errors'
+import { attentionHandlers } from './api/attention'
+import { serverHandlers } from './api/servers'
+import { settingsHandlers } from './api/settings'
+import { ClientStreams, streamHandlers } from './api/streams'
+import { taskHandlers } from './api/tasks'
+import type { Engine } from './engine'
+
+type AnyHandler = (params: unknown) => unknown
+
+export interface Dispatcher {
+  /** Handles one raw message (already JSON-decoded); never throws. */
+  handle(message: unknown): Promise<ResponseEnvelope>
+  /** Calls one method with raw params; never throws. */
+  call(method: string, params: unknown, id?: number | string): Promise<ResponseEnvelope>
+  dispose(): void
+}
+
+/**
+ * The API for one client connection. Every payload is validated against the contract before
+ * it reaches the engine: a bad one gets `bad_request` with the first problem spelled out, and
+ * changes nothing. Pushes (engine events, stream frames) go to `push`.
+ */
+export function createDispatcher(engine: Engine, push: (event: EventName, payload: unknown) => void): Dispatcher {
+  const streams = new ClientStreams(engine, (frame) => push('events.data', frame))
+  const handlers: Record<MethodName, AnyHandler> = {
+    ...serverHandlers(engine),
+    ...taskHandlers(engine),
+    ...attentionHandlers(engine),
+    ...settingsHandlers(engine),
+    ...streamHandlers(streams),
+  } as Record<MethodName, AnyHandler>
+  const forward = (event: EventName, payload: unknown) => push(event, payload)
+  engine.on('push', forward)
+
+  async function call(method: string, params: unknown, id: number | string = 0): Promise<ResponseEnvelope> {
+    if (!isMethodName(method)) return failure(id, 'unknown_method', `expected one of the API methods, got "${String(method).slice(0, 100)}"`)
+    const parsed = methods[method].params.safeParse(params)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      const where = issue.path.length ? issue.path.join('.') : 'params'
+      return failure(id, 'bad_request', `${method}: ${where}: ${issue.message}`)
+    }
+    try {
+      return { id, result: await handlers[method](parsed.data) }
+    } catch (error) {
+      if (error instanceof FlotillaError) return failure(id, error.code, error.message)
+      return failure(id, 'internal', error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  return {
+    call,
+    async handle(message) {
+      const envelope = RequestEnvelope.safeParse(message)
+      if (!envelope.success) {
+        const id = typeof message === 'object' && message && 'id' in message ? (message as { id: unknown }).id : null
+        const safeId = typeof id === 'number' || (typeof id === 'string' && id.length <= 100) ? id : null
+        return { id: safeId, error: { code: 'bad_request', message: `expected {id, method, params}, got ${describe(message)}` } }
+      }
+      return call(envelope.data.method, envelope.data.params, envelope.data.id)
+    },
+    dispose() {
+      engine.off('push', forward)
+      streams.dispose()
+    },
+  }
+}
+
+function failure(id: number | string | null, code: ErrorCode, message: string): ResponseEnvelope {
+  return { id, error: { code, message } }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an object with keys ${Object.keys(value).slice(0, 5).join(', ') || '(none)'}`
+  return `a ${typeof value}`
+}

@@ -1,0 +1,208 @@
+import { EventEmitter } from 'node:events'
+import type { OcAnyEvent } from '../contract/opencode'
+import type { ServerSpec, ServerView } from '../contract/servers'
+import type { StrategyName } from '../contract/tasks'
+import type { EventName, EventPayload } from '../contract/api'
+import { AttentionInbox } from '../fleet/attention'
+import { Fleet } from '../fleet/fleet'
+import type { SupervisorOptions } from '../fleet/managedServer'
+import { LocalLauncher } from '../launchers/local'
+import type { Launcher } from '../launchers/types'
+import { UrlLauncher } from '../launchers/url'
+import { OpencodeRunner } from '../scheduler/opencodeRunner'
+import { Scheduler } from '../scheduler/scheduler'
+import type { TaskSink } from '../scheduler/types'
+import { SettingsStore } from '../store/settingsStore'
+import { TaskJournal } from '../store/taskJournal'
+import { EventHub } from '../stream/hub'
+import { DemoRuntime, type DemoOptions } from './demoRuntime'
+import { TaskOutputs } from './taskOutputs'
+
+export interface EngineOptions {
+  /** Settings folder: saved servers and preferences. Omitted = nothing is persisted (a CLI run). */
+  settingsDir?: string
+  /** Task journal file. Omitted = tasks live in memory only. */
+  journalPath?: string
+  /** Replay the journal at start (the app and the browser host do; a CLI run does not). */
+  restoreTasks?: boolean
+  demo?: DemoOptions | false
+  strategy?: StrategyName
+  supervisor?: Partial<SupervisorOptions>
+  launchers?: Partial<Record<ServerSpec['kind'], Launcher>>
+  random?: () => number
+}
+
+export interface EnginePush {
+  push: [event: EventName, payload: unknown]
+}
+
+/**
+ * The engine's composition root: fleet, event hub, scheduler, attention inbox, stores. Every
+ * front end (Electron, browser host, CLI) builds exactly one and talks to it through the
+ * dispatcher.
+ */
+export class Engine extends EventEmitter<EnginePush> {
+  readonly hub = new EventHub()
+  readonly outputs = new TaskOutputs()
+  readonly fleet: Fleet
+  readonly runner: OpencodeRunner
+  readonly scheduler: Scheduler
+  readonly attention: AttentionInbox
+  readonly journal: TaskJournal | undefined
+  readonly warnings: string[] = []
+  private readonly passwords = new Map<string, string>()
+  private readonly busySessions = new Map<string, Set<string>>()
+  private closed = false
+
+  private constructor(
+    readonly options: EngineOptions,
+    readonly settings: SettingsStore | undefined,
+    readonly demo: DemoRuntime | undefined,
+  ) {
+    super()
+    this.fleet = new Fleet({
+      launchers: { local: new LocalLauncher(), url: new UrlLauncher(), ...options.launchers },
+      context: (spec) => ({
+        env: spec.kind === 'local' && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
+        password: this.passwords.get(spec.id),
+      }),
+      supervisor: options.supervisor,
+      random: options.random,
+    })
+    this.journal = options.journalPath ? new TaskJournal(options.journalPath) : undefined
+    this.runner = new OpencodeRunner(this.fleet)
+    const sink: TaskSink | undefined = this.journal
+    this.scheduler = new Scheduler({
+      pool: this.fleet,
+      runner: this.runner,
+      sink,
+      strategy: options.strategy ?? settings?.get().strategy,
+      random: options.random,
+    })
+    this.attention = new AttentionInbox(this.fleet, (serverId, sessionId) => this.taskForSession(serverId, sessionId))
+    this.wire()
+  }
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    let settings: SettingsStore | undefined
+    const warnings: string[] = []
+    if (options.settingsDir) {
+      const opened = SettingsStore.open(options.settingsDir)
+      settings = opened.store
+      if (opened.warning) warnings.push(opened.warning)
+    }
+    const demo = options.demo ? await DemoRuntime.start(options.demo) : undefined
+    const engine = new Engine(options, settings, demo)
+    engine.warnings.push(...warnings)
+    for (const warning of warnings) engine.push('notice', { level: 'warning', message: warning })
+    if (options.restoreTasks && engine.journal) engine.scheduler.restore(engine.journal.load())
+    return engine
+  }
+
+  /** Saved servers from settings, registered (and started when `start`). */
+  async loadSavedServers(start = true): Promise<void> {
+    for (const spec of this.settings?.get().servers ?? []) {
+      if (this.fleet.has(spec.id)) continue
+      try {
+        const server = this.fleet.add(spec)
+        if (start) void server.start()
+      } catch (error) {
+        this.push('notice', { level: 'warning', message: `saved server ${spec.id} not loaded: ${(error as Error).message}` })
+      }
+    }
+  }
+
+  async addServer(spec: ServerSpec, options: { password?: string; start?: boolean; persist?: boolean } = {}): Promise<ServerView> {
+    if (options.password) this.passwords.set(spec.id, options.password)
+    const server = this.fleet.add(spec)
+    if (options.persist && this.settings) {
+      try {
+        this.settings.saveServer(spec)
+      } catch (error) {
+        await this.fleet.remove(spec.id)
+        throw error
+      }
+    }
+    if (options.start !== false) await server.start()
+    return server.view()
+  }
+
+  async removeServer(id: string): Promise<void> {
+    await this.fleet.remove(id)
+    this.passwords.delete(id)
+    this.settings?.removeServer(id)
+  }
+
+  taskForSession(serverId: string, sessionId: string): string | undefined {
+    for (const task of this.scheduler.list()) {
+      if (task.serverId === serverId && task.sessionId === sessionId && (task.state === 'running' || task.state === 'dispatched')) return task.id
+    }
+    return undefined
+  }
+
+  push<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    this.emit('push', event, payload)
+  }
+
+  /** Cancels what runs, stops every server this engine started, and the scripted model. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const task of this.scheduler.list()) if (task.state === 'running' || task.state === 'dispatched') this.scheduler.cancel(task.id)
+    // Give cancelled attempts a moment to abort their sessions before the servers go away.
+    await waitFor(() => this.scheduler.list().every((t) => t.state !== 'running' && t.state !== 'dispatched'), 3_000)
+    await this.fleet.stopAll()
+    await this.demo?.close()
+  }
+
+  private wire(): void {
+    this.fleet.on('event', (serverId, event, at) => {
+      this.hub.publish(serverId, event, at)
+    })
+    this.hub.listen(({ serverId, event }) => {
+      this.runner.onEvent(serverId, event)
+      this.attention.onEvent(serverId, event)
+      if (event.type === 'session.status') {
+        const { sessionID, status } = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties
+        this.trackBusy(serverId, sessionID, status.type !== 'idle')
+      } else if (event.type === 'session.idle') this.trackBusy(serverId, String(event.properties.sessionID), false)
+    })
+    this.fleet.onResync((server) => this.attention.resync(server))
+    this.fleet.onResync((server) => this.runner.resync(server))
+    this.fleet.on('changed', (view) => {
+      this.push('server.updated', view)
+      if (view.state === 'ready') this.scheduler.pump()
+    })
+    this.fleet.on('removed', (id) => this.push('server.removed', { id }))
+    this.fleet.on('lost', (serverId) => {
+      this.busySessions.delete(serverId)
+      this.attention.dropServer(serverId)
+      this.scheduler.serverLost(serverId)
+    })
+    this.fleet.on('notice', (level, message) => this.push('notice', { level, message }))
+    this.scheduler.on('task', (task) => this.push('task.updated', task))
+    this.scheduler.on('output', (taskId, text) => this.outputs.append(taskId, text))
+    this.attention.on('added', (item) => this.push('attention.added', item))
+    this.attention.on('resolved', (id) => this.push('attention.resolved', { id }))
+  }
+
+  /**
+   * Live session status feeds least-loaded: sessions busy on a server that no task of ours
+   * runs (a TUI user, another client) load it without holding one of our slots.
+   */
+  private trackBusy(serverId: string, sessionId: string, busy: boolean): void {
+    if (!this.fleet.has(serverId)) return
+    const sessions = this.busySessions.get(serverId) ?? new Set<string>()
+    this.busySessions.set(serverId, sessions)
+    if (busy) sessions.add(sessionId)
+    else sessions.delete(sessionId)
+    let external = 0
+    for (const id of sessions) if (!this.taskForSession(serverId, id)) external++
+    this.fleet.get(serverId).externalBusy = external
+  }
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+}

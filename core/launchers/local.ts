@@ -1,0 +1,98 @@
+import type { LocalSpec } from '../contract/servers'
+import { DEFAULT_USERNAME } from '../opencode/auth'
+import { randomPassword } from '../lib/random'
+import { resolveOpencodeBinary } from './opencodeBinary'
+import { spawnGuarded } from './processGroup'
+import type { LaunchContext, Launcher, RunningServer } from './types'
+
+const LISTEN_LINE = /opencode server listening on (https?:\/\/\S+)/
+
+export interface LocalLauncherOptions {
+  /** How long to wait for the listen line (a cold start here takes ~1-1.5 s). */
+  startTimeoutMs?: number
+  /** Between SIGTERM and SIGKILL when stopping. */
+  stopGraceMs?: number
+}
+
+/**
+ * Starts `opencode serve` on 127.0.0.1 with a random port and password, in its own process
+ * group under a guard that stops it if Flotilla dies.
+ */
+export class LocalLauncher implements Launcher<LocalSpec> {
+  constructor(private readonly options: LocalLauncherOptions = {}) {}
+
+  async start(spec: LocalSpec, context: LaunchContext): Promise<RunningServer> {
+    const binary = resolveOpencodeBinary(spec.binary)
+    const password = randomPassword()
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...context.env,
+      OPENCODE_SERVER_PASSWORD: password,
+      OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME,
+    }
+    const recent: string[] = []
+    const remember = (line: string) => {
+      recent.push(line)
+      if (recent.length > 20) recent.shift()
+      context.onOutput?.(line)
+    }
+    let onListen: (url: string) => void = () => {}
+    const listening = new Promise<string>((resolve) => (onListen = resolve))
+    const proc = spawnGuarded(binary, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {
+      cwd: spec.directory,
+      env,
+      onStdoutLine: (line) => {
+        const match = LISTEN_LINE.exec(line)
+        if (match) onListen(match[1]!.replace(/\/$/, ''))
+        remember(line)
+      },
+      onStderrLine: remember,
+    })
+    const timeoutMs = this.options.startTimeoutMs ?? 30_000
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      listening.then((url) => ({ kind: 'listening' as const, url })),
+      proc.exited.then((exit) => ({ kind: 'exited' as const, exit })),
+      new Promise<{ kind: 'timeout' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs))),
+      abortPromise(context.signal),
+    ])
+    clearTimeout(timer)
+    if (outcome.kind !== 'listening') {
+      await proc.stop(0)
+      const tail = recent.slice(-5).join(' | ')
+      if (outcome.kind === 'exited') {
+        throw new Error(
+          `opencode serve exited (${outcome.exit.signal ?? `code ${outcome.exit.code}`}) before listening${tail ? `: ${tail}` : ''}`,
+        )
+      }
+      if (outcome.kind === 'aborted') throw new Error('start cancelled')
+      throw new Error(`opencode serve printed no listen line within ${timeoutMs} ms${tail ? `: ${tail}` : ''}`)
+    }
+    const pid = await Promise.race([proc.childPid, proc.exited.then(() => undefined)]).catch(() => undefined)
+    const baseUrl = toLoopback(outcome.url)
+    return {
+      baseUrl,
+      auth: { username: DEFAULT_USERNAME, password },
+      pid,
+      directory: spec.directory,
+      host: '127.0.0.1',
+      exited: proc.exited,
+      stop: () => proc.stop(this.options.stopGraceMs ?? 3_000),
+    }
+  }
+}
+
+function toLoopback(url: string): string {
+  // The server is bound to 127.0.0.1 whatever name it prints.
+  const parsed = new URL(url)
+  parsed.hostname = '127.0.0.1'
+  return parsed.toString().replace(/\/$/, '')
+}
+
+function abortPromise(signal: AbortSignal | undefined): Promise<{ kind: 'aborted' }> {
+  return new Promise((resolve) => {
+    if (!signal) return
+    if (signal.aborted) resolve({ kind: 'aborted' })
+    signal.addEventListener('abort', () => resolve({ kind: 'aborted' }), { once: true })
+  })
+}

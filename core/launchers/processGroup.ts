@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+
+/**
+ * Runs a command as the child of a tiny `sh` guard in its own process group, so that:
+ * - stop() signals the whole group (opencode and anything it started);
+ * - if Flotilla dies without cleaning up (even SIGKILL), the guard sees its stdin pipe close
+ *   and stops the command: no orphan outlives Flotilla.
+ * The guard prints the command's pid on stderr ("flotilla-child-pid N") before anything else.
+ */
+const GUARD = [
+  '"$@" </dev/null &',
+  'child=$!',
+  'echo "flotilla-child-pid $child" >&2',
+  'exec 3<&0',
+  // The watcher holds the pipe from Flotilla; EOF means Flotilla is gone.
+  '( cat <&3 >/dev/null 2>&1; kill -TERM $child 2>/dev/null; sleep 5; kill -KILL $child 2>/dev/null ) &',
+  'exec 3<&-',
+  // A signal to the group must not kill the guard first (its exit would SIGKILL the group and
+  // cut opencode's graceful shutdown short): pass it on, then keep waiting for the child.
+  "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP",
+  'status=0',
+  'while kill -0 $child 2>/dev/null; do wait $child; status=$?; done',
+  'exit $status',
+].join('\n')
+
+export interface GuardedProcess {
+  /** The guard (= process group id). */
+  groupId: number
+  /** The command's own pid, once the guard has reported it. */
+  childPid: Promise<number>
+  process: ChildProcess
+  exited: Promise<{ code: number | null; signal: string | null }>
+  /** Signals the whole group; ESRCH (already gone) is not an error. */
+  signal(signal: NodeJS.Signals): void
+  /** SIGTERM, then SIGKILL after graceMs if the group's leader is still there. */
+  stop(graceMs?: number): Promise<void>
+}
+
+const liveGroups = new Set<number>()
+let exitHookInstalled = false
+
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  // Last resort on a crash or process.exit(): synchronous, so only signals can be sent.
+  process.on('exit', () => {
+    for (const group of liveGroups) killGroup(group, 'SIGKILL')
+  })
+}
+
+function killGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal)
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+export function spawnGuarded(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void },
+): GuardedProcess {
+  installExitHook()
+  const child = spawn('/bin/sh', ['-c', GUARD, 'flotilla-guard', command, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  if (child.pid === undefined) throw new Error(`could not start ${command}`)
+  const groupId = child.pid
+  liveGroups.add(groupId)
+  let resolvePid: (pid: number) => void = () => {}
+  let rejectPid: (error: Error) => void = () => {}
+  const childPid = new Promise<number>((resolve, reject) => {
+    resolvePid = resolve
+    rejectPid = reject
+  })
+  childPid.catch(() => {})
+  createInterface({ input: child.stdout! }).on('line', (line) => options.onStdoutLine?.(line))
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    const match = /^flotilla-child-pid (\d+)$/.exec(line)
+    if (match) resolvePid(Number(match[1]))
+    else options.onStderrLine?.(line)
+  })
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      liveGroups.delete(groupId)
+      // Sweep what the command left in its group (its own children, the watcher).
+      killGroup(groupId, 'SIGKILL')
+      child.stdin?.destroy()
+      rejectPid(new Error('process exited before reporting its pid'))
+      resolve({ code, signal })
+    })
+  })
+  // A broken pipe on the guard's stdin just means it is gone; exit handling covers it.
+  child.stdin?.on('error', () => {})
+
+  const guarded: GuardedProcess = {
+    groupId,
+    childPid,
+    process: child,
+    exited,
+    signal: (signal) => killGroup(groupId, signal),
+    async stop(graceMs = 3_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      killGroup(groupId, 'SIGTERM')
+      const timer = setTimeout(() => killGroup(groupId, 'SIGKILL'), graceMs)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+  return guarded
+}

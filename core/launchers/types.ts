@@ -1,0 +1,35 @@
+import type { ServerSpec } from '../contract/servers'
+import type { ServerAuth } from '../opencode/auth'
+
+export interface ServerExit {
+  code: number | null
+  signal: string | null
+}
+
+/** A server a launcher made reachable. */
+export interface RunningServer {
+  baseUrl: string
+  auth?: ServerAuth
+  /** The opencode process, where Flotilla started it (shown on the card; used by tests). */
+  pid?: number
+  directory?: string
+  host?: string
+  /** Settles when the server process ends; never settles for servers Flotilla does not own. */
+  exited: Promise<ServerExit>
+  /** Stops what this launcher started (SIGTERM, then SIGKILL); detaches from what it did not. */
+  stop(): Promise<void>
+}
+
+export interface LaunchContext {
+  /** Extra environment for the server process (e.g. the scripted model's config). */
+  env?: Record<string, string>
+  /** Secrets the spec refers to but does not contain (url servers' passwords). */
+  password?: string
+  /** Lines the server prints, for the server's log view; never includes secrets. */
+  onOutput?: (line: string) => void
+  signal?: AbortSignal
+}
+
+export interface Launcher<S extends ServerSpec = ServerSpec> {
+  start(spec: S, context: LaunchContext): Promise<RunningServer>
+}

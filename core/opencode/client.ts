@@ -1,0 +1,183 @@
+import { createOpencodeClient, type OpencodeClient as SdkClient } from '@opencode-ai/sdk/v2/client'
+import type { z } from 'zod'
+import {
+  OcFileDiff,
+  OcHealth,
+  OcMessages,
+  OcPermissionRequest,
+  OcQuestionRequest,
+  OcSession,
+  OcSessionStatusMap,
+} from '../contract/opencode'
+import type { PermissionReply } from '../contract/attention'
+import { basicAuthHeader, type ServerAuth } from './auth'
+
+export interface ClientOptions {
+  baseUrl: string
+  auth?: ServerAuth
+  /** Per-request timeout: a wedged server hangs every request, so none may wait forever. */
+  timeoutMs?: number
+}
+
+export class ServerRequestError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message)
+    this.name = 'ServerRequestError'
+  }
+}
+
+/**
+ * REST client for one opencode server: the official SDK for the calls, zod for every answer
+ * (a server response is outside input like any other).
+ */
+export class OpencodeClient {
+  readonly baseUrl: string
+  private readonly sdk: SdkClient
+  private readonly headers: Record<string, string>
+  private readonly timeoutMs: number
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, '')
+    this.headers = basicAuthHeader(options.auth)
+    this.timeoutMs = options.timeoutMs ?? 15_000
+    const timeoutMs = this.timeoutMs
+    const headers = this.headers
+    const authedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const request = new Request(input, init)
+      for (const [k, v] of Object.entries(headers)) request.headers.set(k, v)
+      return fetch(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) })
+    }
+    this.sdk = createOpencodeClient({ baseUrl: this.baseUrl, fetch: authedFetch as typeof fetch })
+  }
+
+  /** `GET /global/health`, with its own (short) timeout: this is the liveness probe. */
+  async health(timeoutMs = 3_000): Promise<z.infer<typeof OcHealth>> {
+    const response = await this.raw('GET', '/global/health', undefined, timeoutMs)
+    return parse(OcHealth, await response.json(), 'GET /global/health')
+  }
+
+  async createSession(directory: string | undefined, title?: string): Promise<z.infer<typeof OcSession>> {
+    const res = await this.sdk.session.create({ directory, title })
+    return parse(OcSession, unwrap(res, 'POST /session'), 'POST /session')
+  }
+
+  async promptAsync(
+    sessionId: string,
+    input: { text: string; directory?: string; agent?: string; model?: string },
+  ): Promise<void> {
+    const model = input.model ? splitModel(input.model) : undefined
+    const res = await this.sdk.session.promptAsync({
+      sessionID: sessionId,
+      directory: input.directory,
+      agent: input.agent,
+      model,
+      parts: [{ type: 'text', text: input.text }],
+    })
+    unwrap(res, `POST /session/${sessionId}/prompt_async`, true)
+  }
+
+  async abort(sessionId: string, directory?: string): Promise<void> {
+    unwrap(await this.sdk.session.abort({ sessionID: sessionId, directory }), `POST /session/${sessionId}/abort`, true)
+  }
+
+  async sessionStatus(directory?: string): Promise<z.infer<typeof OcSessionStatusMap>> {
+    return parse(OcSessionStatusMap, unwrap(await this.sdk.session.status({ directory }), 'GET /session/status'), 'GET /session/status')
+  }
+
+  async messages(sessionId: string, directory?: string): Promise<z.infer<typeof OcMessages>> {
+    const what = `GET /session/${sessionId}/message`
+    return parse(OcMessages, unwrap(await this.sdk.session.messages({ sessionID: sessionId, directory }), what), what)
+  }
+
+  async diff(sessionId: string, directory?: string): Promise<z.infer<typeof OcFileDiff>[]> {
+    const what = `GET /session/${sessionId}/diff`
+    const data = unwrap(await this.sdk.session.diff({ sessionID: sessionId, directory }), what)
+    return parse(OcFileDiff.array(), data ?? [], what)
+  }
+
+  async permissions(directory?: string): Promise<z.infer<typeof OcPermissionRequest>[]> {
+    return parse(OcPermissionRequest.array(), unwrap(await this.sdk.permission.list({ directory }), 'GET /permission'), 'GET /permission')
+  }
+
+  async replyPermission(requestId: string, reply: PermissionReply, message?: string, directory?: string): Promise<void> {
+    unwrap(await this.sdk.permission.reply({ requestID: requestId, reply, message, directory }), `POST /permission/${requestId}/reply`, true)
+  }
+
+  async questions(directory?: string): Promise<z.infer<typeof OcQuestionRequest>[]> {
+    return parse(OcQuestionRequest.array(), unwrap(await this.sdk.question.list({ directory }), 'GET /question'), 'GET /question')
+  }
+
+  async replyQuestion(requestId: string, answers: string[][], directory?: string): Promise<void> {
+    unwrap(await this.sdk.question.reply({ requestID: requestId, answers, directory }), `POST /question/${requestId}/reply`, true)
+  }
+
+  async rejectQuestion(requestId: string, directory?: string): Promise<void> {
+    unwrap(await this.sdk.question.reject({ requestID: requestId, directory }), `POST /question/${requestId}/reject`, true)
+  }
+
+  /** Headers for callers that talk to the server directly (the SSE stream). */
+  authHeaders(): Record<string, string> {
+    return { ...this.headers }
+  }
+
+  private async raw(method: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
+    let response: Response
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers: { ...this.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+    } catch (error) {
+      throw new ServerRequestError(`${method} ${path}: ${describeFetchError(error, timeoutMs)}`)
+    }
+    if (!response.ok) throw new ServerRequestError(`${method} ${path}: expected 2xx, got HTTP ${response.status}`, response.status)
+    return response
+  }
+}
+
+type SdkResult = { data?: unknown; error?: unknown; response?: Response }
+
+function unwrap(result: SdkResult, what: string, allowEmpty = false): unknown {
+  const status = result.response?.status
+  if (result.error !== undefined || !result.response || !result.response.ok) {
+    const detail = result.error ? errorText(result.error) : 'no response'
+    throw new ServerRequestError(`${what}: expected 2xx, got ${status ? `HTTP ${status}` : 'no response'} (${detail})`, status)
+  }
+  if (!allowEmpty && result.data === undefined) throw new ServerRequestError(`${what}: expected a JSON body, got none`, status)
+  return result.data
+}
+
+function parse<T extends z.ZodType>(schema: T, data: unknown, what: string): z.infer<T> {
+  const parsed = schema.safeParse(data)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ServerRequestError(`${what}: unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message})`)
+  }
+  return parsed.data
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return describeFetchError(error, 0)
+  if (typeof error === 'object' && error) {
+    const e = error as { data?: { message?: string }; message?: string; name?: string }
+    return e.data?.message ?? e.message ?? e.name ?? JSON.stringify(error).slice(0, 200)
+  }
+  return String(error)
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause
+    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`
+    return error.message
+  }
+  return String(error)
+}
+
+function splitModel(model: string): { providerID: string; modelID: string } {
+  const slash = model.indexOf('/')
+  return { providerID: model.slice(0, slash), modelID: model.slice(slash + 1) }
+}

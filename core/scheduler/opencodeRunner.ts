@@ -1,0 +1,157 @@
+import { eventSessionId, type OcAnyEvent, type OcMessageWithParts } from '../contract/opencode'
+import type { Fleet } from '../fleet/fleet'
+import type { ManagedServer } from '../fleet/managedServer'
+import { errorMessage } from '../lib/errors'
+import { ServerRequestError } from '../opencode/client'
+import { SessionRenderer } from '../view/sessionRenderer'
+import { turnError, turnFinished, turnResult } from './sessionResult'
+import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
+
+interface Watch {
+  handle: AttemptHandle
+  renderer: SessionRenderer
+  directory?: string
+  /** Settles when the session's turn ends (idle) or errors. */
+  done: (end: { error?: string }) => void
+  error?: string
+  ended: boolean
+}
+
+const key = (serverId: string, sessionId: string) => `${serverId}\u0000${sessionId}`
+
+/**
+ * Runs one attempt on a real opencode server: create a session, send the prompt
+ * (`prompt_async`), follow the event stream to the end of the turn, collect the result.
+ */
+export class OpencodeRunner implements AttemptRunner {
+  private readonly watches = new Map<string, Watch>()
+
+  constructor(private readonly fleet: Fleet) {}
+
+  /** Route one server event to the attempt it belongs to (called inline by the hub). */
+  onEvent(serverId: string, event: OcAnyEvent): void {
+    const sessionId = eventSessionId(event)
+    if (!sessionId) return
+    const watch = this.watches.get(key(serverId, sessionId))
+    if (!watch || watch.ended) return
+    watch.handle.output(watch.renderer.render(event))
+    if (event.type === 'session.error') {
+      const e = (event as Extract<OcAnyEvent, { type: 'session.error' }>).properties.error
+      watch.error = e ? `${e.name}${e.data?.message ? `: ${e.data.message}` : ''}` : 'session error'
+    } else if (event.type === 'session.idle') watch.done({ error: watch.error })
+    else if (event.type === 'session.status') {
+      const status = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties.status
+      if (status.type === 'idle') watch.done({ error: watch.error })
+    }
+  }
+
+  /**
+   * After a stream (re)connect: events may have been missed. Replay each running session's
+   * messages through its renderer (which never prints a part twice) and finish sessions whose
+   * turn ended while we were not listening.
+   */
+  async resync(server: ManagedServer): Promise<void> {
+    const client = server.client
+    if (!client) return
+    const mine = [...this.watches.values()].filter((w) => w.handle.serverId === server.id && !w.ended)
+    if (mine.length === 0) return
+    const statusByDir = new Map<string | undefined, Record<string, { type: string }>>()
+    for (const watch of mine) {
+      const sessionId = watch.handle.task.sessionId
+      if (!sessionId) continue
+      if (!statusByDir.has(watch.directory)) statusByDir.set(watch.directory, await client.sessionStatus(watch.directory))
+      const messages = await client.messages(sessionId, watch.directory)
+      this.replay(watch, messages)
+      const status = statusByDir.get(watch.directory)![sessionId]?.type ?? 'idle'
+      if (status === 'idle' && turnFinished(messages)) watch.done({ error: turnError(messages) })
+    }
+  }
+
+  async run(handle: AttemptHandle): Promise<AttemptOutcome> {
+    const server = this.fleet.get(handle.serverId)
+    const client = server.client
+    const baseUrl = server.instance?.baseUrl
+    if (!client || !baseUrl) return { kind: 'server-lost', error: 'server not running' }
+    const task = handle.task
+    const directory = task.directory ?? server.instance?.directory
+    const started = Date.now()
+    let sessionId: string
+    try {
+      sessionId = (await client.createSession(directory, task.title ?? task.prompt.slice(0, 60))).id
+    } catch (error) {
+      return this.failure(handle, 'could not create a session', error)
+    }
+    const ended = new Promise<{ error?: string }>((resolve) => {
+      const watch: Watch = {
+        handle,
+        renderer: new SessionRenderer(),
+        directory,
+        ended: false,
+        done: (end) => {
+          if (watch.ended) return
+          watch.ended = true
+          resolve(end)
+        },
+      }
+      this.watches.set(key(handle.serverId, sessionId), watch)
+    })
+    handle.started(sessionId, baseUrl)
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (handle.signal.aborted) resolve('aborted')
+      handle.signal.addEventListener('abort', () => resolve('aborted'), { once: true })
+    })
+    try {
+      try {
+        await client.promptAsync(sessionId, { text: task.prompt, directory, agent: task.agent, model: task.model })
+      } catch (error) {
+        return this.failure(handle, 'could not send the prompt', error)
+      }
+      const end = await Promise.race([ended, aborted])
+      const watch = this.watches.get(key(handle.serverId, sessionId))!
+      if (end === 'aborted') {
+        watch.ended = true
+        const reason = handle.abortReason()
+        if (reason !== 'server-lost') await client.abort(sessionId, directory).catch(() => {})
+        handle.output(watch.renderer.finish())
+        if (reason === 'server-lost') return { kind: 'server-lost', error: 'server lost mid-task' }
+        return { kind: 'cancelled' }
+      }
+      const messages = await client.messages(sessionId, directory)
+      this.replay(watch, messages)
+      handle.output(watch.renderer.finish())
+      const error = end.error ?? turnError(messages)
+      if (error) return { kind: 'failed', error }
+      const files = await client
+        .diff(sessionId, directory)
+        .then((d) => d.map((f) => ({ file: f.file ?? f.path ?? '?', additions: f.additions, deletions: f.deletions })))
+        .catch(() => [])
+      return { kind: 'completed', result: turnResult(messages, Date.now() - started, files) }
+    } catch (error) {
+      return this.failure(handle, 'lost track of the session', error)
+    } finally {
+      this.watches.delete(key(handle.serverId, sessionId))
+    }
+  }
+
+  private replay(watch: Watch, messages: readonly OcMessageWithParts[]): void {
+    for (const message of messages) {
+      watch.handle.output(watch.renderer.render({ type: 'message.updated', properties: { sessionID: message.info.sessionID, info: message.info } }))
+      for (const part of message.parts) {
+        watch.handle.output(watch.renderer.render({ type: 'message.part.updated', properties: { sessionID: part.sessionID, part } }))
+      }
+    }
+  }
+
+  /**
+   * A request failed. If the server went away (the fleet said so, or the request got no HTTP
+   * answer at all), the task should move to another server rather than fail.
+   */
+  private failure(handle: AttemptHandle, what: string, cause: unknown): AttemptOutcome {
+    const error = `${what}: ${errorMessage(cause)}`
+    if (handle.signal.aborted && handle.abortReason() !== 'server-lost') return { kind: 'cancelled' }
+    const unreachable = cause instanceof ServerRequestError ? cause.status === undefined : true
+    if (handle.abortReason() === 'server-lost' || unreachable) return { kind: 'server-lost', error }
+    return { kind: 'failed', error }
+  }
+}
+

@@ -1,0 +1,338 @@
+import { EventEmitter } from 'node:events'
+import PQueue from 'p-queue'
+import type { StrategyName, TaskSpec, TaskView } from '../contract/tasks'
+import { FlotillaError } from '../lib/errors'
+import { shortId } from '../lib/random'
+import { strategies, type Candidate } from './strategies'
+import { TaskQueue } from './taskQueue'
+import type { AbortReason, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool, TaskSink } from './types'
+
+export interface SchedulerEvents {
+  task: [task: TaskView]
+  output: [taskId: string, text: string]
+}
+
+export interface SchedulerOptions {
+  pool: ServerPool
+  runner: AttemptRunner
+  sink?: TaskSink
+  strategy?: StrategyName
+  random?: () => number
+  now?: () => number
+}
+
+interface Active {
+  serverId: string
+  controller: AbortController
+  reason?: AbortReason
+  timer?: NodeJS.Timeout
+}
+
+const FINAL = new Set(['completed', 'failed', 'cancelled'])
+
+/**
+ * Late binding: a task is bound to a server only when that server has a free slot, so a slow
+ * or dead server never strands queued work. The strategy decides where; the per-server
+ * p-queue (concurrency = capacity) decides when.
+ */
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  strategy: StrategyName
+  private readonly tasks = new Map<string, TaskView>()
+  private readonly queue = new TaskQueue()
+  private readonly active = new Map<string, Active>()
+  /** Servers a re-queued task should avoid (the ones that died under it). */
+  private readonly avoid = new Map<string, Set<string>>()
+  private readonly lanes = new Map<string, PQueue>()
+  private lastPicked: string | undefined
+  private readonly random: () => number
+  private readonly now: () => number
+
+  constructor(private readonly options: SchedulerOptions) {
+    super()
+    this.strategy = options.strategy ?? 'least-loaded'
+    this.random = options.random ?? Math.random
+    this.now = options.now ?? Date.now
+  }
+
+  submit(specs: readonly TaskSpec[]): TaskView[] {
+    const servers = this.options.pool.list().map((s) => s.id)
+    const created: TaskView[] = []
+    for (const spec of specs) {
+      if (spec.target.kind === 'server' && !servers.includes(spec.target.serverId)) {
+        throw new FlotillaError(`expected a known server id as target, got "${spec.target.serverId}"`, 'not_found')
+      }
+      if (spec.target.kind === 'broadcast') {
+        const ids = spec.target.serverIds ?? servers
+        const unknown = ids.find((id) => !servers.includes(id))
+        if (unknown) throw new FlotillaError(`expected known server ids to broadcast to, got "${unknown}"`, 'not_found')
+        if (ids.length === 0) throw new FlotillaError('expected at least one server to broadcast to, got none', 'bad_request')
+      }
+    }
+    for (const spec of specs) {
+      if (spec.target.kind === 'broadcast') {
+        const groupId = shortId('g')
+        for (const serverId of spec.target.serverIds ?? servers) {
+          created.push(this.create({ ...spec, target: { kind: 'server', serverId } }, groupId))
+        }
+      } else created.push(this.create(spec))
+    }
+    this.pump()
+    return created
+  }
+
+  list(): TaskView[] {
+    return [...this.tasks.values()]
+  }
+
+  get(id: string): TaskView {
+    const task = this.tasks.get(id)
+    if (!task) throw new FlotillaError(`expected a known task id, got "${id}"`, 'not_found')
+    return task
+  }
+
+  /** Restores tasks from the journal; work that was queued or running is queued again. */
+  restore(views: readonly TaskView[]): void {
+    for (const view of views) {
+      if (this.tasks.has(view.id)) continue
+      const task = structuredClone(view)
+      this.tasks.set(task.id, task)
+      if (FINAL.has(task.state)) continue
+      for (const attempt of task.attempts) {
+        if (attempt.outcome === 'running') Object.assign(attempt, { outcome: 'server-lost', endedAt: this.now(), error: 'Flotilla restarted' })
+      }
+      this.requeueOrFail(task, 'interrupted by a Flotilla restart')
+    }
+    this.pump()
+  }
+
+  cancel(id: string): TaskView {
+    const task = this.get(id)
+    if (FINAL.has(task.state)) return task
+    const active = this.active.get(id)
+    if (active) this.abort(id, 'cancel')
+    else {
+      this.queue.remove(id)
+      this.finish(task, 'cancelled', 'cancelled before it started')
+    }
+    return task
+  }
+
+  retry(id: string): TaskView {
+    const old = this.get(id)
+    if (!FINAL.has(old.state)) throw new FlotillaError(`expected a finished task to retry, got one that is ${old.state}`, 'conflict')
+    const [task] = this.submit([
+      {
+        prompt: old.prompt,
+        title: old.title,
+        target: old.target,
+        directory: old.directory,
+        agent: old.agent,
+        model: old.model,
+        priority: old.priority,
+        timeoutMs: old.timeoutMs,
+        maxAttempts: old.maxAttempts,
+      },
+    ])
+    return task!
+  }
+
+  /** A server died or was stopped: its attempts end, and their tasks move elsewhere. */
+  serverLost(serverId: string): void {
+    for (const [taskId, active] of this.active) if (active.serverId === serverId) this.abort(taskId, 'server-lost')
+  }
+
+  /** Bind queued tasks to servers with free slots, in queue order. */
+  pump(): void {
+    if (this.queue.size === 0) return
+    const servers = this.options.pool.list()
+    let free = servers.filter((s) => s.acceptsWork)
+    if (free.length === 0) return
+    const order = servers.map((s) => s.id)
+    for (const id of this.queue.ids()) {
+      const task = this.tasks.get(id)!
+      const candidates = this.candidatesFor(task, free, servers)
+      if (candidates.length === 0) continue
+      const pick = strategies[this.strategy](candidates.map(toCandidate), { order, lastPicked: this.lastPicked, random: this.random })
+      this.lastPicked = pick.id
+      const server = free.find((s) => s.id === pick.id)!
+      this.queue.remove(id)
+      this.dispatch(task, server)
+      free = free.filter((s) => s.acceptsWork)
+      if (free.length === 0) break
+    }
+  }
+
+  private candidatesFor(task: TaskView, free: SchedulableServer[], all: SchedulableServer[]): SchedulableServer[] {
+    if (task.target.kind === 'server') {
+      const id = task.target.serverId
+      return free.filter((s) => s.id === id)
+    }
+    const avoid = this.avoid.get(task.id)
+    if (!avoid) return free
+    const preferred = free.filter((s) => !avoid.has(s.id))
+    if (preferred.length > 0) return preferred
+    // Wait for another server if one may still come up; otherwise take what there is.
+    const othersAlive = all.some((s) => !avoid.has(s.id) && s.state !== 'failed' && s.state !== 'stopped')
+    return othersAlive ? [] : free
+  }
+
+  private create(spec: TaskSpec, groupId?: string): TaskView {
+    const task: TaskView = {
+      id: shortId('t'),
+      groupId,
+      prompt: spec.prompt,
+      title: spec.title,
+      state: 'queued',
+      target: spec.target,
+      priority: spec.priority,
+      directory: spec.directory,
+      agent: spec.agent,
+      model: spec.model,
+      timeoutMs: spec.timeoutMs,
+      maxAttempts: spec.maxAttempts,
+      attempts: [],
+      createdAt: this.now(),
+    }
+    this.tasks.set(task.id, task)
+    this.queue.push(task.id, task.priority)
+    this.changed(task)
+    return task
+  }
+
+  private dispatch(task: TaskView, server: SchedulableServer): void {
+    const controller = new AbortController()
+    const active: Active = { serverId: server.id, controller }
+    this.active.set(task.id, active)
+    server.running++
+    this.options.pool.touch(server)
+    task.state = 'dispatched'
+    task.serverId = server.id
+    task.serverUrl = undefined
+    task.sessionId = undefined
+    task.attempts.push({ attempt: task.attempts.length + 1, serverId: server.id, startedAt: this.now(), outcome: 'running' })
+    this.changed(task)
+    if (task.timeoutMs) {
+      active.timer = setTimeout(() => this.abort(task.id, 'timeout'), task.timeoutMs)
+      active.timer.unref()
+    }
+    const handle = {
+      task,
+      serverId: server.id,
+      signal: controller.signal,
+      abortReason: () => active.reason,
+      started: (sessionId: string, serverUrl: string) => {
+        if (this.active.get(task.id) !== active) return
+        task.state = 'running'
+        task.sessionId = sessionId
+        task.serverUrl = serverUrl
+        task.startedAt ??= this.now()
+        task.attempts.at(-1)!.sessionId = sessionId
+        this.changed(task)
+      },
+      output: (text: string) => {
+        if (this.active.get(task.id) === active && text) this.emit('output', task.id, text)
+      },
+    }
+    void this.lane(server)
+      .add(() => this.options.runner.run(handle))
+      .catch((error: unknown): AttemptOutcome => ({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }))
+      .then((outcome) => this.settle(task, server, active, outcome ?? { kind: 'failed', error: 'no outcome' }))
+  }
+
+  private lane(server: SchedulableServer): PQueue {
+    let lane = this.lanes.get(server.id)
+    if (!lane) {
+      lane = new PQueue({ concurrency: server.spec.capacity })
+      this.lanes.set(server.id, lane)
+    }
+    lane.concurrency = server.spec.capacity
+    return lane
+  }
+
+  private settle(task: TaskView, server: SchedulableServer, active: Active, outcome: AttemptOutcome): void {
+    if (this.active.get(task.id) !== active) return
+    this.active.delete(task.id)
+    clearTimeout(active.timer)
+    server.running = Math.max(0, server.running - 1)
+    this.options.pool.touch(server)
+    const attempt = task.attempts.at(-1)!
+    attempt.endedAt = this.now()
+    // The abort reason wins over what the runner saw: a cancel looks like an error server-side.
+    const reason = active.reason
+    if (reason === 'cancel') {
+      attempt.outcome = 'cancelled'
+      this.finish(task, 'cancelled', 'cancelled')
+    } else if (reason === 'timeout') {
+      attempt.outcome = 'failed'
+      attempt.error = `timed out after ${Math.round((task.timeoutMs ?? 0) / 1000)} s`
+      this.finish(task, 'failed', attempt.error)
+    } else if (reason === 'server-lost' || outcome.kind === 'server-lost') {
+      attempt.outcome = 'server-lost'
+      attempt.error = outcome.kind === 'server-lost' || outcome.kind === 'failed' ? outcome.error : 'server lost'
+      this.avoidServer(task.id, server.id)
+      this.requeueOrFail(task, attempt.error)
+    } else if (outcome.kind === 'completed') {
+      attempt.outcome = 'completed'
+      task.result = outcome.result
+      this.finish(task, 'completed')
+    } else if (outcome.kind === 'cancelled') {
+      attempt.outcome = 'cancelled'
+      this.finish(task, 'cancelled', 'cancelled on the server')
+    } else {
+      attempt.outcome = 'failed'
+      attempt.error = outcome.error
+      this.finish(task, 'failed', outcome.error)
+    }
+    this.pump()
+  }
+
+  private requeueOrFail(task: TaskView, error: string): void {
+    if (task.attempts.length >= task.maxAttempts) {
+      this.finish(task, 'failed', `${error} (after ${task.attempts.length} attempt${task.attempts.length === 1 ? '' : 's'})`)
+      return
+    }
+    task.state = 'queued'
+    task.serverId = undefined
+    task.serverUrl = undefined
+    task.sessionId = undefined
+    this.queue.push(task.id, task.priority)
+    this.changed(task)
+  }
+
+  private avoidServer(taskId: string, serverId: string): void {
+    const set = this.avoid.get(taskId) ?? new Set<string>()
+    set.add(serverId)
+    this.avoid.set(taskId, set)
+  }
+
+  private abort(taskId: string, reason: AbortReason): void {
+    const active = this.active.get(taskId)
+    if (!active || active.reason) return
+    active.reason = reason
+    active.controller.abort()
+  }
+
+  private finish(task: TaskView, state: 'completed' | 'failed' | 'cancelled', error?: string): void {
+    task.state = state
+    task.error = state === 'completed' ? undefined : error
+    task.endedAt = this.now()
+    this.avoid.delete(task.id)
+    this.changed(task)
+  }
+
+  private changed(task: TaskView): void {
+    this.options.sink?.append(task)
+    this.emit('task', task)
+  }
+
+  /** Tasks still queued or running. */
+  get pending(): number {
+    let n = 0
+    for (const task of this.tasks.values()) if (!FINAL.has(task.state)) n++
+    return n
+  }
+}
+
+function toCandidate(server: SchedulableServer): Candidate {
+  return { id: server.id, running: server.running, capacity: server.spec.capacity, externalBusy: server.externalBusy }
+}

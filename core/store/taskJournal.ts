@@ -1,0 +1,44 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { TaskView } from '../contract/tasks'
+import type { TaskSink } from '../scheduler/types'
+
+/**
+ * Append-only task journal: one JSON line per task change, written synchronously before the
+ * change is announced, so anything acknowledged survives a crash. Replaying keeps the last
+ * snapshot of each task.
+ */
+export class TaskJournal implements TaskSink {
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true })
+  }
+
+  append(task: TaskView): void {
+    appendFileSync(this.path, JSON.stringify({ at: Date.now(), task }) + '\n')
+  }
+
+  /** Every line, in order (for audits and tests: shows each attempt as it happened). */
+  entries(): Array<{ at: number; task: TaskView }> {
+    if (!existsSync(this.path)) return []
+    const out: Array<{ at: number; task: TaskView }> = []
+    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+      if (!line.trim()) continue
+      try {
+        const raw = JSON.parse(line) as { at?: unknown; task?: unknown }
+        const task = TaskView.safeParse(raw.task)
+        // A torn last line (crash mid-write) or a foreign line is skipped, not fatal.
+        if (task.success && typeof raw.at === 'number') out.push({ at: raw.at, task: task.data })
+      } catch {
+        continue
+      }
+    }
+    return out
+  }
+
+  /** The latest snapshot of every task, in first-seen order. */
+  load(): TaskView[] {
+    const latest = new Map<string, TaskView>()
+    for (const { task } of this.entries()) latest.set(task.id, task)
+    return [...latest.values()]
+  }
+}

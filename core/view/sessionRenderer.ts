@@ -1,0 +1,132 @@
+import type { OcAnyEvent, OcPart } from '../contract/opencode'
+import { ansi, formatDuration, oneLine } from './ansi'
+
+/**
+ * Turns one session's opencode events into ANSI text (for panes and the CLI alike).
+ *
+ * Idempotent by construction: it remembers how much of each part it has shown and which tool
+ * states it has announced, so the same part arriving twice (a delta and then the full part, or
+ * a resync after a reconnect replaying messages) never prints anything twice.
+ */
+export class SessionRenderer {
+  private readonly shownText = new Map<string, number>()
+  private readonly toolStatus = new Map<string, string>()
+  private readonly roles = new Map<string, 'user' | 'assistant'>()
+  private readonly announced = new Set<string>()
+  /** Whether the last thing written left the cursor mid-line. */
+  private midLine = false
+
+  render(event: OcAnyEvent): string {
+    switch (event.type) {
+      case 'message.updated': {
+        const info = (event as Extract<OcAnyEvent, { type: 'message.updated' }>).properties.info
+        this.roles.set(info.id, info.role)
+        if (info.role === 'assistant' && info.error && info.error.name !== 'MessageAbortedError') {
+          return this.once(`msgerr:${info.id}`, ansi.red(`✗ ${info.error.name}: ${info.error.data?.message ?? ''}`))
+        }
+        return ''
+      }
+      case 'message.part.updated':
+        return this.part((event as Extract<OcAnyEvent, { type: 'message.part.updated' }>).properties.part)
+      case 'message.part.delta': {
+        const p = (event as Extract<OcAnyEvent, { type: 'message.part.delta' }>).properties
+        if (p.field !== 'text' || this.roles.get(p.messageID) === 'user') return ''
+        const shown = this.shownText.get(p.partID)
+        // A delta for a part we never saw started is still text to show.
+        this.shownText.set(p.partID, (shown ?? 0) + p.delta.length)
+        return this.text(p.delta)
+      }
+      case 'permission.asked': {
+        const p = (event as Extract<OcAnyEvent, { type: 'permission.asked' }>).properties
+        const what = p.patterns.length ? `: ${oneLine(p.patterns.join(' '), 100)}` : ''
+        return this.once(`perm:${p.id}`, ansi.yellow(`⚠ permission needed: ${p.permission}${what}`))
+      }
+      case 'permission.replied': {
+        const p = (event as Extract<OcAnyEvent, { type: 'permission.replied' }>).properties
+        return this.once(`perm-reply:${p.requestID}`, ansi.dim(`  permission ${p.reply ?? 'answered'}`))
+      }
+      case 'question.asked': {
+        const p = (event as Extract<OcAnyEvent, { type: 'question.asked' }>).properties
+        const q = p.questions.map((x) => `${x.question}${x.options.length ? ` [${x.options.map((o) => o.label).join(' / ')}]` : ''}`)
+        return this.once(`q:${p.id}`, ansi.yellow(`? question: ${oneLine(q.join('; '), 200)}`))
+      }
+      case 'session.status': {
+        const p = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties
+        if (p.status.type !== 'retry') return ''
+        return this.once(`retry:${p.status.attempt ?? ''}:${p.status.message ?? ''}`, ansi.yellow(`↻ retrying (attempt ${p.status.attempt ?? '?'}): ${p.status.message ?? ''}`))
+      }
+      case 'session.error': {
+        const p = (event as Extract<OcAnyEvent, { type: 'session.error' }>).properties
+        if (p.error?.name === 'MessageAbortedError') return this.line(ansi.dim('■ aborted'))
+        return this.line(ansi.red(`✗ error: ${p.error?.name ?? 'unknown'}${p.error?.data?.message ? `: ${p.error.data.message}` : ''}`))
+      }
+      default:
+        return ''
+    }
+  }
+
+  /** Marks text already shown elsewhere (e.g. the prompt, printed by the caller) as seen. */
+  markUserMessage(messageId: string): void {
+    this.roles.set(messageId, 'user')
+  }
+
+  private part(part: OcPart): string {
+    if (this.roles.get(part.messageID) === 'user') return ''
+    if (part.type === 'text' || part.type === 'reasoning') {
+      if (part.synthetic || part.text === undefined) return ''
+      const shown = this.shownText.get(part.id) ?? 0
+      if (part.text.length <= shown) return ''
+      this.shownText.set(part.id, part.text.length)
+      const fresh = part.text.slice(shown)
+      return this.text(part.type === 'reasoning' ? ansi.dim(fresh) : fresh)
+    }
+    if (part.type === 'tool' && part.state) {
+      const status = part.state.status
+      if (this.toolStatus.get(part.id) === status || status === 'pending') return ''
+      // Never go back: a stale 'running' after 'completed' (resync order) must not print.
+      if (this.toolStatus.get(part.id) === 'completed' || this.toolStatus.get(part.id) === 'error') return ''
+      this.toolStatus.set(part.id, status)
+      const name = part.tool ?? 'tool'
+      const title = oneLine(part.state.title || describeInput(part.state.input), 100)
+      const took = part.state.time?.start && part.state.time.end ? ` ${ansi.dim(formatDuration(part.state.time.end - part.state.time.start))}` : ''
+      if (status === 'running') return this.line(ansi.cyan(`⚙ ${name}`) + (title ? ` ${title}` : ''))
+      if (status === 'completed') return this.line(ansi.green(`✓ ${name}`) + (title ? ` ${title}` : '') + took)
+      return this.line(ansi.red(`✗ ${name}`) + ` ${oneLine(part.state.error ?? 'failed', 160)}` + took)
+    }
+    return ''
+  }
+
+  private once(key: string, text: string): string {
+    if (this.announced.has(key)) return ''
+    this.announced.add(key)
+    return this.line(text)
+  }
+
+  private text(text: string): string {
+    if (!text) return ''
+    this.midLine = !text.endsWith('\n')
+    return text
+  }
+
+  /** A structured line always starts on a fresh line, whatever streamed text came before. */
+  private line(text: string): string {
+    const prefix = this.midLine ? '\n' : ''
+    this.midLine = false
+    return `${prefix}${text}\n`
+  }
+
+  /** Ends a dangling streamed line (call when the session finishes). */
+  finish(): string {
+    if (!this.midLine) return ''
+    this.midLine = false
+    return '\n'
+  }
+}
+
+function describeInput(input: Record<string, unknown> | undefined): string {
+  if (!input) return ''
+  for (const key of ['description', 'command', 'filePath', 'path', 'pattern', 'url']) {
+    if (typeof input[key] === 'string') return input[key] as string
+  }
+  return ''
+}
