@@ -18,10 +18,12 @@ export interface SupervisorOptions {
   restart: RestartPolicyOptions
 }
 
+// A busy server can be silent for seconds (its first prompt loads a lot): three missed probes
+// of 5 s each, not one, make it unhealthy, so only a real wedge (~25 s of silence) restarts it.
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   healthIntervalMs: 3_000,
-  healthTimeoutMs: 3_000,
-  unhealthyAfter: 2,
+  healthTimeoutMs: 5_000,
+  unhealthyAfter: 3,
   readyTimeoutMs: 20_000,
   watchdogMs: 30_000,
   stopGraceMs: 3_000,

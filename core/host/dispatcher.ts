@@ -56,7 +56,7 @@ export function createDispatcher(engine: Engine, push: (event: EventName, payloa
       const envelope = RequestEnvelope.safeParse(message)
       if (!envelope.success) {
         const id = typeof message === 'object' && message && 'id' in message ? (message as { id: unknown }).id : null
-        const safeId = typeof id === 'number' || (typeof id === 'string' && id.length <= 100) ? id : null
+        const safeId = (typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && id.length <= 100) ? id : null
         return { id: safeId, error: { code: 'bad_request', message: `expected {id, method, params}, got ${describe(message)}` } }
       }
       return call(envelope.data.method, envelope.data.params, envelope.data.id)

@@ -113,12 +113,14 @@ export class Engine extends EventEmitter<EnginePush> {
   }
 
   async addServer(spec: ServerSpec, options: { password?: string; start?: boolean; persist?: boolean } = {}): Promise<ServerView> {
-    if (options.password) this.passwords.set(spec.id, options.password)
     const server = this.fleet.add(spec)
+    // Only once the id is known to be new: a refused add must not touch another server's secret.
+    if (options.password) this.passwords.set(spec.id, options.password)
     if (options.persist && this.settings) {
       try {
         this.settings.saveServer(spec)
       } catch (error) {
+        this.passwords.delete(spec.id)
         await this.fleet.remove(spec.id)
         throw error
       }

@@ -134,12 +134,7 @@ export class OpencodeRunner implements AttemptRunner {
   }
 
   private replay(watch: Watch, messages: readonly OcMessageWithParts[]): void {
-    for (const message of messages) {
-      watch.handle.output(watch.renderer.render({ type: 'message.updated', properties: { sessionID: message.info.sessionID, info: message.info } }))
-      for (const part of message.parts) {
-        watch.handle.output(watch.renderer.render({ type: 'message.part.updated', properties: { sessionID: part.sessionID, part } }))
-      }
-    }
+    for (const message of messages) watch.handle.output(watch.renderer.replay(message))
   }
 
   /**

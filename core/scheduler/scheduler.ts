@@ -148,11 +148,21 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let free = servers.filter((s) => s.acceptsWork)
     if (free.length === 0) return
     const order = servers.map((s) => s.id)
+    const live = servers.filter((s) => s.state === 'ready')
     for (const id of this.queue.ids()) {
       const task = this.tasks.get(id)!
-      const candidates = this.candidatesFor(task, free, servers)
+      const eligible = this.eligibleFor(task, live, servers)
+      if (eligible.length === 0) continue
+      const ids = new Set(eligible.map((s) => s.id))
+      const candidates = free.filter((s) => ids.has(s.id))
       if (candidates.length === 0) continue
-      const pick = strategies[this.strategy](candidates.map(toCandidate), { order, lastPicked: this.lastPicked, random: this.random })
+      const pick = strategies[this.strategy](candidates.map(toCandidate), {
+        eligible: eligible.map((s) => s.id),
+        order,
+        lastPicked: this.lastPicked,
+        random: this.random,
+      })
+      if (!pick) continue
       this.lastPicked = pick.id
       const server = free.find((s) => s.id === pick.id)!
       this.queue.remove(id)
@@ -162,18 +172,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  private candidatesFor(task: TaskView, free: SchedulableServer[], all: SchedulableServer[]): SchedulableServer[] {
+  /** The live servers a task may run on: its target, minus servers that died under it. */
+  private eligibleFor(task: TaskView, live: SchedulableServer[], all: SchedulableServer[]): SchedulableServer[] {
     if (task.target.kind === 'server') {
       const id = task.target.serverId
-      return free.filter((s) => s.id === id)
+      return live.filter((s) => s.id === id)
     }
     const avoid = this.avoid.get(task.id)
-    if (!avoid) return free
-    const preferred = free.filter((s) => !avoid.has(s.id))
+    if (!avoid) return live
+    const preferred = live.filter((s) => !avoid.has(s.id))
     if (preferred.length > 0) return preferred
     // Wait for another server if one may still come up; otherwise take what there is.
     const othersAlive = all.some((s) => !avoid.has(s.id) && s.state !== 'failed' && s.state !== 'stopped')
-    return othersAlive ? [] : free
+    return othersAlive ? [] : live
   }
 
   private create(spec: TaskSpec, groupId?: string): TaskView {

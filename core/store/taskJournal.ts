@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { TaskView } from '../contract/tasks'
 import type { TaskSink } from '../scheduler/types'
@@ -11,6 +11,9 @@ import type { TaskSink } from '../scheduler/types'
 export class TaskJournal implements TaskSink {
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true })
+    // A crash mid-write leaves a torn last line; end it, or the next append would be glued to
+    // it and lost with it when replayed.
+    if (existsSync(path) && statSync(path).size > 0 && lastByte(path) !== 0x0a) appendFileSync(path, '\n')
   }
 
   append(task: TaskView): void {
@@ -40,5 +43,16 @@ export class TaskJournal implements TaskSink {
     const latest = new Map<string, TaskView>()
     for (const { task } of this.entries()) latest.set(task.id, task)
     return [...latest.values()]
+  }
+}
+
+function lastByte(path: string): number {
+  const fd = openSync(path, 'r')
+  try {
+    const buffer = Buffer.alloc(1)
+    readSync(fd, buffer, 0, 1, statSync(path).size - 1)
+    return buffer[0]!
+  } finally {
+    closeSync(fd)
   }
 }

@@ -1,4 +1,4 @@
-import type { OcAnyEvent, OcPart } from '../contract/opencode'
+import type { OcAnyEvent, OcMessageWithParts, OcPart } from '../contract/opencode'
 import { ansi, formatDuration, oneLine } from './ansi'
 
 /**
@@ -13,6 +13,12 @@ export class SessionRenderer {
   private readonly toolStatus = new Map<string, string>()
   private readonly roles = new Map<string, 'user' | 'assistant'>()
   private readonly announced = new Set<string>()
+  /**
+   * Parts last seen as a snapshot (a resync). Deltas carry no offset, so after a snapshot we
+   * cannot tell which deltas it already contains: those parts then advance only by snapshots
+   * (the full text in a later part update), which can be late but never repeats or loses text.
+   */
+  private readonly snapshotted = new Set<string>()
   /** Whether the last thing written left the cursor mid-line. */
   private midLine = false
 
@@ -30,7 +36,7 @@ export class SessionRenderer {
         return this.part((event as Extract<OcAnyEvent, { type: 'message.part.updated' }>).properties.part)
       case 'message.part.delta': {
         const p = (event as Extract<OcAnyEvent, { type: 'message.part.delta' }>).properties
-        if (p.field !== 'text' || this.roles.get(p.messageID) === 'user') return ''
+        if (p.field !== 'text' || this.roles.get(p.messageID) === 'user' || this.snapshotted.has(p.partID)) return ''
         const shown = this.shownText.get(p.partID)
         // A delta for a part we never saw started is still text to show.
         this.shownText.set(p.partID, (shown ?? 0) + p.delta.length)
@@ -65,9 +71,14 @@ export class SessionRenderer {
     }
   }
 
-  /** Marks text already shown elsewhere (e.g. the prompt, printed by the caller) as seen. */
-  markUserMessage(messageId: string): void {
-    this.roles.set(messageId, 'user')
+  /** Renders a message fetched over REST (a resync), not streamed: see `snapshotted`. */
+  replay(message: OcMessageWithParts): string {
+    let text = this.render({ type: 'message.updated', properties: { sessionID: message.info.sessionID, info: message.info } })
+    for (const part of message.parts) {
+      this.snapshotted.add(part.id)
+      text += this.part(part)
+    }
+    return text
   }
 
   private part(part: OcPart): string {

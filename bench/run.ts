@@ -1,0 +1,24 @@
+// `npm run bench [name ...]`: runs the benchmarks (all by default) and prints their ratios.
+// Each measures Flotilla and its baseline side by side in one run: these machines are shared
+// and noisy, so only ratios from the same run mean anything.
+import { dispatchBench } from './dispatch.bench'
+import { spawnBench } from './spawn.bench'
+
+const benches: Record<string, () => Promise<string[]>> = {
+  spawn: spawnBench,
+  dispatch: dispatchBench,
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2)
+  const unknown = wanted.filter((w) => !benches[w])
+  if (unknown.length) {
+    console.error(`unknown benchmark ${unknown.join(', ')}; expected one of ${Object.keys(benches).join(', ')}`)
+    process.exit(2)
+  }
+  for (const name of wanted.length ? wanted : Object.keys(benches)) {
+    for (const line of await benches[name]!()) console.log(line)
+  }
+}
+
+await main()

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm start`: launch the Electron app, or say plainly what to do when its binary is missing.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+let binary
+try {
+  const electronDir = dirname(require.resolve('electron/package.json'))
+  const pathFile = join(electronDir, 'path.txt')
+  binary = existsSync(pathFile) ? join(electronDir, 'dist', (await import('node:fs')).readFileSync(pathFile, 'utf8').trim()) : undefined
+} catch {
+  binary = undefined
+}
+if (!binary || !existsSync(binary)) {
+  process.stderr.write(
+    'Flotilla: the Electron binary is not installed (it is downloaded by `npm ci` only where the network\n' +
+      'allows; here it was skipped). Either run `npm ci` again on a machine with internet access, then\n' +
+      '`npm start`; or use the same engine without Electron: `npx flotilla run --demo --local 3 "a task"`\n' +
+      '(the browser UI, `npx flotilla serve`, arrives with the UI work).\n',
+  )
+  process.exit(1)
+}
+const child = spawn('npx', ['electron-vite', 'preview'], { stdio: 'inherit' })
+child.on('exit', (code) => process.exit(code ?? 1))

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, type CliRun } from '../support/cli'
+import { MARKER, markedProcesses } from '../support/leftovers'
+
+let project: string
+const running: CliRun[] = []
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'flotilla-cli-'))
+})
+afterEach(() => {
+  // A test that failed half-way must not leave its CLI (and so its servers) running.
+  for (const run of running.splice(0)) if (run.child.exitCode === null) run.child.kill('SIGKILL')
+})
+afterAll(() => rmSync(project, { recursive: true, force: true }))
+
+function cli(args: string[], stdin?: string): CliRun {
+  const run = runCli(args, { cwd: project, stdin })
+  running.push(run)
+  return run
+}
+
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
+describe('flotilla run', () => {
+  it('fans prompts out round-robin over 2 local servers and prints a JSON summary (exit 0)', async () => {
+    const run = cli(['run', '--demo', '--local', '2', '--strategy', 'round-robin', '--json', '@reply alpha', '@reply beta', '@reply gamma', '@reply delta'])
+    expect(await run.exited).toBe(0)
+    const lines = jsonLines(run.stdout())
+    const summary = lines.at(-1) as { type: string; tasks: Array<Record<string, unknown>> }
+    expect(summary.type).toBe('summary')
+    expect(summary.tasks.map((t) => [t.prompt, t.status, t.output, t.attempts])).toEqual([
+      ['@reply alpha', 'completed', 'alpha', 1],
+      ['@reply beta', 'completed', 'beta', 1],
+      ['@reply gamma', 'completed', 'gamma', 1],
+      ['@reply delta', 'completed', 'delta', 1],
+    ])
+    expect(summary.tasks.map((t) => t.serverId)).toEqual(['local-1', 'local-2', 'local-1', 'local-2'])
+    for (const t of summary.tasks) {
+      expect(t.serverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(typeof t.sessionId).toBe('string')
+      expect(t.durationMs).toBeGreaterThan(0)
+      expect(Object.keys(t).sort()).toEqual(['attempts', 'durationMs', 'id', 'output', 'prompt', 'serverId', 'serverUrl', 'sessionId', 'status'])
+    }
+    // Live output came through, marked with task and server.
+    expect(lines.some((l) => l.type === 'output' && typeof l.taskId === 'string' && typeof l.serverId === 'string')).toBe(true)
+    // The random passwords never reach the output.
+    expect(run.stdout() + run.stderr()).not.toMatch(/password/i)
+  }, 120_000)
+
+  it('text mode marks each line with server and task and ends with a table; prompts from stdin', async () => {
+    const run = cli(['run', '--demo', '--local', '1', '--prompts', '-'], '@reply first answer\n\n@reply second answer\n')
+    expect(await run.exited).toBe(0)
+    const out = run.stdout()
+    expect(out).toMatch(/^\[local-1 t\w+\] first answer$/m)
+    expect(out).toMatch(/^\[local-1 t\w+\] second answer$/m)
+    expect(out).toMatch(/2\/2 tasks completed/)
+  }, 120_000)
+
+  it('exits 1 when a task fails (per-task timeout)', async () => {
+    const promptFile = join(project, 'prompts.txt')
+    writeFileSync(promptFile, '@reply fine\n@delay 20000\n')
+    const run = cli(['run', '--demo', '--local', '1', '--capacity', '2', '--timeout', '3', '--json', '--prompts', promptFile])
+    expect(await run.exited).toBe(1)
+    const summary = jsonLines(run.stdout()).at(-1) as { tasks: Array<{ status: string; error?: string }> }
+    expect(summary.tasks.map((t) => t.status)).toEqual(['completed', 'failed'])
+  }, 120_000)
+
+  it.each([
+    [['run', '--strategy', 'fastest', 'x'], /--strategy: expected round-robin, least-loaded or random, got "fastest"/],
+    [['run', '--local', 'two', 'x'], /--local: expected a whole number, got "two"/],
+    [['run', '--demo'], /expected at least one prompt/],
+    [['run', '--dir', '/nonexistent/dir', 'x'], /--dir: expected an existing directory/],
+    [['run', '--bogus', 'x'], /Unknown option '--bogus'/],
+    [['launch'], /expected a command \(run, serve\), got "launch"/],
+  ])('bad usage %j exits 2 with a clear message and starts nothing', async (args, message) => {
+    const run = cli(args)
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toMatch(message)
+    expect(run.stdout()).toBe('')
+  }, 30_000)
+
+  it('Ctrl-C cancels running tasks, stops the servers and leaves nothing running (exit 1)', async () => {
+    const run = cli(['run', '--demo', '--local', '2', '--json', '@delay 30000', '@delay 30000'])
+    // Wait until both tasks run on their servers.
+    const deadline = Date.now() + 60_000
+    while (jsonLines(run.stdout()).filter((l) => l.type === 'task' && l.state === 'running').length < 2) {
+      if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`tasks never ran: ${run.stderr()}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    run.child.kill('SIGINT')
+    expect(await run.exited).toBe(1)
+    const summary = jsonLines(run.stdout()).at(-1) as { type: string; tasks: Array<{ status: string }> }
+    expect(summary.type).toBe('summary')
+    expect(summary.tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled'])
+    expect(markedProcesses(process.env[MARKER]!)).toEqual([])
+  }, 120_000)
+})

@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest'
+import type { TaskSpec, TaskView } from '../../core/contract/tasks'
+import { Scheduler } from '../../core/scheduler/scheduler'
+import type { AbortReason, AttemptHandle, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool } from '../../core/scheduler/types'
+
+/** An in-memory server: accepts work only when ready with a free slot, like ManagedServer. */
+class FakeServer implements SchedulableServer {
+  running = 0
+  externalBusy = 0
+  constructor(
+    readonly id: string,
+    public state = 'ready',
+    readonly spec = { capacity: 1 },
+  ) {}
+  get acceptsWork(): boolean {
+    return this.state === 'ready' && this.running < this.spec.capacity
+  }
+}
+
+class FakePool implements ServerPool {
+  constructor(readonly servers: FakeServer[]) {}
+  list() {
+    return this.servers
+  }
+  touch() {}
+}
+
+/** One call of run(): the test settles it. An abort settles it like the real runner does. */
+interface Attempt {
+  handle: AttemptHandle
+  reasonAtAbort?: AbortReason
+  resolve(outcome: AttemptOutcome): void
+}
+
+class FakeRunner implements AttemptRunner {
+  readonly attempts: Attempt[] = []
+  readonly live = new Map<string, number>()
+  maxLive = new Map<string, number>()
+
+  run(handle: AttemptHandle): Promise<AttemptOutcome> {
+    const n = (this.live.get(handle.serverId) ?? 0) + 1
+    this.live.set(handle.serverId, n)
+    this.maxLive.set(handle.serverId, Math.max(n, this.maxLive.get(handle.serverId) ?? 0))
+    return new Promise<AttemptOutcome>((resolve) => {
+      const attempt: Attempt = {
+        handle,
+        resolve: (outcome) => {
+          this.live.set(handle.serverId, this.live.get(handle.serverId)! - 1)
+          resolve(outcome)
+        },
+      }
+      handle.signal.addEventListener('abort', () => {
+        attempt.reasonAtAbort = handle.abortReason()
+        attempt.resolve(attempt.reasonAtAbort === 'server-lost' ? { kind: 'server-lost', error: 'server lost mid-task' } : { kind: 'cancelled' })
+      })
+      this.attempts.push(attempt)
+    })
+  }
+
+  /** The attempt for a task (the latest one), once the lane has started it. */
+  async attemptFor(taskId: string): Promise<Attempt> {
+    await until(() => this.attempts.some((a) => a.handle.task.id === taskId))
+    return this.attempts.filter((a) => a.handle.task.id === taskId).at(-1)!
+  }
+}
+
+const RESULT = { text: 'done', tokens: { input: 1, output: 2, reasoning: 0, cacheRead: 0, cacheWrite: 0 }, cost: 0, durationMs: 5, files: [] }
+const completed: AttemptOutcome = { kind: 'completed', result: RESULT }
+
+function spec(over: Partial<TaskSpec> = {}): TaskSpec {
+  return { prompt: 'hi', target: { kind: 'any' }, priority: 0, maxAttempts: 3, ...over }
+}
+
+async function until(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 1))
+  }
+}
+
+function setup(servers: FakeServer[], strategy: 'round-robin' | 'least-loaded' | 'random' = 'round-robin') {
+  const pool = new FakePool(servers)
+  const runner = new FakeRunner()
+  const journal: TaskView[] = []
+  const events: TaskView[] = []
+  const scheduler = new Scheduler({ pool, runner, strategy, sink: { append: (t) => journal.push(structuredClone(t)) } })
+  scheduler.on('task', (t) => events.push(structuredClone(t)))
+  return { pool, runner, journal, events, scheduler }
+}
+
+describe('Scheduler', () => {
+  it('moves a task queued → dispatched → running → completed and journals every change', async () => {
+    const { scheduler, runner, journal, events } = setup([new FakeServer('a')])
+    const [task] = scheduler.submit([spec()])
+    expect(task!.state).toBe('dispatched') // bound at once: a free slot exists
+    const attempt = await runner.attemptFor(task!.id)
+    attempt.handle.started('ses_1', 'http://127.0.0.1:1')
+    expect(task!.state).toBe('running')
+    expect(task!.sessionId).toBe('ses_1')
+    attempt.resolve(completed)
+    await until(() => task!.state === 'completed')
+    expect(task!.result).toEqual(RESULT)
+    expect(task!.attempts).toMatchObject([{ attempt: 1, serverId: 'a', sessionId: 'ses_1', outcome: 'completed' }])
+    expect(journal.map((t) => t.state)).toEqual(['queued', 'dispatched', 'running', 'completed'])
+    expect(events).toEqual(journal) // the sink sees exactly what the UI is told
+    expect(scheduler.pending).toBe(0)
+  })
+
+  it('binds late: nothing is bound while no server accepts work', async () => {
+    const a = new FakeServer('a', 'starting')
+    const { scheduler, runner } = setup([a])
+    const tasks = scheduler.submit([spec(), spec()])
+    scheduler.pump()
+    expect(tasks.map((t) => t.state)).toEqual(['queued', 'queued'])
+    expect(tasks.every((t) => t.serverId === undefined && t.attempts.length === 0)).toBe(true)
+    a.state = 'ready'
+    scheduler.pump()
+    expect(tasks.map((t) => t.state)).toEqual(['dispatched', 'queued']) // capacity 1
+    ;(await runner.attemptFor(tasks[0]!.id)).resolve(completed)
+    await until(() => tasks[1]!.state === 'dispatched') // a freed slot pulls the next task
+    expect(tasks[1]!.serverId).toBe('a')
+  })
+
+  it('never runs more than capacity attempts at once on a server', async () => {
+    const servers = [new FakeServer('a', 'ready', { capacity: 2 }), new FakeServer('b', 'ready', { capacity: 3 })]
+    const { scheduler, runner } = setup(servers, 'least-loaded')
+    const tasks = scheduler.submit(Array.from({ length: 40 }, () => spec()))
+    const settled = new Set<Attempt>()
+    while (settled.size < 40) {
+      await until(() => runner.attempts.some((x) => !settled.has(x)))
+      for (const s of servers) expect(s.running).toBeLessThanOrEqual(s.spec.capacity)
+      // Settle one open attempt (alternating ends, so both servers churn).
+      const open = runner.attempts.filter((x) => !settled.has(x))
+      const next = settled.size % 2 ? open.at(-1)! : open[0]!
+      settled.add(next)
+      next.resolve(completed)
+    }
+    await until(() => tasks.every((t) => t.state === 'completed'))
+    expect(runner.maxLive.get('a')).toBe(2) // full use of the slots, and never more
+    expect(runner.maxLive.get('b')).toBe(3)
+    expect(servers.map((s) => s.running)).toEqual([0, 0])
+  })
+
+  it('dispatches by priority, then submission order', async () => {
+    const a = new FakeServer('a', 'stopped')
+    const { scheduler, runner } = setup([a])
+    const [low, high, mid1, mid2] = scheduler.submit([spec({ priority: -5 }), spec({ priority: 10 }), spec({ priority: 3 }), spec({ priority: 3 })])
+    a.state = 'ready'
+    scheduler.pump()
+    const order: string[] = []
+    for (let i = 0; i < 4; i++) {
+      await until(() => runner.attempts.length > i)
+      order.push(runner.attempts[i]!.handle.task.id)
+      runner.attempts[i]!.resolve(completed)
+    }
+    expect(order).toEqual([high!.id, mid1!.id, mid2!.id, low!.id])
+  })
+
+  it('does not let a task waiting for its busy server block tasks for other servers', async () => {
+    const { scheduler, runner } = setup([new FakeServer('a'), new FakeServer('b')])
+    const [onA] = scheduler.submit([spec({ target: { kind: 'server', serverId: 'a' } })])
+    const [waitsForA, anyServer] = scheduler.submit([spec({ priority: 50, target: { kind: 'server', serverId: 'a' } }), spec()])
+    expect(waitsForA!.state).toBe('queued')
+    expect(anyServer!.serverId).toBe('b') // went past the higher-priority task stuck behind a
+    ;(await runner.attemptFor(onA!.id)).resolve(completed)
+    await until(() => waitsForA!.state === 'dispatched')
+    expect(waitsForA!.serverId).toBe('a')
+  })
+
+  it('cancels a queued task without ever binding it', () => {
+    const { scheduler, runner } = setup([new FakeServer('a', 'starting')])
+    const [task] = scheduler.submit([spec()])
+    expect(scheduler.cancel(task!.id).state).toBe('cancelled')
+    scheduler.pump()
+    expect(task!.attempts).toEqual([])
+    expect(runner.attempts).toEqual([])
+  })
+
+  it('cancels a running task: the runner sees the abort with reason "cancel"', async () => {
+    const { scheduler, runner } = setup([new FakeServer('a')])
+    const [task] = scheduler.submit([spec()])
+    const attempt = await runner.attemptFor(task!.id)
+    attempt.handle.started('ses_1', 'http://127.0.0.1:1')
+    scheduler.cancel(task!.id)
+    expect(attempt.handle.signal.aborted).toBe(true)
+    expect(attempt.reasonAtAbort).toBe('cancel')
+    await until(() => task!.state === 'cancelled')
+    expect(task!.attempts.map((x) => x.outcome)).toEqual(['cancelled'])
+  })
+
+  it('fails a task that runs past timeoutMs', async () => {
+    const { scheduler, runner } = setup([new FakeServer('a')])
+    const [task] = scheduler.submit([spec({ timeoutMs: 50 })])
+    const attempt = await runner.attemptFor(task!.id)
+    await until(() => task!.state === 'failed')
+    expect(attempt.reasonAtAbort).toBe('timeout')
+    expect(task!.error).toMatch(/timed out/)
+    expect(task!.attempts[0]!.outcome).toBe('failed')
+  })
+
+  it('re-queues a task whose server is lost to another server, keeping both attempts', async () => {
+    const { scheduler, runner } = setup([new FakeServer('a'), new FakeServer('b')])
+    const [task] = scheduler.submit([spec()])
+    expect(task!.serverId).toBe('a')
+    scheduler.serverLost('a') // a stays "ready": the task must still avoid it
+    await until(() => task!.attempts.length === 2)
+    expect(task!.serverId).toBe('b')
+    ;(await runner.attemptFor(task!.id)).resolve(completed)
+    await until(() => task!.state === 'completed')
+    expect(task!.attempts.map((x) => [x.serverId, x.outcome])).toEqual([['a', 'server-lost'], ['b', 'completed']])
+  })
+
+  it('fails a task after maxAttempts lost servers', async () => {
+    const { scheduler } = setup([new FakeServer('a'), new FakeServer('b')])
+    const [task] = scheduler.submit([spec({ maxAttempts: 2 })])
+    scheduler.serverLost('a')
+    await until(() => task!.serverId === 'b')
+    scheduler.serverLost('b')
+    await until(() => task!.state === 'failed')
+    expect(task!.attempts.map((x) => x.outcome)).toEqual(['server-lost', 'server-lost'])
+    expect(task!.error).toMatch(/after 2 attempts/)
+  })
+
+  it('broadcasts one task per server with a shared groupId', () => {
+    const { scheduler } = setup([new FakeServer('a'), new FakeServer('b'), new FakeServer('c')])
+    const tasks = scheduler.submit([spec({ target: { kind: 'broadcast' } })])
+    expect(tasks.map((t) => t.target)).toEqual(['a', 'b', 'c'].map((serverId) => ({ kind: 'server', serverId })))
+    expect(tasks.map((t) => t.serverId)).toEqual(['a', 'b', 'c'])
+    expect(new Set(tasks.map((t) => t.groupId)).size).toBe(1)
+    expect(tasks[0]!.groupId).toBeTruthy()
+  })
+
+  it('retries a finished task as a new task', async () => {
+    const { scheduler, runner } = setup([new FakeServer('a')])
+    const [task] = scheduler.submit([spec({ prompt: 'again', priority: 7 })])
+    ;(await runner.attemptFor(task!.id)).resolve({ kind: 'failed', error: 'boom' })
+    await until(() => task!.state === 'failed')
+    expect(task!.error).toBe('boom')
+    const retry = scheduler.retry(task!.id)
+    expect(retry.id).not.toBe(task!.id)
+    expect(retry).toMatchObject({ prompt: 'again', priority: 7, state: 'dispatched' })
+    expect(task!.state).toBe('failed') // the old one is history, untouched
+    expect(scheduler.list()).toHaveLength(2)
+    expect(() => scheduler.retry(retry.id)).toThrow(/finished task/)
+  })
+
+  it('rejects a submit naming an unknown server and creates nothing', () => {
+    const { scheduler, journal } = setup([new FakeServer('a')])
+    expect(() => scheduler.submit([spec(), spec({ target: { kind: 'server', serverId: 'nope' } })])).toThrow(/nope/)
+    expect(() => scheduler.submit([spec({ target: { kind: 'broadcast', serverIds: ['a', 'zz'] } })])).toThrow(/zz/)
+    expect(scheduler.list()).toEqual([])
+    expect(journal).toEqual([])
+  })
+
+  it('restores journalled tasks: ones that were running are queued again', async () => {
+    const first = setup([new FakeServer('a')])
+    const [done, wasRunning] = first.scheduler.submit([spec({ prompt: 'done' }), spec({ prompt: 'running' })])
+    ;(await first.runner.attemptFor(done!.id)).resolve(completed)
+    const attempt = await first.runner.attemptFor(wasRunning!.id)
+    attempt.handle.started('ses_9', 'http://127.0.0.1:1')
+    const saved = first.scheduler.list().map((t) => structuredClone(t)) // what the journal holds at the "crash"
+
+    const b = new FakeServer('b', 'starting')
+    const second = setup([new FakeServer('a', 'stopped'), b])
+    second.scheduler.restore(saved)
+    const restored = second.scheduler.get(wasRunning!.id)
+    expect(second.scheduler.get(done!.id).state).toBe('completed')
+    expect(restored.state).toBe('queued')
+    expect(restored.attempts.map((x) => x.outcome)).toEqual(['server-lost'])
+    b.state = 'ready'
+    second.scheduler.pump()
+    expect(restored.state).toBe('dispatched')
+    expect(restored.serverId).toBe('b')
+  })
+})

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import type { OcAnyEvent, OcPart } from '../../core/contract/opencode'
+import { stripAnsi } from '../../core/view/ansi'
+import { SessionRenderer } from '../../core/view/sessionRenderer'
+
+const S = 'ses_1'
+const message = (id: string, role: 'user' | 'assistant', extra: object = {}): OcAnyEvent => ({
+  type: 'message.updated',
+  properties: { sessionID: S, info: { id, sessionID: S, role, time: { created: 1 }, ...extra } },
+})
+const partEvent = (part: Partial<OcPart> & { id: string }): OcAnyEvent => ({
+  type: 'message.part.updated',
+  properties: { sessionID: S, part: { sessionID: S, messageID: 'msg_a', type: 'text', ...part } },
+})
+const delta = (partID: string, text: string): OcAnyEvent => ({
+  type: 'message.part.delta',
+  properties: { sessionID: S, messageID: 'msg_a', partID, field: 'text', delta: text },
+})
+const tool = (status: 'pending' | 'running' | 'completed' | 'error', time?: { start: number; end?: number }, extra: object = {}) =>
+  partEvent({ id: 'prt_tool', type: 'tool', tool: 'bash', callID: 'call_1', state: { status, input: { command: 'ls -la' }, time, ...extra } })
+
+/** Renders events in order; returns the plain text (ANSI stripped). */
+function renderAll(r: SessionRenderer, events: OcAnyEvent[]): string {
+  return stripAnsi(events.map((e) => r.render(e)).join(''))
+}
+const count = (haystack: string, needle: string) => haystack.split(needle).length - 1
+
+describe('SessionRenderer', () => {
+  it('prints streamed deltas, then only the rest of the full part: the text appears exactly once', () => {
+    const r = new SessionRenderer()
+    const out = renderAll(r, [message('msg_a', 'assistant'), delta('prt_1', 'Hello'), delta('prt_1', ', wor'), partEvent({ id: 'prt_1', text: 'Hello, world' })])
+    expect(out).toBe('Hello, world')
+    // The same full part again (opencode repeats it when the part ends) adds nothing.
+    expect(r.render(partEvent({ id: 'prt_1', text: 'Hello, world' }))).toBe('')
+  })
+
+  it('prints nothing new when the same messages are replayed after a reconnect', () => {
+    const r = new SessionRenderer()
+    const history = [
+      message('msg_u', 'user'),
+      partEvent({ id: 'prt_u', messageID: 'msg_u', text: 'the prompt' }),
+      message('msg_a', 'assistant'),
+      partEvent({ id: 'prt_1', text: 'First answer.\n' }),
+      tool('running', { start: 1_000 }),
+      tool('completed', { start: 1_000, end: 3_500 }, { title: 'ls -la', output: 'a b' }),
+      partEvent({ id: 'prt_2', text: 'Done.' }),
+    ]
+    const first = renderAll(r, history)
+    expect(first).not.toContain('the prompt') // the user's own prompt is shown by the caller, not here
+    expect(first).toContain('First answer.')
+    expect(renderAll(r, history)).toBe('') // the replay
+    // The replay may also carry a part that grew while we were away: only the new text prints.
+    expect(renderAll(r, [...history.slice(0, -1), partEvent({ id: 'prt_2', text: 'Done. Really.' })])).toBe(' Really.')
+  })
+
+  it('prints a tool once when running and once when completed, with its duration', () => {
+    const r = new SessionRenderer()
+    const out = renderAll(r, [
+      message('msg_a', 'assistant'),
+      tool('pending'),
+      tool('running', { start: 1_000 }),
+      tool('running', { start: 1_000 }), // the same state again (metadata update)
+      tool('completed', { start: 1_000, end: 3_500 }),
+      tool('completed', { start: 1_000, end: 3_500 }),
+      tool('running', { start: 1_000 }), // a stale update after the end (resync order): never go back
+    ])
+    expect(out).toBe('⚙ bash ls -la\n✓ bash ls -la 2.5 s\n')
+  })
+
+  it('prints a failed tool with its error and starts it on a fresh line after streamed text', () => {
+    const r = new SessionRenderer()
+    const out = renderAll(r, [message('msg_a', 'assistant'), delta('prt_1', 'Let me look'), tool('error', { start: 1_000, end: 1_040 }, { error: 'command not found' })])
+    expect(out).toBe('Let me look\n✗ bash command not found 40 ms\n')
+    expect(r.finish()).toBe('') // the line is already ended
+  })
+
+  it('announces a permission request once, however often it is seen', () => {
+    const r = new SessionRenderer()
+    const asked: OcAnyEvent = { type: 'permission.asked', properties: { id: 'per_1', sessionID: S, permission: 'bash', patterns: ['rm -rf build'] } }
+    const out = renderAll(r, [asked, asked, asked])
+    expect(out).toBe('⚠ permission needed: bash: rm -rf build\n')
+    expect(count(renderAll(r, [asked, { type: 'permission.replied', properties: { sessionID: S, requestID: 'per_1', reply: 'once' } }]), 'permission')).toBe(1)
+  })
+
+  it('prints session errors, and an abort as an abort', () => {
+    const r = new SessionRenderer()
+    const error: OcAnyEvent = { type: 'session.error', properties: { sessionID: S, error: { name: 'ProviderAuthError', data: { message: 'bad key' } } } }
+    expect(stripAnsi(r.render(error))).toBe('✗ error: ProviderAuthError: bad key\n')
+    expect(stripAnsi(r.render({ type: 'session.error', properties: { sessionID: S } }))).toBe('✗ error: unknown\n')
+    const aborted: OcAnyEvent = { type: 'session.error', properties: { sessionID: S, error: { name: 'MessageAbortedError' } } }
+    expect(stripAnsi(r.render(aborted))).toBe('■ aborted\n')
+  })
+
+  it('ends a dangling streamed line when the session finishes, and ignores events it does not show', () => {
+    const r = new SessionRenderer()
+    expect(renderAll(r, [message('msg_a', 'assistant'), delta('prt_1', 'no newline yet')])).toBe('no newline yet')
+    expect(r.render({ type: 'session.idle', properties: { sessionID: S } })).toBe('')
+    expect(r.render({ type: 'todo.updated', properties: { sessionID: S } })).toBe('')
+    expect(r.finish()).toBe('\n')
+    expect(r.finish()).toBe('')
+  })
+})
