@@ -5,7 +5,8 @@
  * Lines that start with `@` followed by a known directive name are directives; every other line
  * is ordinary prompt text (it is ignored by the model, except for the default reply).
  *
- *   @reply <text>         Reply with this text. May repeat; the texts are joined with newlines.
+ *   @reply <text>         Reply with this text (the rest of the line, trimmed). May repeat; the
+ *                         texts are joined with newlines.
  *   @rate <N>             Stream at N tokens per second (a token is one word chunk, with its
  *                         leading space). Default: as fast as possible. Applies to the whole
  *                         script; the last @rate wins.

@@ -4,12 +4,14 @@
  *
  * Endpoints: POST /v1/chat/completions (streaming SSE or plain JSON), GET /v1/models.
  * Requests are classified as:
- *   - title: opencode's session-title request to the small model (system prompt "You are a title
- *     generator", user text "Generate a title for this conversation:"). Answered with a short
- *     title; the script is never run for it (else a @tool or @fail would fire twice).
- *   - side: any other request that offers no tools (e.g. a compaction summary). Answered with
- *     plain text; no script, because a tool call would be impossible to run.
- *   - main: the agent's step. Runs the current turn of the script.
+ *   - main: the agent's step; it always offers tools. Runs the current turn of the script.
+ *   - title: opencode's session-title request to the small model. It offers no tools, its system
+ *     prompt starts "You are a title generator", and its messages are a user message
+ *     "Generate a title for this conversation:" followed by the conversation's user message(s),
+ *     so the last user message is the prompt itself. Answered with the first words of the
+ *     prompt's text; the script is never run (else a @tool, @delay or @fail would fire twice).
+ *   - side: any other request without tools (e.g. a compaction summary). Answered with plain
+ *     text and no script, because a tool call could not be run.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -199,9 +201,11 @@ function lastUserIndex(messages: ChatMessage[]): number {
 }
 
 export function classify(body: ChatRequest): RequestKind {
+  // Tools first: the agent step always offers tools, so a prompt that merely quotes the title
+  // generator's words is still run as a script.
+  if (body.tools && body.tools.length > 0) return 'main'
   const texts = body.messages.filter((m) => m.role === 'system' || m.role === 'user').map(messageText)
-  if (texts.some((t) => TITLE_MARKERS.some((re) => re.test(t)))) return 'title'
-  return body.tools && body.tools.length > 0 ? 'main' : 'side'
+  return texts.some((t) => TITLE_MARKERS.some((re) => re.test(t))) ? 'title' : 'side'
 }
 
 /** A short title from the conversation text, ignoring script directives. */

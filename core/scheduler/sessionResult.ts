@@ -2,23 +2,30 @@ import type { OcMessageWithParts } from '../contract/opencode'
 import type { TaskResult, Tokens } from '../contract/tasks'
 
 /**
- * Whether the messages of a session show a finished turn: the last message is an assistant
- * message that completed and did not stop to call tools. Used on resync, where a missed
- * `session.idle` must be recognised from state alone.
+ * Whether an idle session's messages show its turn over: the last message is a completed (or
+ * failed) assistant message. Used on resync, where a missed `session.idle` must be recognised
+ * from state alone; between two steps of a turn the session is busy, never idle.
  */
 export function turnFinished(messages: readonly OcMessageWithParts[]): boolean {
   const last = messages.at(-1)?.info
   if (!last || last.role !== 'assistant') return false
-  if (last.error) return true
-  return last.time.completed !== undefined && last.finish !== 'tool-calls'
+  return last.error !== undefined || last.time.completed !== undefined
 }
 
-/** The error that ended the turn, if it ended with one (an abort is not reported as one). */
+/**
+ * Why the turn did not reach an answer, if it did not: an error on the last assistant message,
+ * or a turn that stopped while its tool calls were due (opencode ends the loop there when a
+ * permission is rejected or a tool is blocked) — reported with the failed tool's own error.
+ */
 export function turnError(messages: readonly OcMessageWithParts[]): string | undefined {
   const last = lastAssistant(messages)
-  const error = last?.info.error
-  if (!error) return undefined
-  return `${error.name}${error.data?.message ? `: ${error.data.message}` : ''}`
+  if (!last) return undefined
+  const error = last.info.error
+  if (error) return `${error.name}${error.data?.message ? `: ${error.data.message}` : ''}`
+  if (last.info.finish !== 'tool-calls') return undefined
+  const failed = last.parts.find((p) => p.type === 'tool' && p.state?.status === 'error')
+  if (failed) return `${failed.tool ?? 'tool'} failed: ${failed.state?.error ?? 'error'}`
+  return 'the agent stopped before finishing its tool calls'
 }
 
 /** Final text, tokens and cost of the turn that answered the last user prompt. */

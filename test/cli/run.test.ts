@@ -64,8 +64,8 @@ describe('flotilla run', () => {
 
   it('exits 1 when a task fails (per-task timeout)', async () => {
     const promptFile = join(project, 'prompts.txt')
-    writeFileSync(promptFile, '@reply fine\n@delay 20000\n')
-    const run = cli(['run', '--demo', '--local', '1', '--capacity', '2', '--timeout', '3', '--json', '--prompts', promptFile])
+    writeFileSync(promptFile, '@reply fine\n@delay 30000\n')
+    const run = cli(['run', '--demo', '--local', '1', '--capacity', '2', '--timeout', '10', '--json', '--prompts', promptFile])
     expect(await run.exited).toBe(1)
     const summary = jsonLines(run.stdout()).at(-1) as { tasks: Array<{ status: string; error?: string }> }
     expect(summary.tasks.map((t) => t.status)).toEqual(['completed', 'failed'])

@@ -27,7 +27,8 @@ async function runningTask() {
     const t = h.engine.scheduler.get(task!.id)
     return t.state === 'running' && h.engine.outputs.get(t.id).includes('two') ? t : undefined
   })
-  return running
+  // A copy: the scheduler's own object moves on to the next attempt's server.
+  return structuredClone(running)
 }
 
 describe('servers that fail under a task', () => {

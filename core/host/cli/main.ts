@@ -27,14 +27,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(RUN_USAGE + '\n')
       return rest.includes('--help') || rest.includes('-h') ? 0 : 2
     }
-    let interrupts = 0
+    let firstInterrupt: number | undefined
     let onInterrupt: () => void = () => {}
     const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve))
     const handler = () => {
-      interrupts++
-      onInterrupt()
-      // A second Ctrl-C means now: exit, and the exit hook kills what is still running.
-      if (interrupts > 1) process.exit(130)
+      const now = Date.now()
+      if (firstInterrupt === undefined) {
+        firstInterrupt = now
+        onInterrupt()
+        return
+      }
+      // A second Ctrl-C means now: exit, and the exit hook kills what is still running. The
+      // tsx loader re-delivers a signal within milliseconds; only a later one is a second press.
+      if (now - firstInterrupt > 500) process.exit(130)
     }
     process.on('SIGINT', handler)
     process.on('SIGTERM', handler)
