@@ -2,10 +2,12 @@
 // Each measures Flotilla and its baseline side by side in one run: these machines are shared
 // and noisy, so only ratios from the same run mean anything.
 import { dispatchBench } from './dispatch.bench'
+import { relayBench } from './relay.bench'
 import { spawnBench } from './spawn.bench'
 
 const benches: Record<string, () => Promise<string[]>> = {
   spawn: spawnBench,
+  relay: relayBench,
   dispatch: dispatchBench,
 }
 

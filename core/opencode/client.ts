@@ -89,9 +89,10 @@ export class OpencodeClient {
     return parse(OcMessages, unwrap(await this.sdk.session.messages({ sessionID: sessionId, directory }), what), what)
   }
 
-  async diff(sessionId: string, directory?: string): Promise<z.infer<typeof OcFileDiff>[]> {
+  /** Files changed by the turn that answered `messageId` (opencode 1.18 returns [] without it). */
+  async diff(sessionId: string, messageId: string | undefined, directory?: string): Promise<z.infer<typeof OcFileDiff>[]> {
     const what = `GET /session/${sessionId}/diff`
-    const data = unwrap(await this.sdk.session.diff({ sessionID: sessionId, directory }), what)
+    const data = unwrap(await this.sdk.session.diff({ sessionID: sessionId, messageID: messageId, directory }), what)
     return parse(OcFileDiff.array(), data ?? [], what)
   }
 

@@ -121,8 +121,9 @@ export class OpencodeRunner implements AttemptRunner {
       handle.output(watch.renderer.finish())
       const error = end.error ?? turnError(messages)
       if (error) return { kind: 'failed', error }
+      const prompt = messages.findLast((m) => m.info.role === 'user')?.info.id
       const files = await client
-        .diff(sessionId, directory)
+        .diff(sessionId, prompt, directory)
         .then((d) => d.map((f) => ({ file: f.file ?? f.path ?? '?', additions: f.additions, deletions: f.deletions })))
         .catch(() => [])
       return { kind: 'completed', result: turnResult(messages, Date.now() - started, files) }

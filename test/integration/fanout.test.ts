@@ -72,6 +72,8 @@ describe('fan-out over 3 local servers', () => {
     expect(existsSync(file)).toBe(true)
     expect(readFileSync(file, 'utf8')).toBe('flotilla was here\n')
     expect(done!.result?.text).toBe('wrote the file')
+    // The session's diff names the file the agent wrote.
+    expect(done!.result?.files).toEqual([expect.objectContaining({ file: 'written-by-agent.txt', additions: 1, deletions: 0 })])
     // The live output showed the tool call with its status.
     expect(h.engine.outputs.get(task!.id)).toMatch(/✓ write/)
   }, 90_000)

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,6 +38,9 @@ export interface Harness {
  */
 export async function startHarness(local: number, options: Partial<EngineOptions> & { capacity?: number } = {}): Promise<Harness> {
   const project = mkdtempSync(join(tmpdir(), 'flotilla-project-'))
+  // A git repository, like a real project: opencode snapshots (and so session diffs) need one.
+  execFileSync('git', ['init', '-q'], { cwd: project })
+  execFileSync('git', ['-c', 'user.email=test@flotilla.invalid', '-c', 'user.name=test', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: project })
   const engine = await Engine.create({ demo: {}, supervisor: FAST_SUPERVISOR, ...options })
   const pushes: Harness['pushes'] = []
   const dispatcher = createDispatcher(engine, (event, payload) => pushes.push({ event, payload }))

@@ -2,7 +2,7 @@ import type { ServerSpec } from '../../contract/servers'
 import type { AttentionItem } from '../../contract/attention'
 import type { TaskSpecInput, TaskView } from '../../contract/tasks'
 import { splitUrlCredentials } from '../../opencode/auth'
-import { ansi } from '../../view/ansi'
+import { ansi, stripAnsi } from '../../view/ansi'
 import { createDispatcher } from '../dispatcher'
 import { Engine } from '../engine'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
@@ -59,7 +59,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     engine.scheduler.on('output', (taskId, text) => {
       const task = tasks.get(taskId)
       if (options.json) emit({ type: 'output', taskId, serverId: task?.serverId, text })
-      else for (const line of lines.push(taskId, text)) io.out(line)
+      else for (const line of lines.push(taskId, io.color ? text : stripAnsi(text))) io.out(line)
     })
     engine.scheduler.on('task', (task) => {
       tasks.set(task.id, task)
