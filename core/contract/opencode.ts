@@ -33,6 +33,8 @@ export const OcPart = z.looseObject({
   callID: z.string().optional(),
   state: OcToolState.optional(),
   time: Time.optional(),
+  /** On `patch` parts: the files a step changed (absolute paths). */
+  files: z.array(z.string()).optional(),
 })
 
 export const OcMessageError = z.looseObject({ name: z.string(), data: z.looseObject({ message: z.string().optional() }).optional() })

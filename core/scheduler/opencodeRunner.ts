@@ -2,7 +2,8 @@ import { eventSessionId, type OcAnyEvent, type OcMessageWithParts } from '../con
 import type { Fleet } from '../fleet/fleet'
 import type { ManagedServer } from '../fleet/managedServer'
 import { errorMessage } from '../lib/errors'
-import { ServerRequestError } from '../opencode/client'
+import { ServerRequestError, type OpencodeClient } from '../opencode/client'
+import type { ChangedFile } from '../contract/tasks'
 import { SessionRenderer } from '../view/sessionRenderer'
 import { turnError, turnFinished, turnResult } from './sessionResult'
 import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
@@ -121,16 +122,29 @@ export class OpencodeRunner implements AttemptRunner {
       handle.output(watch.renderer.finish())
       const error = end.error ?? turnError(messages)
       if (error) return { kind: 'failed', error }
-      const prompt = messages.findLast((m) => m.info.role === 'user')?.info.id
-      const files = await client
-        .diff(sessionId, prompt, directory)
-        .then((d) => d.map((f) => ({ file: f.file ?? f.path ?? '?', additions: f.additions, deletions: f.deletions })))
-        .catch(() => [])
+      const files = await this.changedFiles(client, sessionId, messages, directory)
       return { kind: 'completed', result: turnResult(messages, Date.now() - started, files) }
     } catch (error) {
       return this.failure(handle, 'lost track of the session', error)
     } finally {
       this.watches.delete(key(handle.serverId, sessionId))
+    }
+  }
+
+  /**
+   * The files the turn changed, with line counts. opencode computes the turn's diff just after
+   * the turn ends, so right at idle it can still be empty; the turn's `patch` parts say whether
+   * files changed, and while they say so and the diff is empty we ask again (briefly).
+   */
+  private async changedFiles(client: OpencodeClient, sessionId: string, messages: readonly OcMessageWithParts[], directory?: string): Promise<ChangedFile[]> {
+    const prompt = messages.findLast((m) => m.info.role === 'user')?.info.id
+    const patched = new Set(messages.flatMap((m) => m.parts.flatMap((p) => (p.type === 'patch' ? (p.files ?? []) : []))))
+    for (let attempt = 0; ; attempt++) {
+      const diff = await client.diff(sessionId, prompt, directory).catch(() => [])
+      if (diff.length > 0 || patched.size === 0 || attempt >= 20) {
+        return diff.map((f) => ({ file: f.file ?? f.path ?? '?', additions: f.additions, deletions: f.deletions }))
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150))
     }
   }
 
