@@ -2,7 +2,7 @@ import type { ServerSpec, ServerState, ServerView } from '../contract/servers'
 import type { OcAnyEvent } from '../contract/opencode'
 import { errorMessage } from '../lib/errors'
 import type { LaunchContext, Launcher, RunningServer } from '../launchers/types'
-import { OpencodeClient } from '../opencode/client'
+import { OpencodeClient, ServerRequestError } from '../opencode/client'
 import { ServerEventStream } from '../opencode/eventStream'
 import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restartPolicy'
 
@@ -175,7 +175,8 @@ export class ManagedServer {
       this.version = await this.waitHealthy(incarnation)
     } catch (error) {
       if (incarnation !== this.incarnation) return
-      this.fail(`not healthy after start: ${errorMessage(error)}`)
+      if (error instanceof RefusedError) this.giveUp(error.message)
+      else this.fail(`not healthy after start: ${errorMessage(error)}`)
       return
     }
     if (incarnation !== this.incarnation) return
@@ -195,6 +196,10 @@ export class ManagedServer {
         if (health.healthy) return health.version
         last = new Error('server reports healthy: false')
       } catch (error) {
+        // Wrong credentials will not fix themselves: stop waiting at once.
+        if (error instanceof ServerRequestError && (error.status === 401 || error.status === 403)) {
+          throw new RefusedError(`the server refused our credentials (HTTP ${error.status}): check the password`)
+        }
         last = error
       }
       await sleep(100)
@@ -255,22 +260,17 @@ export class ManagedServer {
     this.scheduleProbe(incarnation)
   }
 
-  /** A crash, a wedge or a failed start: restart with backoff, or give up and say so. */
+  /**
+   * A crash, a wedge or a failed start: restart with backoff (re-attach, for servers Flotilla
+   * does not own), or give up and say so after too many failures in the window.
+   */
   private fail(reason: string): void {
     const incarnation = ++this.incarnation
     this.lastError = reason
     const wasUp = this.state === 'ready' || this.state === 'unhealthy'
     this.setState('unhealthy')
     if (wasUp) this.hooks.onLost(this, reason)
-    const old = this.instance
-    void this.teardown(old)
-    if (!this.owned) {
-      // Not ours to restart: keep probing until it answers again.
-      this.setState('restarting')
-      this.restartTimer = setTimeout(() => incarnation === this.incarnation && void this.launch(), this.options.healthIntervalMs)
-      this.restartTimer.unref()
-      return
-    }
+    void this.teardown()
     const { decision, failures, consecutive } = decideRestart(
       this.failures,
       Date.now(),
@@ -282,20 +282,30 @@ export class ManagedServer {
     this.failures = failures
     this.consecutiveFailures = consecutive
     if (decision.kind === 'give-up') {
-      this.setState('failed')
-      this.lastError = `${reason}; gave up after ${decision.failures} failures in ${Math.round(this.options.restart.windowMs / 1000)} s`
-      this.hooks.onNotice('error', `${this.spec.name} failed: ${this.lastError}`)
-      this.hooks.onChange(this)
+      this.giveUp(`${reason}; gave up after ${decision.failures} failures in ${Math.round(this.options.restart.windowMs / 1000)} s`)
       return
     }
     this.setState('restarting')
-    this.hooks.onNotice('warning', `${this.spec.name}: ${reason}; restarting in ${(decision.delayMs / 1000).toFixed(1)} s (attempt ${decision.attempt})`)
+    const verb = this.owned ? 'restarting' : 'reconnecting'
+    this.hooks.onNotice('warning', `${this.spec.name}: ${reason}; ${verb} in ${(decision.delayMs / 1000).toFixed(1)} s (attempt ${decision.attempt})`)
     this.restartTimer = setTimeout(() => {
       if (incarnation !== this.incarnation) return
       this.restarts++
       void this.launch()
     }, decision.delayMs)
     this.restartTimer.unref()
+  }
+
+  /** The supervisor stops trying: the server stays failed until a user starts it again. */
+  private giveUp(reason: string): void {
+    this.incarnation++
+    clearTimeout(this.restartTimer)
+    const wasUp = this.state === 'ready' || this.state === 'unhealthy'
+    this.lastError = reason
+    this.setState('failed')
+    if (wasUp) this.hooks.onLost(this, reason)
+    void this.teardown()
+    this.hooks.onNotice('error', `${this.spec.name} failed: ${reason}`)
   }
 
   private async teardown(instance = this.instance): Promise<void> {
@@ -321,3 +331,6 @@ export class ManagedServer {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/** The server answered, and said no: retrying cannot help. */
+class RefusedError extends Error {}

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { DemoRuntime } from '../../core/host/demoRuntime'
+import { LocalLauncher } from '../../core/launchers/local'
 import { runCli, type CliRun } from '../support/cli'
 import { MARKER, markedProcesses } from '../support/leftovers'
 
@@ -69,6 +71,41 @@ describe('flotilla run', () => {
     expect(await run.exited).toBe(1)
     const summary = jsonLines(run.stdout()).at(-1) as { tasks: Array<{ status: string; error?: string }> }
     expect(summary.tasks.map((t) => t.status)).toEqual(['completed', 'failed'])
+  }, 120_000)
+
+  it('attaches to a running server (--server, password in the URL or --password-env) and never prints the password', async () => {
+    const demo = await DemoRuntime.start()
+    const server = await new LocalLauncher().start(
+      { kind: 'local', id: 'attached', name: 'attached', capacity: 1, directory: project, demo: true },
+      { env: demo.envFor('attached') },
+    )
+    try {
+      const url = new URL(server.baseUrl)
+      const password = server.auth!.password
+      url.username = 'opencode'
+      url.password = password
+      const inUrl = cli(['run', '--server', url.toString(), '--json', '@reply attached one'])
+      expect(await inUrl.exited).toBe(0)
+      const viaEnv = runCli(['run', '--server', server.baseUrl, '--password-env', 'ATTACH_PW', '--json', '@reply attached two'], {
+        cwd: project,
+        env: { ATTACH_PW: password },
+      })
+      running.push(viaEnv)
+      expect(await viaEnv.exited).toBe(0)
+      for (const [run, text] of [[inUrl, 'attached one'], [viaEnv, 'attached two']] as const) {
+        const summary = jsonLines(run.stdout()).at(-1) as { tasks: Array<{ status: string; output: string; serverUrl: string }> }
+        expect(summary.tasks).toEqual([expect.objectContaining({ status: 'completed', output: text, serverUrl: server.baseUrl })])
+        expect(run.stdout() + run.stderr()).not.toContain(password)
+      }
+      // A wrong password is a clear failure, not a hang.
+      const wrong = runCli(['run', '--server', server.baseUrl.replace('http://', 'http://opencode:wrong@'), '@reply never'], { cwd: project })
+      running.push(wrong)
+      expect(await wrong.exited).toBe(1)
+      expect(wrong.stderr() + wrong.stdout()).toMatch(/401/)
+    } finally {
+      await server.stop()
+      await demo.close()
+    }
   }, 120_000)
 
   it.each([
