@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { OcAnyEvent } from '../contract/opencode'
 import type { ServerSpec, ServerView } from '../contract/servers'
-import type { StrategyName } from '../contract/tasks'
+import type { StrategyName, TaskView } from '../contract/tasks'
 import type { EventName, EventPayload } from '../contract/api'
 import { AttentionInbox } from '../fleet/attention'
 import { Fleet } from '../fleet/fleet'
@@ -52,6 +52,9 @@ export class Engine extends EventEmitter<EnginePush> {
   readonly warnings: string[] = []
   private readonly passwords = new Map<string, string>()
   private readonly busySessions = new Map<string, Set<string>>()
+  /** "serverId/sessionId" → task id, for attempts that are running now. */
+  private readonly sessionTasks = new Map<string, string>()
+  private readonly taskSessions = new Map<string, string>()
   private closed = false
 
   private constructor(
@@ -135,11 +138,9 @@ export class Engine extends EventEmitter<EnginePush> {
     this.settings?.removeServer(id)
   }
 
+  /** The task whose current attempt runs this session, if any (events arrive by session). */
   taskForSession(serverId: string, sessionId: string): string | undefined {
-    for (const task of this.scheduler.list()) {
-      if (task.serverId === serverId && task.sessionId === sessionId && (task.state === 'running' || task.state === 'dispatched')) return task.id
-    }
-    return undefined
+    return this.sessionTasks.get(`${serverId}/${sessionId}`)
   }
 
   push<E extends EventName>(event: E, payload: EventPayload<E>): void {
@@ -182,10 +183,34 @@ export class Engine extends EventEmitter<EnginePush> {
       this.scheduler.serverLost(serverId)
     })
     this.fleet.on('notice', (level, message) => this.push('notice', { level, message }))
-    this.scheduler.on('task', (task) => this.push('task.updated', task))
+    this.scheduler.on('task', (task) => {
+      this.indexTask(task)
+      this.push('task.updated', task)
+    })
     this.scheduler.on('output', (taskId, text) => this.outputs.append(taskId, text))
     this.attention.on('added', (item) => this.push('attention.added', item))
     this.attention.on('resolved', (id) => this.push('attention.resolved', { id }))
+  }
+
+  /** Keeps the session index and the per-server queued counts in step with a task change. */
+  private indexTask(task: TaskView): void {
+    const previous = this.taskSessions.get(task.id)
+    const current = task.sessionId && task.serverId && (task.state === 'running' || task.state === 'dispatched') ? `${task.serverId}/${task.sessionId}` : undefined
+    if (previous !== current) {
+      if (previous) this.sessionTasks.delete(previous)
+      if (current) this.sessionTasks.set(current, task.id)
+      if (current) this.taskSessions.set(task.id, current)
+      else this.taskSessions.delete(task.id)
+    }
+    if (task.target.kind === 'server' && this.fleet.has(task.target.serverId)) {
+      const server = this.fleet.get(task.target.serverId)
+      const id = task.target.serverId
+      const queued = this.scheduler.list().filter((t) => t.state === 'queued' && t.target.kind === 'server' && t.target.serverId === id).length
+      if (server.queued !== queued) {
+        server.queued = queued
+        this.fleet.touch(server)
+      }
+    }
   }
 
   /**

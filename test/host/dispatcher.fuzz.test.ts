@@ -5,18 +5,7 @@ import type { TaskSpec } from '../../core/contract/tasks'
 import { createDispatcher, type Dispatcher } from '../../core/host/dispatcher'
 import { Engine } from '../../core/host/engine'
 import type { Launcher } from '../../core/launchers/types'
-
-/** mulberry32: seeded, so a failing payload can be regenerated from the seed and index. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../support/random'
 
 const SEED = 20_240_611
 const ROUNDS = 10_000

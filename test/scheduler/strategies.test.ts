@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { leastLoaded, load, random, roundRobin, strategies, type Candidate, type PickContext, type Strategy } from '../../core/scheduler/strategies'
-
-/** mulberry32: a tiny seeded PRNG, so every "random" run here is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../support/random'
 
 const idle = (id: string, capacity = 1): Candidate => ({ id, running: 0, capacity })
 

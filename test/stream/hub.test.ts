@@ -61,26 +61,6 @@ describe('EventHub', () => {
     expect(got.every((n, i) => n === i)).toBe(true)
   })
 
-  it('publishes as fast with a stalled subscriber as with one that keeps up', async () => {
-    // Compared side by side in one run (no absolute time limits): a stalled reader must cost
-    // publish no more than a healthy one (best of 5 runs each, generous 3x margin for a busy CI box).
-    const run = (stalled: boolean) => {
-      const hub = new EventHub()
-      const sub = hub.subscribe({}, (s) => (stalled ? undefined : s.drain()), 1_000)
-      const started = performance.now()
-      for (let i = 0; i < 200_000; i++) {
-        hub.publish('a', ev(i))
-        if (!stalled && i % 500 === 0) sub.drain()
-      }
-      return performance.now() - started
-    }
-    run(true) // warm up the JIT
-    run(false)
-    const stalled = Math.min(...[1, 2, 3, 4, 5].map(() => run(true)))
-    const healthy = Math.min(...[1, 2, 3, 4, 5].map(() => run(false)))
-    expect(stalled).toBeLessThan(healthy * 3)
-  })
-
   it('filters by server and by session', async () => {
     const hub = new EventHub()
     const seen = new Map<string, string[]>()

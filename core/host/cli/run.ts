@@ -81,13 +81,13 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     if ('error' in submitted) throw new Error(submitted.error.message)
     for (const task of submitted.result as TaskView[]) tasks.set(task.id, task)
     const outcome = await Promise.race([
-      waitAllFinal(engine, tasks).then(() => 'done' as const),
+      waitAllFinal(engine).then(() => 'done' as const),
       io.interrupted.then(() => 'interrupted' as const),
     ])
     if (outcome === 'interrupted') {
       if (!options.json) io.err(paint(ansi.yellow, 'interrupted: cancelling tasks and stopping servers…'))
       for (const task of engine.scheduler.list()) if (!FINAL.has(task.state)) engine.scheduler.cancel(task.id)
-      await waitAllFinal(engine, tasks, 5_000)
+      await waitAllFinal(engine, 5_000)
     }
     const final = [...tasks.values()].sort((a, b) => a.createdAt - b.createdAt)
     if (options.json) emit({ type: 'summary', tasks: final.map(summaryRow) })
@@ -136,7 +136,7 @@ function buildTasks(options: RunOptions): TaskSpecInput[] {
  * Resolves when every task is final. When no server can take work any more (all failed or
  * stopped), queued tasks would wait forever: they are cancelled with a reason instead.
  */
-function waitAllFinal(engine: Engine, tasks: Map<string, TaskView>, timeoutMs?: number): Promise<void> {
+function waitAllFinal(engine: Engine, timeoutMs?: number): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
       const all = engine.scheduler.list()
@@ -156,6 +156,5 @@ function waitAllFinal(engine: Engine, tasks: Map<string, TaskView>, timeoutMs?: 
     }
     engine.scheduler.on('task', check)
     check()
-    void tasks
   })
 }
