@@ -1,0 +1,104 @@
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { OcAnyEvent } from '../../core/contract/opencode'
+import { ServerEventStream } from '../../core/opencode/eventStream'
+
+/** An SSE endpoint the test scripts: what each connection sends, and when it goes quiet. */
+async function sseServer(onConnect: (res: ServerResponse, n: number) => void): Promise<{ url: string; server: Server; auth: string[] }> {
+  let n = 0
+  const auth: string[] = []
+  const server = createServer((req, res) => {
+    auth.push(String(req.headers.authorization))
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    onConnect(res, ++n)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, auth }
+}
+
+const send = (res: ServerResponse, data: unknown) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
+
+let cleanup: Array<() => void> = []
+afterEach(() => {
+  for (const c of cleanup) c()
+  cleanup = []
+})
+
+function until(predicate: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms
+  return new Promise((resolve, reject) => {
+    const tick = () => (predicate() ? resolve() : Date.now() > deadline ? reject(new Error('timed out')) : setTimeout(tick, 10))
+    tick()
+  })
+}
+
+describe('ServerEventStream', () => {
+  it('sends the auth header, parses events, counts malformed ones, and reconnects when the heartbeat stops', async () => {
+    const { url, server, auth } = await sseServer((res, n) => {
+      send(res, { type: 'server.connected', properties: {} })
+      send(res, 'not json')
+      send(res, { type: 'session.idle', properties: { sessionID: `s${n}` } })
+      // …and then silence: no heartbeat.
+    })
+    const events: OcAnyEvent[] = []
+    const opens: boolean[] = []
+    const stream = new ServerEventStream(
+      { baseUrl: url, headers: { authorization: 'Basic abc' }, watchdogMs: 300, backoff: { baseMs: 10, capMs: 20 } },
+      { onEvent: (e) => events.push(e), onOpen: ({ reconnect }) => void opens.push(reconnect) },
+    )
+    cleanup.push(() => stream.close(), () => server.closeAllConnections(), () => server.close())
+    stream.start()
+    await until(() => events.some((e) => e.type === 'session.idle' && e.properties.sessionID === 's2'))
+    expect(opens.slice(0, 2)).toEqual([false, true])
+    expect(stream.stats.malformed).toBeGreaterThanOrEqual(2)
+    expect(stream.stats.drops).toBeGreaterThanOrEqual(1)
+    expect(auth.every((a) => a === 'Basic abc')).toBe(true)
+  })
+
+  it('holds events that arrive during the resync and applies them after it, in order', async () => {
+    let resolveResync: () => void = () => {}
+    const { url, server } = await sseServer((res) => {
+      send(res, { type: 'server.connected', properties: {} })
+      send(res, { type: 'session.idle', properties: { sessionID: 'a' } })
+      send(res, { type: 'session.idle', properties: { sessionID: 'b' } })
+    })
+    const order: string[] = []
+    const stream = new ServerEventStream(
+      { baseUrl: url, headers: {}, watchdogMs: 10_000 },
+      {
+        onEvent: (e) => order.push(`event:${e.type}:${String(e.properties.sessionID ?? '')}`),
+        onOpen: () =>
+          new Promise<void>((resolve) => {
+            order.push('resync-start')
+            resolveResync = () => {
+              order.push('resync-done')
+              resolve()
+            }
+          }),
+      },
+    )
+    cleanup.push(() => stream.close(), () => server.closeAllConnections(), () => server.close())
+    stream.start()
+    await until(() => stream.stats.events >= 3)
+    expect(order).toEqual(['resync-start'])
+    resolveResync()
+    await until(() => order.length === 5)
+    expect(order).toEqual(['resync-start', 'resync-done', 'event:server.connected:', 'event:session.idle:a', 'event:session.idle:b'])
+  })
+
+  it('close() ends the connection: the server sees the client go', async () => {
+    let closed = false
+    const { url, server } = await sseServer((res) => {
+      send(res, { type: 'server.connected', properties: {} })
+      res.on('close', () => (closed = true))
+    })
+    const stream = new ServerEventStream({ baseUrl: url, headers: {} }, { onEvent: () => {} })
+    cleanup.push(() => server.closeAllConnections(), () => server.close())
+    stream.start()
+    await until(() => stream.connected)
+    stream.close()
+    await until(() => closed)
+    expect(stream.connected).toBe(false)
+  })
+})
