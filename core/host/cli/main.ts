@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { runCommand } from './run'
 import { parseRunArgs, RUN_USAGE, UsageError } from './runArgs'
+import { serveCommand } from './serve'
+import { parseServeArgs, SERVE_USAGE } from './serveArgs'
 
 const USAGE = `Usage: flotilla <command> [options]
 
 Commands:
   run [options] [prompt ...]   fan prompts out to opencode servers (flotilla run --help)
-  serve [options]              the dashboard in a browser (coming with the UI work)
+  serve [options]              the dashboard in a browser (flotilla serve --help)
 
 Try: flotilla run --demo --local 3 "task one" "task two" "task three"`
 
@@ -56,8 +58,32 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === 'serve') {
-    process.stderr.write('flotilla serve: the browser UI is not built yet; use `flotilla run` for now.\n')
-    return 2
+    let options
+    try {
+      options = parseServeArgs(rest, process.cwd())
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      if (error.message) process.stderr.write(`flotilla serve: ${error.message}\n\n`)
+      process.stderr.write(SERVE_USAGE + '\n')
+      return rest.includes('--help') || rest.includes('-h') ? 0 : 2
+    }
+    let onStop: () => void = () => {}
+    const stopped = new Promise<void>((resolve) => (onStop = resolve))
+    process.on('SIGINT', onStop)
+    process.on('SIGTERM', onStop)
+    try {
+      return await serveCommand(options, {
+        out: (line) => process.stdout.write(line + '\n'),
+        err: (line) => process.stderr.write(line + '\n'),
+        stopped,
+      })
+    } catch (error) {
+      process.stderr.write(`flotilla serve: ${(error as Error).message}\n`)
+      return 1
+    } finally {
+      process.off('SIGINT', onStop)
+      process.off('SIGTERM', onStop)
+    }
   }
   process.stderr.write(`flotilla: expected a command (run, serve), got "${command}"\n\n${USAGE}\n`)
   return 2

@@ -1,0 +1,80 @@
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { StrategyName } from '../../contract/tasks'
+import { UsageError } from './runArgs'
+
+export interface ServeOptions {
+  host: string
+  port: number
+  demo: boolean
+  local: number
+  dir: string
+  capacity: number
+  strategy?: StrategyName
+}
+
+export const SERVE_USAGE = `Usage: flotilla serve [options]
+
+Serve the dashboard to a browser. Prints a one-time login URL (press Enter for another).
+
+  --port P          port to listen on (default 7420; 0 = any free port)
+  --host H          address to bind (default 127.0.0.1; anything else exposes the fleet)
+  --local N         start N local opencode servers now (in --dir)
+  --dir PATH        project directory for --local servers (default: the current one)
+  --capacity N      concurrent tasks per --local server (default 1)
+  --strategy NAME   round-robin | least-loaded | random
+  --demo            use the scripted model, and keep settings and tasks in a temp folder
+  -h, --help        this text`
+
+function int(name: string, raw: string | undefined, min: number, max: number, fallback: number): number {
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name}: expected a whole number, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new UsageError(`--${name}: expected ${min}-${max}, got ${n}`)
+  return n
+}
+
+export function parseServeArgs(argv: string[], cwd: string): ServeOptions {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        local: { type: 'string' },
+        dir: { type: 'string' },
+        capacity: { type: 'string' },
+        strategy: { type: 'string' },
+        demo: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const v = parsed.values
+  if (v.help) throw new UsageError('')
+  const host = v.host ?? '127.0.0.1'
+  if (!/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host)) throw new UsageError(`--host: expected an address or host name, got "${host}"`)
+  let strategy: StrategyName | undefined
+  if (v.strategy !== undefined) {
+    const s = StrategyName.safeParse(v.strategy)
+    if (!s.success) throw new UsageError(`--strategy: expected round-robin, least-loaded or random, got "${v.strategy}"`)
+    strategy = s.data
+  }
+  const dir = resolve(cwd, v.dir ?? '.')
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir: expected an existing directory, got "${dir}"`)
+  return {
+    host,
+    port: int('port', v.port, 0, 65535, 7420),
+    demo: v.demo ?? false,
+    local: int('local', v.local, 0, 64, 0),
+    dir,
+    capacity: int('capacity', v.capacity, 1, 64, 1),
+    strategy,
+  }
+}
