@@ -1,10 +1,12 @@
 import { defineConfig } from '@playwright/test'
 
-// e2e runs the browser UI in Debian's Chromium (never a downloaded browser). The specs arrive
-// with the UI work (`flotilla serve`); until then `npm run e2e` passes with no tests.
+// e2e runs the browser UI (`flotilla serve --demo`, real opencode servers) in Debian's
+// Chromium, never a downloaded browser. One worker: each spec starts real servers.
 export default defineConfig({
   testDir: 'e2e',
-  timeout: 120_000,
+  timeout: 180_000,
+  workers: 1,
+  reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -20,7 +20,7 @@ export async function serveCommand(options: ServeOptions, io: { out: (l: string)
     settingsDir: home.config,
     journalPath: join(home.state, 'tasks.jsonl'),
     restoreTasks: true,
-    demo: options.demo ? {} : false,
+    demo: options.demo ? { permission: Object.fromEntries(options.demoAsk.map((tool) => [tool, 'ask' as const])) } : false,
     strategy: options.strategy,
   })
   for (const warning of engine.warnings) io.err(`warning: ${warning}`)

@@ -12,6 +12,8 @@ export interface ServeOptions {
   dir: string
   capacity: number
   strategy?: StrategyName
+  /** Tools the scripted-model servers ask permission for (opencode permission "ask"). */
+  demoAsk: string[]
 }
 
 export const SERVE_USAGE = `Usage: flotilla serve [options]
@@ -25,6 +27,7 @@ Serve the dashboard to a browser. Prints a one-time login URL (press Enter for a
   --capacity N      concurrent tasks per --local server (default 1)
   --strategy NAME   round-robin | least-loaded | random
   --demo            use the scripted model, and keep settings and tasks in a temp folder
+  --demo-ask TOOL   with --demo: servers ask permission before running TOOL (e.g. bash)
   -h, --help        this text`
 
 function int(name: string, raw: string | undefined, min: number, max: number, fallback: number): number {
@@ -50,6 +53,7 @@ export function parseServeArgs(argv: string[], cwd: string): ServeOptions {
         capacity: { type: 'string' },
         strategy: { type: 'string' },
         demo: { type: 'boolean' },
+        'demo-ask': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -66,6 +70,9 @@ export function parseServeArgs(argv: string[], cwd: string): ServeOptions {
     if (!s.success) throw new UsageError(`--strategy: expected round-robin, least-loaded or random, got "${v.strategy}"`)
     strategy = s.data
   }
+  const demoAsk = v['demo-ask'] ?? []
+  for (const tool of demoAsk) if (!/^[a-z][a-z0-9_-]{0,40}$/.test(tool)) throw new UsageError(`--demo-ask: expected a tool name such as bash, got "${tool}"`)
+  if (demoAsk.length && !v.demo) throw new UsageError('--demo-ask: expected with --demo, got no --demo')
   const dir = resolve(cwd, v.dir ?? '.')
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir: expected an existing directory, got "${dir}"`)
   return {
@@ -76,5 +83,6 @@ export function parseServeArgs(argv: string[], cwd: string): ServeOptions {
     dir,
     capacity: int('capacity', v.capacity, 1, 64, 1),
     strategy,
+    demoAsk,
   }
 }

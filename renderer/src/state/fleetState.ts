@@ -1,0 +1,116 @@
+import type { AttentionItem } from '../../../core/contract/attention'
+import type { EventName, EventPayload } from '../../../core/contract/api'
+import type { ServerView } from '../../../core/contract/servers'
+import type { StrategyName, TaskView } from '../../../core/contract/tasks'
+import type { ConnectionStatus } from '../api/transport'
+
+export interface Notice {
+  id: number
+  level: 'info' | 'warning' | 'error'
+  message: string
+  at: number
+}
+
+/** Everything the UI shows about the fleet; replaced, never mutated (useSyncExternalStore). */
+export interface FleetState {
+  servers: ServerView[]
+  tasks: TaskView[]
+  attention: AttentionItem[]
+  notices: Notice[]
+  connection: ConnectionStatus
+  strategy: StrategyName | undefined
+  theme: 'system' | 'light' | 'dark'
+  /** The first full load after connecting has arrived. */
+  loaded: boolean
+}
+
+export const MAX_NOTICES = 5
+/** The tasks list keeps this many (newest first); the journal on the engine keeps them all. */
+export const MAX_TASKS = 2_000
+
+export function initialState(connection: ConnectionStatus): FleetState {
+  return { servers: [], tasks: [], attention: [], notices: [], connection, strategy: undefined, theme: 'system', loaded: false }
+}
+
+export interface Snapshot {
+  servers: ServerView[]
+  tasks: TaskView[]
+  attention: AttentionItem[]
+  strategy: StrategyName
+  theme?: FleetState['theme']
+}
+
+export function applySnapshot(state: FleetState, snapshot: Snapshot): FleetState {
+  return {
+    ...state,
+    servers: snapshot.servers,
+    tasks: sortTasks(snapshot.tasks).slice(0, MAX_TASKS),
+    attention: snapshot.attention,
+    strategy: snapshot.strategy,
+    theme: snapshot.theme ?? state.theme,
+    loaded: true,
+  }
+}
+
+/** Applies one push. Every push carries the whole object, so applying one twice is harmless. */
+export function applyPush<E extends EventName>(state: FleetState, event: E, payload: EventPayload<E>, now = Date.now()): FleetState {
+  switch (event) {
+    case 'server.updated':
+      return { ...state, servers: upsert(state.servers, payload as ServerView) }
+    case 'server.removed': {
+      const { id } = payload as EventPayload<'server.removed'>
+      return { ...state, servers: state.servers.filter((s) => s.id !== id) }
+    }
+    case 'task.updated':
+      return { ...state, tasks: upsertTask(state.tasks, payload as TaskView) }
+    case 'attention.added':
+      return { ...state, attention: upsert(state.attention, payload as AttentionItem) }
+    case 'attention.resolved': {
+      const { id } = payload as EventPayload<'attention.resolved'>
+      return { ...state, attention: state.attention.filter((a) => a.id !== id) }
+    }
+    case 'notice': {
+      const { level, message } = payload as EventPayload<'notice'>
+      return addNotice(state, level, message, now)
+    }
+    default:
+      return state
+  }
+}
+
+let noticeIds = 0
+
+export function addNotice(state: FleetState, level: Notice['level'], message: string, now = Date.now()): FleetState {
+  const notice: Notice = { id: ++noticeIds, level, message, at: now }
+  return { ...state, notices: [...state.notices, notice].slice(-MAX_NOTICES) }
+}
+
+export function dismissNotice(state: FleetState, id: number): FleetState {
+  return { ...state, notices: state.notices.filter((n) => n.id !== id) }
+}
+
+function upsert<T extends { id: string }>(list: T[], item: T): T[] {
+  const index = list.findIndex((x) => x.id === item.id)
+  if (index < 0) return [...list, item]
+  const copy = list.slice()
+  copy[index] = item
+  return copy
+}
+
+function upsertTask(tasks: TaskView[], task: TaskView): TaskView[] {
+  const index = tasks.findIndex((t) => t.id === task.id)
+  if (index >= 0) {
+    const copy = tasks.slice()
+    copy[index] = task
+    return copy
+  }
+  return sortTasks([task, ...tasks]).slice(0, MAX_TASKS)
+}
+
+/** Newest first; ties keep the engine's order. */
+function sortTasks(tasks: TaskView[]): TaskView[] {
+  return tasks
+    .map((task, index) => ({ task, index }))
+    .sort((a, b) => b.task.createdAt - a.task.createdAt || a.index - b.index)
+    .map((x) => x.task)
+}

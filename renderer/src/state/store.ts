@@ -1,0 +1,103 @@
+import type { EventName, EventPayload } from '../../../core/contract/api'
+import type { StrategyName } from '../../../core/contract/tasks'
+import { errorMessage, type ApiClient } from '../api/client'
+import { addNotice, applyPush, applySnapshot, dismissNotice, initialState, type FleetState, type Notice } from './fleetState'
+
+const PUSHES: EventName[] = ['server.updated', 'server.removed', 'task.updated', 'attention.added', 'attention.resolved', 'notice']
+
+export interface FleetStore {
+  getState(): FleetState
+  subscribe(listener: () => void): () => void
+  /** Reloads everything from the engine (done on every (re)connect). */
+  load(): Promise<void>
+  notify(level: Notice['level'], message: string): void
+  dismiss(id: number): void
+  /** Strategy changes made by this client (there is no push for them). */
+  setStrategy(strategy: StrategyName): void
+  dispose(): void
+}
+
+export interface FleetStoreOptions {
+  /** Coalesces change notifications (one React render per frame under a burst of pushes). */
+  schedule?: (callback: () => void) => void
+}
+
+const nextFrame = (callback: () => void) =>
+  typeof requestAnimationFrame === 'function' && !document.hidden ? requestAnimationFrame(() => callback()) : setTimeout(callback, 16)
+
+export function createFleetStore(client: ApiClient, options: FleetStoreOptions = {}): FleetStore {
+  const schedule = options.schedule ?? nextFrame
+  const listeners = new Set<() => void>()
+  let state = initialState(client.status())
+  let scheduled = false
+  /** Pushes that arrive while a load is in flight are replayed on top of its result. */
+  let held: Array<[EventName, unknown]> | undefined
+  let loadSeq = 0
+
+  function set(next: FleetState): void {
+    if (next === state) return
+    state = next
+    if (scheduled) return
+    scheduled = true
+    schedule(() => {
+      scheduled = false
+      for (const listener of [...listeners]) listener()
+    })
+  }
+
+  const offs = PUSHES.map((event) =>
+    client.on(event, (payload) => {
+      if (held) held.push([event, payload])
+      set(applyPush(state, event, payload as EventPayload<typeof event>))
+    }),
+  )
+  offs.push(
+    client.onStatus((connection) => {
+      set({ ...state, connection })
+      if (connection.state === 'open') void load()
+    }),
+  )
+
+  async function load(): Promise<void> {
+    const seq = ++loadSeq
+    held = []
+    try {
+      const [servers, tasks, attention, scheduler, settings] = await Promise.all([
+        client['servers.list']({}),
+        client['tasks.list']({}),
+        client['attention.list']({}),
+        client['scheduler.get']({}),
+        client['settings.get']({}).catch(() => undefined),
+      ])
+      if (seq !== loadSeq) return
+      let next = applySnapshot(state, { servers, tasks, attention, strategy: scheduler.strategy, theme: settings?.theme })
+      for (const [event, payload] of held ?? []) next = applyPush(next, event, payload as never)
+      held = undefined
+      set(next)
+    } catch (error) {
+      if (seq !== loadSeq) return
+      held = undefined
+      // A lost connection reloads on reconnect; anything else the user should see.
+      if (client.status().state === 'open') set(addNotice(state, 'error', `Could not load the fleet: ${errorMessage(error)}`))
+    }
+  }
+
+  if (client.status().state === 'open') void load()
+
+  return {
+    getState: () => state,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    load,
+    notify: (level, message) => set(addNotice(state, level, message)),
+    dismiss: (id) => set(dismissNotice(state, id)),
+    setStrategy: (strategy) => set({ ...state, strategy }),
+    dispose() {
+      for (const off of offs) off()
+      listeners.clear()
+    },
+  }
+}
+
