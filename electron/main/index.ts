@@ -1,11 +1,25 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, shell } from 'electron'
+import { app, BrowserWindow, ipcMain, shell } from 'electron'
+import { createDispatcher } from '../../core/host/dispatcher'
+import { Engine } from '../../core/host/engine'
+import { flotillaHome } from '../../core/store/paths'
+import { bindDispatcher, isTrustedFrame, PUSH_CHANNEL } from './ipcBinding'
 import { CONTENT_SECURITY_POLICY, secureWindowOptions } from './windowOptions'
 
-// Composition root of the main process. The engine and IPC binding arrive with the UI work;
-// for now the window is created with its final security settings.
-function createWindow(): void {
+// The main process's composition root: one engine, one window, the dispatcher on one IPC channel.
+const RENDERER_FILE = join(__dirname, '../renderer/index.html')
+
+async function main(): Promise<void> {
+  await app.whenReady()
+  const home = flotillaHome()
+  const engine = await Engine.create({ settingsDir: home.config, journalPath: join(home.state, 'tasks.jsonl'), restoreTasks: true })
   const window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.js')))
+  const dispatcher = createDispatcher(engine, (event, payload) => {
+    if (!window.isDestroyed()) window.webContents.send(PUSH_CHANNEL, { event, payload })
+  })
+  bindDispatcher(ipcMain, dispatcher, (event) =>
+    isTrustedFrame(event.senderFrame?.url, { rendererFile: RENDERER_FILE, devServerUrl: process.env.ELECTRON_RENDERER_URL }),
+  )
   window.webContents.session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } })
   })
@@ -15,9 +29,20 @@ function createWindow(): void {
   })
   window.webContents.on('will-navigate', (event) => event.preventDefault())
   window.once('ready-to-show', () => window.show())
-  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void window.loadFile(join(__dirname, '../renderer/index.html'))
+  if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL)
+  else await window.loadFile(RENDERER_FILE)
+  await engine.loadSavedServers(true)
+
+  let quitting = false
+  app.on('before-quit', (event) => {
+    if (quitting) return
+    // Stop every server this app started before the process goes.
+    event.preventDefault()
+    quitting = true
+    dispatcher.dispose()
+    void engine.close().finally(() => app.quit())
+  })
 }
 
-void app.whenReady().then(createWindow)
 app.on('window-all-closed', () => app.quit())
+void main()
