@@ -52,6 +52,23 @@ export const methods = {
     result: z.object({ subscriptionId: z.string(), backlog: z.string() }),
   },
   'events.unsubscribe': { params: z.strictObject({ subscriptionId: z.string().min(1).max(100) }), result: Ok },
+  /** Interactive terminals: a shell, or the real opencode TUI attached to a server. */
+  'terminals.open': {
+    params: z.strictObject({
+      kind: z.enum(['shell', 'tui']),
+      /** tui: the server to attach to; shell: where to start (its directory). */
+      serverId: Id.optional(),
+      cols: z.number().int().min(2).max(500).default(80),
+      rows: z.number().int().min(2).max(300).default(24),
+    }),
+    result: z.object({ terminalId: z.string(), title: z.string() }),
+  },
+  'terminals.write': { params: z.strictObject({ terminalId: z.string().min(1).max(100), data: z.string().max(65_536) }), result: Ok },
+  'terminals.resize': {
+    params: z.strictObject({ terminalId: z.string().min(1).max(100), cols: z.number().int().min(2).max(500), rows: z.number().int().min(2).max(300) }),
+    result: Ok,
+  },
+  'terminals.close': { params: z.strictObject({ terminalId: z.string().min(1).max(100) }), result: Ok },
   'settings.get': { params: Empty, result: Settings },
   'settings.update': { params: z.strictObject({ patch: SettingsPatch }), result: Settings },
 } as const
@@ -65,6 +82,9 @@ export const events = {
   'attention.resolved': z.object({ id: z.string() }),
   /** ANSI text for a subscription, batched (~16 ms frames) before it crosses the transport. */
   'events.data': z.object({ subscriptionId: z.string(), data: z.string(), dropped: z.number().int().nonnegative() }),
+  /** Terminal output, batched per ~16 ms frame. */
+  'terminals.data': z.object({ terminalId: z.string(), data: z.string() }),
+  'terminals.exit': z.object({ terminalId: z.string(), code: z.number().int().nullable() }),
   'notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 } as const
 

@@ -5,6 +5,7 @@ import { serverHandlers } from './api/servers'
 import { settingsHandlers } from './api/settings'
 import { ClientStreams, streamHandlers } from './api/streams'
 import { taskHandlers } from './api/tasks'
+import { ClientTerminals, terminalHandlers } from './api/terminals'
 import type { Engine } from './engine'
 
 type AnyHandler = (params: unknown) => unknown
@@ -24,12 +25,18 @@ export interface Dispatcher {
  */
 export function createDispatcher(engine: Engine, push: (event: EventName, payload: unknown) => void): Dispatcher {
   const streams = new ClientStreams(engine, (frame) => push('events.data', frame))
+  const terminals = new ClientTerminals(
+    engine,
+    (terminalId, data) => push('terminals.data', { terminalId, data }),
+    (terminalId, code) => push('terminals.exit', { terminalId, code }),
+  )
   const handlers: Record<MethodName, AnyHandler> = {
     ...serverHandlers(engine),
     ...taskHandlers(engine),
     ...attentionHandlers(engine),
     ...settingsHandlers(engine),
     ...streamHandlers(streams),
+    ...terminalHandlers(terminals),
   } as Record<MethodName, AnyHandler>
   const forward = (event: EventName, payload: unknown) => push(event, payload)
   engine.on('push', forward)
@@ -64,6 +71,7 @@ export function createDispatcher(engine: Engine, push: (event: EventName, payloa
     dispose() {
       engine.off('push', forward)
       streams.dispose()
+      terminals.dispose()
     },
   }
 }

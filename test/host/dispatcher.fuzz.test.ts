@@ -60,6 +60,10 @@ function makeFuzzer(rnd: () => number) {
       'events.subscribe': { stream: pick([{ kind: 'server', serverId: KNOWN_ID }, { kind: 'task', taskId: 't1' }]) },
       'events.unsubscribe': { subscriptionId: 's1' },
       'settings.update': { patch: { theme: 'dark', strategy: 'random' } },
+      'terminals.open': { kind: pick(['shell', 'tui']), serverId: pick([KNOWN_ID, 'ghost']), cols: 80, rows: 24 },
+      'terminals.write': { terminalId: 'p1', data: 'echo hi\r' },
+      'terminals.resize': { terminalId: 'p1', cols: 100, rows: 30 },
+      'terminals.close': { terminalId: 'p1' },
     })[m as string] ?? {}
   /** Every [parent, key] inside a value, so a mutation can hit any depth. */
   function slots(v: unknown, out: Array<[Record<string, unknown>, string]> = []) {
@@ -158,6 +162,8 @@ describe('dispatcher under 10,000 random and malformed payloads', () => {
     const p = parsed.data as { id: string; strategy: string; patch: { strategy?: string }; tasks: TaskSpec[] }
     const has = (id: string) => engine.fleet.has(id)
     switch (method) {
+      case 'terminals.open':
+        return true // a valid open starts a process
       case 'servers.add':
         return true // even a rejected add stores its password first (see the targeted test below)
       case 'servers.remove':

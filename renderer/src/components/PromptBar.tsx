@@ -1,0 +1,123 @@
+import { useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react'
+import type { TaskView } from '../../../core/contract/tasks'
+import { errorMessage } from '../api/client'
+import { cycleTarget, splitPrompts, submitPrompts, targetOptions } from '../prompt/targets'
+import { useFleet, useServices } from '../state/hooks'
+
+export interface PromptBarHandle {
+  focus(): void
+  submit(): void
+  cycleTarget(step: 1 | -1): void
+  toggleOnePerLine(): void
+}
+
+interface Props {
+  handle?: Ref<PromptBarHandle>
+  onSubmitted: (tasks: TaskView[]) => void
+}
+
+/** The prompt box, its target and the "one per line" switch. Ctrl/Cmd+Enter submits (App's key map). */
+export function PromptBar({ handle, onSubmitted }: Props) {
+  const { api, store } = useServices()
+  const servers = useFleet((s) => s.servers)
+  const strategy = useFleet((s) => s.strategy)
+  const [text, setText] = useState('')
+  const [onePerLine, setOnePerLine] = useState(false)
+  /** null: follow the scheduler's strategy. */
+  const [chosen, setChosen] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [pending, setPending] = useState(false)
+  const textarea = useRef<HTMLTextAreaElement>(null)
+  const options = useMemo(() => targetOptions(servers), [servers])
+  const fallback = `strategy:${strategy ?? 'least-loaded'}`
+  const value = chosen && options.some((o) => o.value === chosen) ? chosen : fallback
+  const prompts = splitPrompts(text, onePerLine)
+
+  async function submit(): Promise<void> {
+    const option = options.find((o) => o.value === value)
+    if (pending || !option || prompts.length === 0) return
+    setPending(true)
+    setError(null)
+    try {
+      const tasks = await submitPrompts(api, prompts, option, strategy)
+      if (option.strategy) store.setStrategy(option.strategy)
+      setText('')
+      onSubmitted(tasks)
+    } catch (e) {
+      setError(errorMessage(e))
+    } finally {
+      setPending(false)
+    }
+  }
+
+  useImperativeHandle(handle, () => ({
+    focus: () => textarea.current?.focus(),
+    submit: () => void submit(),
+    cycleTarget: (step) => setChosen(cycleTarget(options, value, step)),
+    toggleOnePerLine: () => setOnePerLine((v) => !v),
+  }))
+
+  const count = prompts.length
+  return (
+    <form
+      className="prompt-bar"
+      aria-label="Prompt bar"
+      onSubmit={(e) => {
+        e.preventDefault()
+        void submit()
+      }}
+    >
+      <textarea
+        ref={textarea}
+        aria-label="Prompt"
+        aria-describedby="prompt-help"
+        placeholder={onePerLine ? 'One prompt per line…' : 'Ask the fleet…'}
+        value={text}
+        rows={onePerLine ? 4 : 2}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') e.currentTarget.blur()
+        }}
+      />
+      <div className="prompt-controls">
+        <label className="field">
+          <span>Target</span>
+          <select aria-label="Target" value={value} onChange={(e) => setChosen(e.target.value)}>
+            <optgroup label="Strategy">
+              {options.filter((o) => o.strategy).map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </optgroup>
+            {servers.length > 0 && (
+              <optgroup label="Server">
+                {options.filter((o) => o.target.kind === 'server').map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            <option value="broadcast">broadcast</option>
+          </select>
+        </label>
+        <label className="field checkbox">
+          <input type="checkbox" checked={onePerLine} onChange={(e) => setOnePerLine(e.target.checked)} />
+          <span>One per line</span>
+        </label>
+        <button type="submit" disabled={pending || count === 0}>
+          {count > 1 ? `Submit ${count}` : 'Submit'}
+        </button>
+        <span id="prompt-help" className="hint">
+          Ctrl+Enter submits · Alt+T target · Alt+O one per line
+        </span>
+      </div>
+      {error && (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      )}
+    </form>
+  )
+}

@@ -1,0 +1,80 @@
+import { memo, useState } from 'react'
+import type { ServerView } from '../../../core/contract/servers'
+import { errorMessage } from '../api/client'
+import { ago, uptime } from '../format'
+import { useServices } from '../state/hooks'
+
+interface Props {
+  server: ServerView
+  now: number
+  needsAttention: boolean
+  onOpenEvents: (serverId: string) => void
+}
+
+type Action = 'servers.start' | 'servers.stop' | 'servers.restart' | 'servers.remove'
+
+/** One server: what it is, how it is doing, and what can be done to it. */
+export const ServerCard = memo(function ServerCard({ server, now, needsAttention, onOpenEvents }: Props) {
+  const { api, store } = useServices()
+  const [busy, setBusy] = useState<Action | null>(null)
+  const running = server.state !== 'stopped' && server.state !== 'failed'
+
+  async function run(action: Action, verb: string): Promise<void> {
+    setBusy(action)
+    try {
+      await api[action]({ id: server.id })
+    } catch (error) {
+      store.notify('error', `Could not ${verb} ${server.name}: ${errorMessage(error)}`)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  const where = [server.host, server.directory ?? server.baseUrl].filter(Boolean).join(' · ')
+  return (
+    <article aria-label={server.name} className={`card state-${server.state}${needsAttention ? ' needs-attention' : ''}`} data-server-id={server.id}>
+      <header className="card-head">
+        <h3>{server.name}</h3>
+        <span className="kind">{server.kind}</span>
+        <span className={`state-badge state-${server.state}`}>
+          {server.state}
+        </span>
+      </header>
+      {server.lastError && <p className="last-error">{server.lastError}</p>}
+      {needsAttention && <p className="attention-note">Needs attention</p>}
+      <dl className="facts">
+        <dt>Where</dt>
+        <dd title={where}>{where || '—'}</dd>
+        <dt>opencode</dt>
+        <dd>{server.version ?? '—'}</dd>
+        <dt>Uptime</dt>
+        <dd>{uptime(server, now)}</dd>
+        <dt>Restarts</dt>
+        <dd>{server.restarts}</dd>
+        <dt>Tasks</dt>
+        <dd>
+          {server.running}/{server.capacity} running, {server.queued} queued
+        </dd>
+        <dt>Last event</dt>
+        <dd>{ago(server.lastEventAt, now)}</dd>
+      </dl>
+      <div className="card-actions">
+        <button type="button" onClick={() => run('servers.start', 'start')} disabled={busy !== null || running}>
+          Start
+        </button>
+        <button type="button" onClick={() => run('servers.stop', 'stop')} disabled={busy !== null || server.state === 'stopped'}>
+          Stop
+        </button>
+        <button type="button" onClick={() => run('servers.restart', 'restart')} disabled={busy !== null}>
+          Restart
+        </button>
+        <button type="button" onClick={() => run('servers.remove', 'remove')} disabled={busy !== null}>
+          Remove
+        </button>
+        <button type="button" onClick={() => onOpenEvents(server.id)}>
+          Events
+        </button>
+      </div>
+    </article>
+  )
+})

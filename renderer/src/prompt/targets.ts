@@ -1,0 +1,52 @@
+import type { ServerView } from '../../../core/contract/servers'
+import type { StrategyName, TaskTarget, TaskView } from '../../../core/contract/tasks'
+import type { ApiClient } from '../api/client'
+
+/** One entry of the prompt bar's Target selector. */
+export interface TargetOption {
+  value: string
+  label: string
+  strategy?: StrategyName
+  target: TaskTarget
+}
+
+export const STRATEGIES: readonly StrategyName[] = ['round-robin', 'least-loaded', 'random']
+
+export function targetOptions(servers: readonly ServerView[]): TargetOption[] {
+  return [
+    ...STRATEGIES.map((strategy) => ({ value: `strategy:${strategy}`, label: strategy, strategy, target: { kind: 'any' } as const })),
+    ...servers.map((s) => ({ value: `server:${s.id}`, label: s.name, target: { kind: 'server', serverId: s.id } as const })),
+    { value: 'broadcast', label: 'broadcast', target: { kind: 'broadcast' } as const },
+  ]
+}
+
+/** The option after (or before) `value`, wrapping around. */
+export function cycleTarget(options: readonly TargetOption[], value: string, step: 1 | -1 = 1): string {
+  if (options.length === 0) return value
+  const index = options.findIndex((o) => o.value === value)
+  return options[(index + step + options.length) % options.length].value
+}
+
+/** The prompts in the text: the whole text, or one per non-empty line. */
+export function splitPrompts(text: string, onePerLine: boolean): string[] {
+  if (!onePerLine) return text.trim() ? [text.trim()] : []
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+}
+
+/**
+ * Submits prompts to a target. A strategy target first makes that strategy the scheduler's
+ * (the engine has one strategy), then submits to "any".
+ */
+export async function submitPrompts(
+  api: Pick<ApiClient, 'scheduler.setStrategy' | 'tasks.submit'>,
+  prompts: string[],
+  option: TargetOption,
+  currentStrategy: StrategyName | undefined,
+): Promise<TaskView[]> {
+  if (prompts.length === 0) return []
+  if (option.strategy && option.strategy !== currentStrategy) await api['scheduler.setStrategy']({ strategy: option.strategy })
+  return api['tasks.submit']({ tasks: prompts.map((prompt) => ({ prompt, target: option.target })) })
+}
