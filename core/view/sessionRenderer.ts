@@ -101,7 +101,7 @@ export class SessionRenderer {
       const title = oneLine(part.state.title || describeInput(part.state.input), 100)
       const took = part.state.time?.start && part.state.time.end ? ` ${ansi.dim(formatDuration(part.state.time.end - part.state.time.start))}` : ''
       if (status === 'running') return this.line(ansi.cyan(`⚙ ${name}`) + (title ? ` ${title}` : ''))
-      if (status === 'completed') return this.line(ansi.green(`✓ ${name}`) + (title ? ` ${title}` : '') + took)
+      if (status === 'completed') return this.line(ansi.green(`✓ ${name}`) + (title ? ` ${title}` : '') + took) + toolOutput(part.state.output)
       return this.line(ansi.red(`✗ ${name}`) + ` ${oneLine(part.state.error ?? 'failed', 160)}` + took)
     }
     return ''
@@ -132,6 +132,16 @@ export class SessionRenderer {
     this.midLine = false
     return '\n'
   }
+}
+
+/** The first lines of what a tool printed, dimmed and indented under its status line. */
+const OUTPUT_LINES = 8
+function toolOutput(output: string | undefined): string {
+  const lines = (output ?? '').replace(/\s+$/, '').split('\n').filter((l, i, all) => l.trim() !== '' || i < all.length - 1)
+  if (lines.length === 0 || (lines.length === 1 && lines[0] === '')) return ''
+  const shown = lines.slice(0, OUTPUT_LINES).map((l) => ansi.dim(`  │ ${l.length > 200 ? l.slice(0, 199) + '…' : l}`))
+  if (lines.length > OUTPUT_LINES) shown.push(ansi.dim(`  │ … ${lines.length - OUTPUT_LINES} more lines`))
+  return shown.join('\n') + '\n'
 }
 
 function describeInput(input: Record<string, unknown> | undefined): string {

@@ -16,6 +16,8 @@ export interface KeyContext {
   inTextField?: boolean
   /** Inside a terminal pane. */
   inPane?: boolean
+  /** In an interactive terminal (shell, TUI): the program gets every key but the pane keys. */
+  inTerminal?: boolean
 }
 
 export type CommandId =
@@ -87,6 +89,9 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'view.toggle', keys: 'Alt+V', description: 'Switch between terminals and the tasks view', scope: 'notTyping', match: (k) => alt(k, 'KeyV') },
 ]
 
+/** What still works inside a shell or TUI: moving between panes, nothing a program could want. */
+const TERMINAL_SAFE = new Set<CommandId>(['pane.next', 'pane.prev', 'pane.jump', 'pane.zoom', 'pane.swapNext', 'pane.swapPrev'])
+
 /** Keys that only mean something inside the attention inbox (shown in the help dialog). */
 export const INBOX_KEYS: ReadonlyArray<{ keys: string; description: string }> = [
   { keys: 'a', description: 'Allow once (focused request)' },
@@ -100,10 +105,13 @@ export const INBOX_KEYS: ReadonlyArray<{ keys: string; description: string }> = 
 export function commandFor(key: KeyLike, context: KeyContext = {}): Command | null {
   const typing = Boolean(context.inPrompt || context.inTextField)
   for (const binding of BINDINGS) {
+    if (context.inTerminal && !TERMINAL_SAFE.has(binding.id)) continue
     let matched = binding.match(key)
     if (matched === false && binding.plain && !typing && key.key === binding.plain && !key.ctrlKey && !key.altKey && !key.metaKey) matched = true
     if (matched === false) continue
     if (!allowed(binding.scope, context, typing)) continue
+    // Alt chords type characters on some layouts (macOS Option): in a text field only the prompt's own fire.
+    if (typing && binding.scope === 'anywhere' && key.altKey && !key.ctrlKey && !key.metaKey) continue
     return typeof matched === 'number' ? { id: binding.id, n: matched } : { id: binding.id }
   }
   return null

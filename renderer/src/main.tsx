@@ -1,14 +1,33 @@
+import '@xterm/xterm/css/xterm.css'
+import './styles/theme.css'
+import './styles/layout.css'
+import './styles/dashboard.css'
+import './styles/grid.css'
+import './styles/views.css'
+import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { StrategyName } from '../../core/contract/tasks'
+import { createApiClient } from './api/client'
+import { createIpcTransport, isFlotillaBridge } from './api/ipcTransport'
+import type { Transport } from './api/transport'
+import { createWsTransport } from './api/wsTransport'
+import { App } from './components/App'
+import { ServicesContext, type AppServices } from './state/hooks'
+import { createFleetStore } from './state/store'
+import { createXtermView } from './terminal/xtermView'
 
-// Placeholder until the UI work: proves the renderer builds against the shared contract.
-function App() {
-  return (
-    <main>
-      <h1>Flotilla</h1>
-      <p>Strategies: {StrategyName.options.join(', ')}</p>
-    </main>
-  )
+/** In the Electron app the preload exposes `window.flotilla`; in a browser, the WebSocket of `flotilla serve`. */
+function pickTransport(): Transport {
+  const bridge = (window as unknown as { flotilla?: unknown }).flotilla
+  return isFlotillaBridge(bridge) ? createIpcTransport(bridge) : createWsTransport()
 }
 
-createRoot(document.getElementById('root')!).render(<App />)
+const api = createApiClient(pickTransport())
+const services: AppServices = { api, store: createFleetStore(api), createTerminal: createXtermView }
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ServicesContext.Provider value={services}>
+      <App />
+    </ServicesContext.Provider>
+  </StrictMode>,
+)

@@ -67,6 +67,21 @@ describe('SessionRenderer', () => {
     expect(out).toBe('⚙ bash ls -la\n✓ bash ls -la 2.5 s\n')
   })
 
+  it('shows the first lines of what a tool printed, under its status line, once', () => {
+    const r = new SessionRenderer()
+    const output = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n') + '\n'
+    const out = renderAll(r, [
+      message('msg_a', 'assistant'),
+      tool('completed', { start: 1_000, end: 1_200 }, { output }),
+      tool('completed', { start: 1_000, end: 1_200 }, { output }),
+    ])
+    const lines = out.split('\n')
+    expect(lines[0]).toBe('✓ bash ls -la 200 ms')
+    expect(lines.slice(1, 9)).toEqual(Array.from({ length: 8 }, (_, i) => `  │ line ${i + 1}`))
+    expect(lines[9]).toBe('  │ … 4 more lines')
+    expect(lines.slice(10)).toEqual([''])
+  })
+
   it('prints a failed tool with its error and starts it on a fresh line after streamed text', () => {
     const r = new SessionRenderer()
     const out = renderAll(r, [message('msg_a', 'assistant'), delta('prt_1', 'Let me look'), tool('error', { start: 1_000, end: 1_040 }, { error: 'command not found' })])

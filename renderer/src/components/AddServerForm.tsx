@@ -61,7 +61,7 @@ export function AddServerForm({ onAdded }: { onAdded?: (serverId: string) => voi
           <div key={field.name} className={`field${invalid ? ' invalid' : ''}`}>
             <label htmlFor={id}>
               {field.label}
-              {field.required ? ' *' : ''}
+              {field.required && <span aria-hidden="true"> *</span>}
             </label>
             <input
               id={id}
@@ -70,6 +70,7 @@ export function AddServerForm({ onAdded }: { onAdded?: (serverId: string) => voi
               placeholder={field.placeholder}
               value={typeof values[field.name] === 'string' ? (values[field.name] as string) : ''}
               onChange={(e) => set(field.name, e.target.value)}
+              aria-required={field.required || undefined}
               aria-invalid={invalid || undefined}
               aria-describedby={invalid ? errorId : undefined}
               autoComplete={field.type === 'password' ? 'off' : undefined}

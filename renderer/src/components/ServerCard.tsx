@@ -8,13 +8,13 @@ interface Props {
   server: ServerView
   now: number
   needsAttention: boolean
-  onOpenEvents: (serverId: string) => void
+  onOpenPane: (serverId: string, kind: 'server' | 'tui' | 'shell') => void
 }
 
 type Action = 'servers.start' | 'servers.stop' | 'servers.restart' | 'servers.remove'
 
 /** One server: what it is, how it is doing, and what can be done to it. */
-export const ServerCard = memo(function ServerCard({ server, now, needsAttention, onOpenEvents }: Props) {
+export const ServerCard = memo(function ServerCard({ server, now, needsAttention, onOpenPane }: Props) {
   const { api, store } = useServices()
   const [busy, setBusy] = useState<Action | null>(null)
   const running = server.state !== 'stopped' && server.state !== 'failed'
@@ -22,7 +22,8 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
   async function run(action: Action, verb: string): Promise<void> {
     setBusy(action)
     try {
-      await api[action]({ id: server.id })
+      if (action === 'servers.remove') await api[action]({ id: server.id })
+      else store.apply('server.updated', await api[action]({ id: server.id }))
     } catch (error) {
       store.notify('error', `Could not ${verb} ${server.name}: ${errorMessage(error)}`)
     } finally {
@@ -71,9 +72,17 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
         <button type="button" onClick={() => run('servers.remove', 'remove')} disabled={busy !== null}>
           Remove
         </button>
-        <button type="button" onClick={() => onOpenEvents(server.id)}>
+        <button type="button" onClick={() => onOpenPane(server.id, 'server')}>
           Events
         </button>
+        <button type="button" onClick={() => onOpenPane(server.id, 'tui')} disabled={server.state !== 'ready' && server.state !== 'busy'} title="The opencode TUI, attached to this server">
+          TUI
+        </button>
+        {server.kind === 'local' && (
+          <button type="button" onClick={() => onOpenPane(server.id, 'shell')} title="A shell in this server's directory">
+            Shell
+          </button>
+        )}
       </div>
     </article>
   )

@@ -1,5 +1,11 @@
-/** What a pane shows: one server's event stream, or one task's output. */
-export type PaneSource = { kind: 'server'; serverId: string } | { kind: 'task'; taskId: string }
+/** What a pane shows: a server's event stream, a task's output, or an interactive terminal. */
+export type PaneSource =
+  | { kind: 'server'; serverId: string }
+  | { kind: 'task'; taskId: string }
+  /** The opencode TUI attached to a server. */
+  | { kind: 'tui'; serverId: string }
+  /** A shell in a local server's directory (no server: the host's home). */
+  | { kind: 'shell'; serverId?: string }
 
 export interface Pane {
   id: string
@@ -34,7 +40,19 @@ export const MAX_PANES = 16
 export const LAYOUT_LIMITS = [1, 2, 3, 4, 6, 8, 9, 12, 16] as const
 
 export function paneId(source: PaneSource): string {
-  return source.kind === 'server' ? `server:${source.serverId}` : `task:${source.taskId}`
+  switch (source.kind) {
+    case 'task':
+      return `task:${source.taskId}`
+    case 'shell':
+      return `shell:${source.serverId ?? ''}`
+    default:
+      return `${source.kind}:${source.serverId}`
+  }
+}
+
+/** The server a pane belongs to, if any (its pane closes with it, and lights up when it waits). */
+export function paneServerId(source: PaneSource): string | undefined {
+  return source.kind === 'task' ? undefined : source.serverId
 }
 
 export function initialLayout(limit = 9): LayoutState {

@@ -12,6 +12,8 @@ export interface FleetStore {
   load(): Promise<void>
   notify(level: Notice['level'], message: string): void
   dismiss(id: number): void
+  /** Applies a result this client got back (a submitted task, a stopped server) as if pushed. */
+  apply<E extends EventName>(event: E, payload: EventPayload<E>): void
   /** Strategy changes made by this client (there is no push for them). */
   setStrategy(strategy: StrategyName): void
   dispose(): void
@@ -94,6 +96,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
     notify: (level, message) => set(addNotice(state, level, message)),
     dismiss: (id) => set(dismissNotice(state, id)),
     setStrategy: (strategy) => set({ ...state, strategy }),
+    apply: (event, payload) => set(applyPush(state, event, payload)),
     dispose() {
       for (const off of offs) off()
       listeners.clear()

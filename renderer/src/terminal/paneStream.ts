@@ -34,6 +34,7 @@ export function openPaneStream(client: StreamClient, stream: StreamRef, sink: Pa
         if (stream.kind === 'task') sink.reset()
         else sink.push(ansi.dim('— reconnected; events sent while disconnected are not shown —') + '\n')
       }
+      if (!subscribedOnce && stream.kind === 'server' && !backlog) sink.push(ansi.dim('Waiting for this server’s events…') + '\n')
       subscribedOnce = true
       subscriptionId = id
       if (backlog) sink.push(backlog)

@@ -13,7 +13,22 @@ export interface TerminalView {
   /** Scrollback search; false when nothing matches. */
   find(term: string, direction: 'next' | 'previous'): boolean
   clearSearch(): void
+  /** Columns and rows (an interactive terminal's pty follows them). */
+  size(): { cols: number; rows: number }
+  /** Keys typed into an interactive terminal. */
+  onData(handler: (data: string) => void): () => void
+  onResize(handler: (size: { cols: number; rows: number }) => void): () => void
   dispose(): void
 }
 
-export type TerminalFactory = (host: HTMLElement) => TerminalView
+export interface TerminalOptions {
+  /** Takes keyboard input (shell, TUI); output-only panes do not. */
+  interactive: boolean
+  /**
+   * Gets the text on screen as plain text, a moment after it changes: the WebGL renderer draws
+   * on a canvas, so this keeps the output readable by screen readers and by tests.
+   */
+  screenText?: HTMLElement
+}
+
+export type TerminalFactory = (host: HTMLElement, options: TerminalOptions) => TerminalView

@@ -2,7 +2,7 @@ import { FitAddon } from '@xterm/addon-fit'
 import { SearchAddon } from '@xterm/addon-search'
 import { WebglAddon } from '@xterm/addon-webgl'
 import { Terminal } from '@xterm/xterm'
-import type { TerminalView } from './terminalView'
+import type { TerminalOptions, TerminalView } from './terminalView'
 import { darkTheme, isDark, lightTheme } from './themes'
 
 const SEARCH_DECORATIONS = {
@@ -12,11 +12,16 @@ const SEARCH_DECORATIONS = {
   activeMatchColorOverviewRuler: '#ff9900',
 }
 
-/** A read-only xterm.js terminal (event and output panes take no input). */
-export function createXtermView(host: HTMLElement): TerminalView {
+/** An xterm.js terminal: read-only for event and output panes, interactive for shells and TUIs. */
+/** How often (at most) the plain-text copy of the screen is refreshed. */
+const SCREEN_TEXT_MS = 250
+
+export function createXtermView(host: HTMLElement, { interactive, screenText }: TerminalOptions): TerminalView {
   const terminal = new Terminal({
-    convertEol: true, // the engine writes "\n"; a terminal needs "\r\n"
-    disableStdin: true,
+    // The engine writes "\n" (a terminal needs "\r\n"); a pty already sends "\r\n" and TUIs rely on bare "\n".
+    convertEol: !interactive,
+    disableStdin: !interactive,
+    cursorBlink: interactive,
     scrollback: 10_000,
     fontSize: 13,
     fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
@@ -28,6 +33,9 @@ export function createXtermView(host: HTMLElement): TerminalView {
   terminal.loadAddon(fit)
   terminal.loadAddon(search)
   terminal.open(host)
+  // Output-only panes have no cursor to show.
+  const HIDE_CURSOR = '\x1b[?25l'
+  if (!interactive) terminal.write(HIDE_CURSOR)
   let webgl: WebglAddon | undefined
   let visible = false
   let disposed = false
@@ -51,6 +59,31 @@ export function createXtermView(host: HTMLElement): TerminalView {
   const scheme = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined
   const onScheme = () => (terminal.options.theme = isDark() ? darkTheme : lightTheme)
   scheme?.addEventListener('change', onScheme)
+
+  let textTimer: ReturnType<typeof setTimeout> | undefined
+  function copyScreenText(): void {
+    textTimer = undefined
+    if (!screenText || disposed) return
+    const buffer = terminal.buffer.active
+    const lines: string[] = []
+    for (let y = buffer.viewportY; y < buffer.viewportY + terminal.rows; y++) {
+      const line = buffer.getLine(y)
+      // Keep the trailing spaces of a row that wraps on: they are part of the text.
+      let text = line?.translateToString() ?? ''
+      if (!buffer.getLine(y + 1)?.isWrapped) text = text.trimEnd()
+      // A line the terminal wrapped continues the one above it.
+      if (line?.isWrapped && lines.length > 0) lines[lines.length - 1] += text
+      else lines.push(text)
+    }
+    while (lines.length > 0 && !lines[lines.length - 1]) lines.pop()
+    const text = lines.join('\n')
+    if (screenText.textContent !== text) screenText.textContent = text
+  }
+  const scheduleText = () => {
+    if (screenText && visible && !textTimer) textTimer = setTimeout(copyScreenText, SCREEN_TEXT_MS)
+  }
+  const parsed = terminal.onWriteParsed(scheduleText)
+  const scrolled = terminal.onScroll(scheduleText)
 
   function attachWebgl(): void {
     if (webgl) return
@@ -76,13 +109,17 @@ export function createXtermView(host: HTMLElement): TerminalView {
 
   return {
     write: (data, done) => terminal.write(data, done),
-    reset: () => terminal.reset(),
+    reset() {
+      terminal.reset()
+      if (!interactive) terminal.write(HIDE_CURSOR)
+    },
     focus: () => terminal.focus(),
     setVisible(next) {
       visible = next
       if (next) {
         attachWebgl()
         refit()
+        scheduleText()
       } else detachWebgl()
     },
     find: (term, direction) =>
@@ -90,9 +127,21 @@ export function createXtermView(host: HTMLElement): TerminalView {
         ? search.findNext(term, { decorations: SEARCH_DECORATIONS })
         : search.findPrevious(term, { decorations: SEARCH_DECORATIONS }),
     clearSearch: () => search.clearDecorations(),
+    size: () => ({ cols: terminal.cols, rows: terminal.rows }),
+    onData(handler) {
+      const subscription = terminal.onData(handler)
+      return () => subscription.dispose()
+    },
+    onResize(handler) {
+      const subscription = terminal.onResize(handler)
+      return () => subscription.dispose()
+    },
     dispose() {
       disposed = true
       cancelAnimationFrame(frame)
+      clearTimeout(textTimer)
+      parsed.dispose()
+      scrolled.dispose()
       resizes?.disconnect()
       scheme?.removeEventListener('change', onScheme)
       detachWebgl()

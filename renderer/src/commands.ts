@@ -1,0 +1,38 @@
+import type { ServerView } from '../../core/contract/servers'
+import type { PaletteCommand } from './components/CommandPalette'
+import { LAYOUT_LIMITS } from './grid/layout'
+import { BINDINGS, describeBinding, type Command, type CommandId } from './keymap'
+
+export interface CommandContext {
+  run: (command: Command) => void
+  servers: ServerView[]
+  openPane: (serverId: string, kind: 'server' | 'tui' | 'shell') => void
+  serverAction: (serverId: string, action: 'servers.start' | 'servers.stop' | 'servers.restart') => void
+  setLimit: (limit: number) => void
+  addServer: () => void
+  enableNotifications?: () => void
+}
+
+/** Everything the palette offers: the key map's commands plus per-server and layout commands. */
+export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
+  const keyed = (id: CommandId, label: string, command: Command = { id }): PaletteCommand => ({
+    id,
+    label,
+    keys: describeBinding(id),
+    run: () => ctx.run(command),
+  })
+  const commands: PaletteCommand[] = BINDINGS.filter((b) => b.id !== 'palette.open' && b.id !== 'pane.jump').map((b) => keyed(b.id, b.description))
+  for (let n = 1; n <= 9; n++) commands.push({ id: `pane.jump.${n}`, label: `Jump to pane ${n}`, keys: `Alt+${n}`, run: () => ctx.run({ id: 'pane.jump', n }) })
+  for (const limit of LAYOUT_LIMITS) commands.push({ id: `layout.${limit}`, label: `Layout: up to ${limit} pane${limit === 1 ? '' : 's'}`, run: () => ctx.setLimit(limit) })
+  for (const s of ctx.servers) {
+    commands.push({ id: `events.${s.id}`, label: `Open events: ${s.name}`, run: () => ctx.openPane(s.id, 'server') })
+    commands.push({ id: `tui.${s.id}`, label: `Open TUI: ${s.name}`, run: () => ctx.openPane(s.id, 'tui') })
+    if (s.kind === 'local') commands.push({ id: `shell.${s.id}`, label: `Open shell: ${s.name}`, run: () => ctx.openPane(s.id, 'shell') })
+    commands.push({ id: `start.${s.id}`, label: `Start server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.start') })
+    commands.push({ id: `stop.${s.id}`, label: `Stop server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.stop') })
+    commands.push({ id: `restart.${s.id}`, label: `Restart server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.restart') })
+  }
+  commands.push({ id: 'server.add', label: 'Add a server', run: ctx.addServer })
+  if (ctx.enableNotifications) commands.push({ id: 'notifications', label: 'Enable desktop notifications', run: ctx.enableNotifications })
+  return commands
+}

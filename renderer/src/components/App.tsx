@@ -1,0 +1,179 @@
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react'
+import type { TaskView } from '../../../core/contract/tasks'
+import { errorMessage } from '../api/client'
+import { paletteCommands } from '../commands'
+import { isFinal } from '../format'
+import { initialLayout, layoutReducer, paneId, paneServerId, type PaneSource } from '../grid/layout'
+import { keyContext } from '../keyContext'
+import { commandFor, type Command } from '../keymap'
+import { canAskForNotifications, watchForNotifications } from '../notifications'
+import { useFleet, useServices } from '../state/hooks'
+import { AttentionInbox, type InboxHandle } from './AttentionInbox'
+import { CommandPalette } from './CommandPalette'
+import { Dashboard, type DashboardHandle } from './Dashboard'
+import { NoticeArea } from './NoticeArea'
+import { PromptBar, type PromptBarHandle } from './PromptBar'
+import { ShortcutsDialog } from './ShortcutsDialog'
+import { TasksView } from './TasksView'
+import { TerminalGrid, type GridHandle } from './TerminalGrid'
+import { ViewTabs, type ViewName } from './ViewTabs'
+
+/** The whole UI: cards, grid or tasks, inbox, prompt bar; and the key map that drives it. */
+export function App() {
+  const { api, store } = useServices()
+  const servers = useFleet((s) => s.servers)
+  const tasks = useFleet((s) => s.tasks)
+  const loaded = useFleet((s) => s.loaded)
+  const theme = useFleet((s) => s.theme)
+  const [layout, dispatch] = useReducer(layoutReducer, undefined, () => initialLayout(9))
+  const [view, setView] = useState<ViewName>('terminals')
+  const [dialog, setDialog] = useState<'help' | 'palette' | null>(null)
+  const [askNotifications, setAskNotifications] = useState(canAskForNotifications)
+  const prompt = useRef<PromptBarHandle>(null)
+  const inbox = useRef<InboxHandle>(null)
+  const grid = useRef<GridHandle>(null)
+  const dashboard = useRef<DashboardHandle>(null)
+  const latest = useRef({ layout, tasks, dialog })
+  latest.current = { layout, tasks, dialog }
+
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset.theme
+    else document.documentElement.dataset.theme = theme
+  }, [theme])
+
+  useEffect(() => watchForNotifications(api, (id) => store.getState().servers.find((s) => s.id === id)?.name ?? id), [api, store])
+
+  // A removed server's events pane goes with it.
+  useEffect(() => {
+    if (!loaded) return
+    for (const pane of layout.panes) {
+      const serverId = paneServerId(pane.source)
+      if (serverId !== undefined && !servers.some((s) => s.id === serverId)) dispatch({ type: 'remove', id: pane.id })
+    }
+  }, [loaded, servers, layout.panes])
+
+  /** Opened by the user: may replace any pane but the focused one. Opened automatically: only finished task panes. */
+  const openPane = useCallback((source: PaneSource, byUser: boolean) => {
+    const { layout: current, tasks: all } = latest.current
+    const finished = (id: string) => {
+      const task = all.find((t) => paneId({ kind: 'task', taskId: t.id }) === id)
+      return task !== undefined && isFinal(task)
+    }
+    const evictable = byUser ? current.panes.map((p) => p.id) : current.panes.map((p) => p.id).filter(finished)
+    dispatch({ type: 'add', source, evictable, focus: byUser })
+    if (byUser) setView('terminals')
+  }, [])
+
+  const openServerPane = useCallback((serverId: string, kind: 'server' | 'tui' | 'shell' = 'server') => openPane({ kind, serverId }, true), [openPane])
+  const openTaskPane = useCallback((taskId: string) => openPane({ kind: 'task', taskId }, true), [openPane])
+  const onSubmitted = useCallback((created: TaskView[]) => {
+    for (const task of created) store.apply('task.updated', task)
+    for (const task of created) openPane({ kind: 'task', taskId: task.id }, false)
+  }, [openPane, store])
+
+  const run = useCallback((command: Command) => {
+    switch (command.id) {
+      case 'pane.next': return dispatch({ type: 'focusNext' })
+      case 'pane.prev': return dispatch({ type: 'focusPrev' })
+      case 'pane.jump': return dispatch({ type: 'jump', n: command.n ?? 1 })
+      case 'pane.zoom': return dispatch({ type: 'zoom' })
+      case 'pane.close': {
+        const id = latest.current.layout.focusedId
+        return id ? dispatch({ type: 'remove', id }) : undefined
+      }
+      case 'pane.swapNext': return dispatch({ type: 'swapNext' })
+      case 'pane.swapPrev': return dispatch({ type: 'swapPrev' })
+      case 'pane.search': return grid.current?.openSearch()
+      case 'palette.open': return setDialog('palette')
+      case 'help.open': return setDialog('help')
+      case 'prompt.focus': return prompt.current?.focus()
+      case 'prompt.submit': return prompt.current?.submit()
+      case 'prompt.cycleTarget': return prompt.current?.cycleTarget(1)
+      case 'prompt.cycleTargetBack': return prompt.current?.cycleTarget(-1)
+      case 'prompt.toggleLines': return prompt.current?.toggleOnePerLine()
+      case 'attention.focus': return inbox.current?.focus()
+      case 'servers.focus': return dashboard.current?.focus()
+      case 'view.toggle': return setView((v) => (v === 'terminals' ? 'tasks' : 'terminals'))
+    }
+  }, [])
+
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent): void {
+      // Capture phase: xterm stops the keys it sees, so the map must hear them first.
+      if (latest.current.dialog || event.defaultPrevented || event.isComposing) return
+      const command = commandFor(event, keyContext(event.target))
+      if (!command) return
+      event.preventDefault()
+      event.stopPropagation()
+      run(command)
+    }
+    window.addEventListener('keydown', onKeyDown, true)
+    return () => window.removeEventListener('keydown', onKeyDown, true)
+  }, [run])
+
+  const enableNotifications = useCallback(() => {
+    void Notification.requestPermission().then(() => setAskNotifications(canAskForNotifications()))
+  }, [])
+
+  const commands = useMemo(
+    () =>
+      dialog === 'palette'
+        ? paletteCommands({
+            run,
+            servers,
+            openPane: openServerPane,
+            serverAction: (id, action) =>
+              void api[action]({ id })
+                .then((view) => store.apply('server.updated', view))
+                .catch((e: unknown) => store.notify('error', errorMessage(e))),
+            setLimit: (limit) => dispatch({ type: 'setLimit', limit }),
+            addServer: () => dashboard.current?.openAddServer(),
+            enableNotifications: askNotifications ? enableNotifications : undefined,
+          })
+        : [],
+    [dialog, run, servers, openServerPane, api, store, askNotifications, enableNotifications],
+  )
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>Flotilla</h1>
+        <ViewTabs view={view} onChange={setView} />
+        <span className="spacer" />
+        {askNotifications && (
+          <button type="button" onClick={enableNotifications}>
+            Enable notifications
+          </button>
+        )}
+        <button type="button" onClick={() => setDialog('palette')} title="Ctrl+K">
+          Commands
+        </button>
+        <button type="button" onClick={() => setDialog('help')} title="?">
+          Shortcuts
+        </button>
+      </header>
+      <NoticeArea />
+      <main className="main">
+        <aside className="sidebar">
+          <Dashboard onOpenPane={openServerPane} handle={dashboard} />
+        </aside>
+        <div className="center">
+          <div role="tabpanel" id="panel-terminals" aria-labelledby="tab-terminals" hidden={view !== 'terminals'} className="panel">
+            <TerminalGrid layout={layout} dispatch={dispatch} shown={view === 'terminals'} handle={grid} />
+          </div>
+          <div role="tabpanel" id="panel-tasks" aria-labelledby="tab-tasks" hidden={view !== 'tasks'} className="panel">
+            {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} />}
+          </div>
+        </div>
+        <aside className="inbox-col">
+          <AttentionInbox handle={inbox} />
+        </aside>
+      </main>
+      <footer className="footer">
+        <PromptBar handle={prompt} onSubmitted={onSubmitted} />
+      </footer>
+      {dialog === 'help' && <ShortcutsDialog onClose={() => setDialog(null)} />}
+      {dialog === 'palette' && <CommandPalette commands={commands} onClose={() => setDialog(null)} />}
+    </div>
+  )
+}

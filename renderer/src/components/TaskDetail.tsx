@@ -1,0 +1,76 @@
+import { useState } from 'react'
+import type { TaskView } from '../../../core/contract/tasks'
+import { errorMessage } from '../api/client'
+import { isFinal } from '../format'
+import { useServices } from '../state/hooks'
+import { Markdown } from './Markdown'
+
+interface Props {
+  task: TaskView
+  serverName: string
+  onOpenOutput: (taskId: string) => void
+  onRetried: (task: TaskView) => void
+}
+
+/** One task: its prompt, final answer (markdown), changed files; cancel, retry, open its output. */
+export function TaskDetail({ task, serverName, onOpenOutput, onRetried }: Props) {
+  const { api, store } = useServices()
+  const [pending, setPending] = useState(false)
+  const final = isFinal(task)
+
+  async function act(action: 'tasks.cancel' | 'tasks.retry'): Promise<void> {
+    setPending(true)
+    try {
+      const result = await api[action]({ id: task.id })
+      store.apply('task.updated', result)
+      if (action === 'tasks.retry') onRetried(result)
+    } catch (error) {
+      store.notify('error', `Could not ${action === 'tasks.cancel' ? 'cancel' : 'retry'} task ${task.id}: ${errorMessage(error)}`)
+    } finally {
+      setPending(false)
+    }
+  }
+
+  return (
+    <section aria-label={`Task ${task.id}`} className="task-detail">
+      <header className="task-detail-head">
+        <h3>Task {task.id}</h3>
+        <span className={`task-state task-${task.state}`}>{task.state}</span>
+        <span className="hint">on {serverName}</span>
+        <span className="task-actions">
+          <button type="button" onClick={() => onOpenOutput(task.id)}>
+            Output
+          </button>
+          <button type="button" onClick={() => act('tasks.cancel')} disabled={pending || final}>
+            Cancel
+          </button>
+          <button type="button" onClick={() => act('tasks.retry')} disabled={pending || !final}>
+            Retry
+          </button>
+        </span>
+      </header>
+      <h4>Prompt</h4>
+      <pre className="prompt-text">{task.prompt}</pre>
+      {task.error && (
+        <>
+          <h4>Error</h4>
+          <p className="last-error">{task.error}</p>
+        </>
+      )}
+      <h4>Answer</h4>
+      {task.result?.text ? <Markdown source={task.result.text} /> : <p className="empty">{final ? 'No answer.' : 'Not finished yet.'}</p>}
+      <h4>Changed files</h4>
+      {task.result && task.result.files.length > 0 ? (
+        <ul className="files" aria-label="Changed files">
+          {task.result.files.map((f) => (
+            <li key={f.file}>
+              <code>{f.file}</code> <span className="add">+{f.additions}</span> <span className="del">−{f.deletions}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="empty">None.</p>
+      )}
+    </section>
+  )
+}

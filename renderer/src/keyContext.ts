@@ -1,0 +1,21 @@
+import type { KeyContext } from './keymap'
+
+const NOT_TYPING_INPUTS = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file', 'image'])
+
+/** Where a key was pressed, for the key map: the prompt, another text field, a pane. */
+export function keyContext(target: EventTarget | null): KeyContext {
+  const el = target instanceof Element ? target : null
+  if (!el) return {}
+  const inPane = el.closest('[data-pane-id]') !== null
+  // xterm's hidden textarea has the focus of a pane: read-only panes are not typing; in a shell
+  // or TUI the program gets the keys.
+  if (el.classList.contains('xterm-helper-textarea')) return { inPane, inTerminal: el.closest('[data-interactive]') !== null }
+  const inPrompt = el instanceof HTMLTextAreaElement && el.getAttribute('aria-label') === 'Prompt'
+  const inTextField =
+    !inPrompt &&
+    ((el instanceof HTMLInputElement && !NOT_TYPING_INPUTS.has(el.type)) ||
+      el instanceof HTMLTextAreaElement ||
+      el instanceof HTMLSelectElement ||
+      (el instanceof HTMLElement && el.isContentEditable))
+  return { inPrompt, inTextField, inPane }
+}

@@ -1,0 +1,224 @@
+// @vitest-environment jsdom
+import { act, createElement } from 'react'
+import { createRoot, type Root } from 'react-dom/client'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApiClient } from '../../renderer/src/api/client'
+import { App } from '../../renderer/src/components/App'
+import { ServicesContext } from '../../renderer/src/state/hooks'
+import { createFleetStore } from '../../renderer/src/state/store'
+import type { TerminalView } from '../../renderer/src/terminal/terminalView'
+import { FakeTransport } from './fakeTransport'
+
+;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+
+const server = (id: string, state = 'ready') => ({ id, name: id, kind: 'local', state, capacity: 1, running: 0, queued: 0, restarts: 0, directory: '/tmp/x', version: '1.18.33' })
+const task = (id: string, prompt: string) => ({ id, prompt, state: 'queued', target: { kind: 'any' }, priority: 0, maxAttempts: 3, attempts: [], createdAt: Date.now() })
+
+/** A fake engine: answers the API from memory and records every call. */
+function fakeEngine() {
+  let taskSeq = 0
+  const calls: Array<[string, unknown]> = []
+  const handler = (method: string, params: unknown): unknown => {
+    calls.push([method, params])
+    switch (method) {
+      case 'servers.list': return [server('local-1'), server('local-2')]
+      case 'tasks.list': return []
+      case 'attention.list': return []
+      case 'scheduler.get': return { strategy: 'least-loaded' }
+      case 'settings.get': return { version: 1, strategy: 'least-loaded', servers: [], maxAttempts: 3, theme: 'system' }
+      case 'scheduler.setStrategy': return params
+      case 'tasks.submit': return (params as { tasks: Array<{ prompt: string }> }).tasks.map((t) => task(`t${++taskSeq}`, t.prompt))
+      case 'events.subscribe': return { subscriptionId: `s-${JSON.stringify(params).length}-${calls.length}`, backlog: 'backlog\n' }
+      case 'events.unsubscribe': return { ok: true }
+      case 'attention.answer': return { ok: true }
+      case 'servers.stop': return server((params as { id: string }).id, 'stopped')
+      case 'servers.add': throw new Error('servers.add: spec.baseUrl: expected an http(s) URL')
+      default: throw new Error(`unexpected ${method}`)
+    }
+  }
+  return { calls, handler }
+}
+
+const fakeTerminal = (): TerminalView => ({
+  write: (_d, done) => done(),
+  reset() {},
+  focus() {},
+  setVisible() {},
+  find: () => false,
+  clearSearch() {},
+  size: () => ({ cols: 80, rows: 24 }),
+  onData: () => () => {},
+  onResize: () => () => {},
+  dispose() {},
+})
+
+let root: Root
+let host: HTMLDivElement
+let transport: FakeTransport
+let engine: ReturnType<typeof fakeEngine>
+
+const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
+const key = (target: Element, init: KeyboardEventInit) => act(() => void target.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init })))
+const byLabel = (label: string) => host.querySelector(`[aria-label="${label}"]`)
+const regions = () => [...host.querySelectorAll('section[role="region"]')].map((r) => r.getAttribute('aria-label'))
+
+function type(element: HTMLTextAreaElement | HTMLInputElement, value: string): void {
+  const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(element), 'value')!.set!
+  act(() => {
+    setter.call(element, value)
+    element.dispatchEvent(new Event('input', { bubbles: true }))
+  })
+}
+
+beforeEach(async () => {
+  engine = fakeEngine()
+  transport = new FakeTransport(engine.handler)
+  const api = createApiClient(transport)
+  const services = { api, store: createFleetStore(api, { schedule: (cb) => cb() }), createTerminal: fakeTerminal }
+  host = document.createElement('div')
+  document.body.append(host)
+  root = createRoot(host)
+  await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(App))))
+  await settle()
+})
+
+afterEach(() => {
+  act(() => root.unmount())
+  host.remove()
+})
+
+describe('App', () => {
+  it('shows a card per server, named by the server, with its state and buttons', () => {
+    const card = host.querySelector('article[aria-label="local-1"]')!
+    expect(card).not.toBeNull()
+    expect(card.textContent).toContain('ready')
+    expect(card.textContent).toContain('1.18.33')
+    const buttons = [...card.querySelectorAll('button')].map((b) => b.textContent)
+    expect(buttons).toEqual(['Start', 'Stop', 'Restart', 'Remove', 'Events', 'TUI', 'Shell'])
+    expect(host.querySelectorAll('article')).toHaveLength(2)
+  })
+
+  it('submits one prompt per line with Ctrl+Enter and opens a pane per task', async () => {
+    const prompt = byLabel('Prompt') as HTMLTextAreaElement
+    const toggle = [...host.querySelectorAll('label')].find((l) => l.textContent === 'One per line')!.querySelector('input')!
+    act(() => toggle.click())
+    type(prompt, 'one\ntwo\n\nthree')
+    prompt.focus()
+    await key(prompt, { key: 'Enter', code: 'Enter', ctrlKey: true })
+    await settle()
+    const submit = engine.calls.find(([m]) => m === 'tasks.submit')!
+    expect(submit[1]).toEqual({ tasks: ['one', 'two', 'three'].map((p) => ({ prompt: p, target: { kind: 'any' } })) })
+    expect(regions()).toEqual(['task t1 · queued', 'task t2 · queued', 'task t3 · queued'])
+    expect(engine.calls.filter(([m]) => m === 'events.subscribe').map(([, p]) => p)).toContainEqual({ stream: { kind: 'task', taskId: 't2' } })
+    expect(prompt.value).toBe('')
+    transport.push('task.updated', { ...task('t2', 'two'), state: 'running', serverId: 'local-1' })
+    await settle()
+    expect(regions()).toContain('task t2 · running')
+  })
+
+  it('cycles the target with Alt+T and sets the strategy before submitting', async () => {
+    const prompt = byLabel('Prompt') as HTMLTextAreaElement
+    const target = byLabel('Target') as HTMLSelectElement
+    expect(target.value).toBe('strategy:least-loaded')
+    prompt.focus()
+    await key(prompt, { key: 't', code: 'KeyT', altKey: true })
+    expect(target.value).toBe('strategy:random')
+    await key(prompt, { key: 't', code: 'KeyT', altKey: true })
+    expect(target.selectedOptions[0].textContent).toBe('local-1')
+    await key(prompt, { key: 'T', code: 'KeyT', altKey: true, shiftKey: true })
+    type(prompt, 'go')
+    await key(prompt, { key: 'Enter', code: 'Enter', metaKey: true })
+    await settle()
+    const methods = engine.calls.map(([m]) => m)
+    expect(methods.indexOf('scheduler.setStrategy')).toBeLessThan(methods.indexOf('tasks.submit'))
+    expect(engine.calls.find(([m]) => m === 'scheduler.setStrategy')![1]).toEqual({ strategy: 'random' })
+  })
+
+  it('does not take "/" or "?" typed into the prompt', async () => {
+    const prompt = byLabel('Prompt') as HTMLTextAreaElement
+    prompt.focus()
+    await key(prompt, { key: '?', code: 'Slash', shiftKey: true })
+    expect(host.querySelector('[role="dialog"]')).toBeNull()
+    await key(document.body, { key: '?', code: 'Slash', shiftKey: true })
+    expect(host.querySelector('[role="dialog"][aria-label="Keyboard shortcuts"]')).not.toBeNull()
+    await key(host.querySelector('[role="dialog"]')!, { key: 'Escape' })
+    expect(host.querySelector('[role="dialog"]')).toBeNull()
+    await key(document.body, { key: '/', code: 'Slash' })
+    expect(document.activeElement).toBe(prompt)
+  })
+
+  it('opens a server events pane from its card; Alt+Z zooms it; Alt+W closes it', async () => {
+    const card = host.querySelector('article[aria-label="local-2"]')!
+    act(() => [...card.querySelectorAll('button')].find((b) => b.textContent === 'Events')!.click())
+    await settle()
+    expect(regions()).toEqual(['local-2 · ready'])
+    expect(engine.calls).toContainEqual(['events.subscribe', { stream: { kind: 'server', serverId: 'local-2' } }])
+    await key(document.body, { key: 'z', code: 'KeyZ', altKey: true })
+    expect(host.querySelector('section[role="region"]')!.classList.contains('zoomed')).toBe(true)
+    await key(document.body, { key: 'w', code: 'KeyW', altKey: true })
+    await settle()
+    expect(regions()).toEqual([])
+    expect(engine.calls.map(([m]) => m)).toContain('events.unsubscribe')
+  })
+
+  it('answers a permission from the inbox with one key, and highlights the card meanwhile', async () => {
+    transport.push('attention.added', { id: 'p1', requestId: 'p1', kind: 'permission', serverId: 'local-1', sessionId: 'ses', taskId: 't9', title: 'bash: rm -rf build', createdAt: 1 })
+    await settle()
+    const list = host.querySelector('ul[aria-label="Attention"]')!
+    expect(list.querySelectorAll('li')).toHaveLength(1)
+    expect(list.textContent).toContain('local-1')
+    expect(list.textContent).toContain('task t9')
+    expect(host.querySelector('article[aria-label="local-1"]')!.classList.contains('needs-attention')).toBe(true)
+    await key(document.body, { key: 'a', code: 'KeyA', altKey: true })
+    const li = list.querySelector('li')!
+    expect(document.activeElement).toBe(li)
+    await key(li, { key: 'A', code: 'KeyA', shiftKey: true })
+    await settle()
+    expect(engine.calls).toContainEqual(['attention.answer', { id: 'p1', answer: { kind: 'permission', reply: 'always' } }])
+  })
+
+  it('answers a question with a number key', async () => {
+    transport.push('attention.added', {
+      id: 'q1', requestId: 'q1', kind: 'question', serverId: 'local-2', sessionId: 'ses', title: 'Which one?', createdAt: 1,
+      questions: [{ question: 'Pick', options: [{ label: 'red' }, { label: 'blue' }] }],
+    })
+    await settle()
+    const li = host.querySelector('ul[aria-label="Attention"] li') as HTMLLIElement
+    li.focus()
+    await key(li, { key: '2', code: 'Digit2' })
+    await settle()
+    expect(engine.calls).toContainEqual(['attention.answer', { id: 'q1', answer: { kind: 'question', answers: [['blue']] } }])
+  })
+
+  it('shows the engine validation error beside the add-server form and marks the field', async () => {
+    const form = host.querySelector('form[aria-label="Add server"]') as HTMLFormElement
+    const kind = form.querySelector('select') as HTMLSelectElement
+    act(() => {
+      kind.value = 'url'
+      kind.dispatchEvent(new Event('change', { bubbles: true }))
+    })
+    const name = [...form.querySelectorAll('label')].find((l) => l.textContent?.startsWith('Name'))!
+    type(document.getElementById(name.htmlFor) as HTMLInputElement, 'remote')
+    await act(async () => form.requestSubmit())
+    await settle()
+    expect(form.querySelector('[role="alert"]')!.textContent).toBe('servers.add: spec.baseUrl: expected an http(s) URL')
+    expect(form.querySelector('[aria-invalid="true"]')).not.toBeNull()
+    expect(engine.calls.find(([m]) => m === 'servers.add')![1]).toMatchObject({ spec: { kind: 'url', id: 'remote', name: 'remote' } })
+  })
+
+  it('opens the command palette with Ctrl+K and runs a filtered command', async () => {
+    await key(document.body, { key: 'k', code: 'KeyK', ctrlKey: true })
+    const input = host.querySelector('[role="dialog"][aria-label="Command palette"] input') as HTMLInputElement
+    type(input, 'events local-1')
+    expect([...host.querySelectorAll('[role="option"]')].map((o) => o.textContent)).toEqual(['Open events: local-1'])
+    await key(input, { key: 'Enter' })
+    await settle()
+    expect(regions()).toEqual(['local-1 · ready'])
+  })
+
+  it('shows a banner while disconnected', async () => {
+    transport.setStatus({ state: 'reconnecting', attempt: 1, retryAt: Date.now() + 2000 })
+    await settle()
+    expect(host.querySelector('[role="alert"]')!.textContent).toMatch(/Disconnected from Flotilla; reconnecting/)
+  })
+})

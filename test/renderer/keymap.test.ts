@@ -1,0 +1,100 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest'
+import { BINDINGS, commandFor, type KeyLike } from '../../renderer/src/keymap'
+
+const key = (k: string, code: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, code, ...mods })
+const id = (k: KeyLike, ctx = {}) => commandFor(k, ctx)?.id ?? null
+
+describe('key map', () => {
+  it('moves between panes with Ctrl+Alt+arrows and Alt+] / Alt+[', () => {
+    expect(id(key('ArrowRight', 'ArrowRight', { ctrlKey: true, altKey: true }))).toBe('pane.next')
+    expect(id(key('ArrowDown', 'ArrowDown', { ctrlKey: true, altKey: true }))).toBe('pane.next')
+    expect(id(key('ArrowLeft', 'ArrowLeft', { ctrlKey: true, altKey: true }))).toBe('pane.prev')
+    expect(id(key(']', 'BracketRight', { altKey: true }))).toBe('pane.next')
+    expect(id(key('[', 'BracketLeft', { altKey: true }))).toBe('pane.prev')
+    expect(id(key('ArrowRight', 'ArrowRight'))).toBeNull()
+  })
+
+  it('jumps to pane N with Alt+N, reading the physical key (macOS Option changes e.key)', () => {
+    expect(commandFor(key('3', 'Digit3', { altKey: true }))).toEqual({ id: 'pane.jump', n: 3 })
+    expect(commandFor(key('¡', 'Digit1', { altKey: true }))).toEqual({ id: 'pane.jump', n: 1 })
+    expect(commandFor(key('0', 'Digit0', { altKey: true }))).toBeNull()
+    expect(commandFor(key('3', 'Digit3'))).toBeNull()
+  })
+
+  it('maps zoom, swap, palette, help, prompt, target, inbox', () => {
+    expect(id(key('Ω', 'KeyZ', { altKey: true }))).toBe('pane.zoom')
+    expect(id(key('}', 'BracketRight', { altKey: true, shiftKey: true }))).toBe('pane.swapNext')
+    expect(id(key('k', 'KeyK', { ctrlKey: true }))).toBe('palette.open')
+    expect(id(key('k', 'KeyK', { metaKey: true }))).toBe('palette.open')
+    expect(id(key('?', 'Slash', { shiftKey: true }))).toBe('help.open')
+    expect(id(key('l', 'KeyL', { ctrlKey: true }))).toBe('prompt.focus')
+    expect(id(key('/', 'Slash'))).toBe('prompt.focus')
+    expect(id(key('t', 'KeyT', { altKey: true }))).toBe('prompt.cycleTarget')
+    expect(id(key('T', 'KeyT', { altKey: true, shiftKey: true }))).toBe('prompt.cycleTargetBack')
+    expect(id(key('a', 'KeyA', { altKey: true }))).toBe('attention.focus')
+  })
+
+  it('submits with Ctrl+Enter or Cmd+Enter from the prompt, but not from another text field', () => {
+    expect(id(key('Enter', 'Enter', { ctrlKey: true }), { inPrompt: true })).toBe('prompt.submit')
+    expect(id(key('Enter', 'Enter', { metaKey: true }), { inPrompt: true })).toBe('prompt.submit')
+    expect(id(key('Enter', 'Enter'), { inPrompt: true })).toBeNull()
+    expect(id(key('Enter', 'Enter', { ctrlKey: true }), { inTextField: true })).toBeNull()
+  })
+
+  it('does not steal keys while typing in the prompt, except the ones meant for it', () => {
+    const inPrompt = { inPrompt: true }
+    for (const [k, code] of [['/', 'Slash'], ['?', 'Slash'], ['a', 'KeyA'], ['1', 'Digit1'], ['z', 'KeyZ']]) {
+      expect(id(key(k, code), inPrompt)).toBeNull()
+    }
+    expect(id(key('3', 'Digit3', { altKey: true }), inPrompt)).toBeNull()
+    expect(id(key('z', 'KeyZ', { altKey: true }), inPrompt)).toBeNull()
+    expect(id(key('t', 'KeyT', { altKey: true }), inPrompt)).toBe('prompt.cycleTarget')
+    expect(id(key('o', 'KeyO', { altKey: true }), inPrompt)).toBe('prompt.toggleLines')
+    expect(id(key('k', 'KeyK', { ctrlKey: true }), inPrompt)).toBe('palette.open')
+  })
+
+  it('leaves other text fields alone except Ctrl chords', () => {
+    const inField = { inTextField: true }
+    expect(id(key('/', 'Slash'), inField)).toBeNull()
+    expect(id(key('t', 'KeyT', { altKey: true }), inField)).toBeNull()
+    expect(id(key('a', 'KeyA', { altKey: true }), inField)).toBeNull()
+    expect(id(key('k', 'KeyK', { ctrlKey: true }), inField)).toBe('palette.open')
+  })
+
+  it('searches with Ctrl+F only inside a pane, leaving the browser its find elsewhere', () => {
+    expect(id(key('f', 'KeyF', { ctrlKey: true }), { inPane: true })).toBe('pane.search')
+    expect(id(key('f', 'KeyF', { ctrlKey: true }))).toBeNull()
+  })
+
+  it('leaves plain typing keys and unknown chords alone', () => {
+    for (const k of ['a', 'A', 'r', 'Enter', 'Escape', 'Tab', ' ']) expect(id(key(k, ''))).toBeNull()
+    expect(id(key('x', 'KeyX', { altKey: true }))).toBeNull()
+  })
+
+  it('documents every binding once', () => {
+    const ids = BINDINGS.map((b) => b.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const b of BINDINGS) expect(b.keys && b.description).toBeTruthy()
+  })
+})
+
+describe('key map in a shell or TUI pane', () => {
+  const inTerminal = { inPane: true, inTerminal: true }
+  it('gives the program every key except the pane keys', () => {
+    for (const k of [key('l', 'KeyL', { ctrlKey: true }), key('k', 'KeyK', { ctrlKey: true }), key('f', 'KeyF', { ctrlKey: true }), key('/', 'Slash'), key('?', 'Slash'), key('t', 'KeyT', { altKey: true }), key('w', 'KeyW', { altKey: true })]) {
+      expect(commandFor(k, inTerminal)).toBeNull()
+    }
+    expect(id(key('ArrowRight', 'ArrowRight', { ctrlKey: true, altKey: true }), inTerminal)).toBe('pane.next')
+    expect(commandFor(key('2', 'Digit2', { altKey: true }), inTerminal)).toEqual({ id: 'pane.jump', n: 2 })
+    expect(id(key('z', 'KeyZ', { altKey: true }), inTerminal)).toBe('pane.zoom')
+  })
+})
+
+describe('key map and Alt chords while typing', () => {
+  it('lets Alt+] type its character in text fields, keeps Ctrl+Alt+arrows', () => {
+    expect(commandFor(key('‘', 'BracketRight', { altKey: true }), { inPrompt: true })).toBeNull()
+    expect(commandFor(key('‘', 'BracketRight', { altKey: true }), { inTextField: true })).toBeNull()
+    expect(id(key('ArrowLeft', 'ArrowLeft', { ctrlKey: true, altKey: true }), { inPrompt: true })).toBe('pane.prev')
+  })
+})
