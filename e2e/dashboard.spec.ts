@@ -63,6 +63,24 @@ test('a server is stopped and started again from its card', async () => {
   await expect(card('local-2')).toContainText('ready', { timeout: 90_000 })
 })
 
+test('a TUI pane shows the real opencode TUI attached to the server', async () => {
+  await card('local-1').getByRole('button', { name: 'TUI', exact: true }).click()
+  const pane = page.getByRole('region', { name: /^tui · local-1/ })
+  // The TUI draws its prompt with the model the server gave it: the scripted model.
+  await expect(pane).toContainText('Scripted model', { timeout: 60_000 })
+  await expect(pane).toContainText('Ask anything')
+})
+
+test('a shell pane echoes typed input', async () => {
+  await card('local-1').getByRole('button', { name: 'Shell', exact: true }).click()
+  const pane = page.getByRole('region', { name: /^shell · local-1/ })
+  await expect(pane).toBeVisible()
+  await page.waitForTimeout(500) // the shell's first prompt
+  await page.keyboard.type('echo "typed-$((40 + 2))"')
+  await page.keyboard.press('Enter')
+  await expect(pane).toContainText('typed-42', { timeout: 30_000 })
+})
+
 test('a WebSocket without the session is refused, and so is the page', async ({ browser }) => {
   const stranger = await browser.newContext()
   const other = await stranger.newPage()
