@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test'
 // Chromium, never a downloaded browser. One worker: each spec starts real servers.
 export default defineConfig({
   testDir: 'e2e',
+  // Its own folder: Playwright empties outputDir at start, and vitest's report lives beside it.
+  outputDir: 'test-results/e2e',
   timeout: 180_000,
   workers: 1,
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
