@@ -25,6 +25,8 @@ test('two ready server cards appear', async () => {
   await expect(card('local-1')).toContainText('ready', { timeout: 90_000 })
   await expect(card('local-2')).toContainText('ready', { timeout: 90_000 })
   await expect(card('local-1')).toContainText('1.18.33')
+  // Local servers show their process's CPU and memory (from /proc, refreshed with each probe).
+  await expect(card('local-1')).toContainText(/\d+(\.\d)?% · \d+ MB/, { timeout: 20_000 })
   await page.screenshot({ path: 'e2e/screenshots/dashboard.png' })
 })
 

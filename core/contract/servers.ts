@@ -85,6 +85,9 @@ export const ServerView = z.object({
   startedAt: Timestamp.optional(),
   readyAt: Timestamp.optional(),
   lastEventAt: Timestamp.optional(),
+  /** Local servers: CPU use since the last health probe (% of one core) and resident memory. */
+  cpuPercent: z.number().nonnegative().optional(),
+  memoryBytes: z.number().int().nonnegative().optional(),
 })
 
 export type ServerSpec = z.infer<typeof ServerSpec>

@@ -4,6 +4,7 @@ import { errorMessage } from '../lib/errors'
 import type { LaunchContext, Launcher, RunningServer } from '../launchers/types'
 import { OpencodeClient, ServerRequestError } from '../opencode/client'
 import { ServerEventStream } from '../opencode/eventStream'
+import { cpuPercent, sampleProcess, type ProcessSample } from './processStats'
 import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restartPolicy'
 
 export interface SupervisorOptions {
@@ -56,6 +57,9 @@ export class ManagedServer {
   startedAt: number | undefined
   readyAt: number | undefined
   lastEventAt: number | undefined
+  cpuPercent: number | undefined
+  memoryBytes: number | undefined
+  private lastSample: ProcessSample | undefined
   version: string | undefined
   /** Sessions busy on this server that Flotilla did not start (a TUI user, another client). */
   externalBusy = 0
@@ -113,6 +117,8 @@ export class ManagedServer {
       startedAt: this.startedAt,
       readyAt: this.readyAt,
       lastEventAt: this.lastEventAt,
+      cpuPercent: this.cpuPercent,
+      memoryBytes: this.memoryBytes,
     }
   }
 
@@ -244,6 +250,8 @@ export class ManagedServer {
     }
     if (incarnation !== this.incarnation) return
     if (!error) {
+      await this.sampleResources()
+      if (incarnation !== this.incarnation) return
       this.failedProbes = 0
       if (this.state === 'unhealthy') {
         this.lastError = undefined
@@ -258,6 +266,19 @@ export class ManagedServer {
       if (this.state !== 'unhealthy') this.setState('unhealthy')
     }
     this.scheduleProbe(incarnation)
+  }
+
+  /** CPU and memory of a local server's process, refreshed with each health probe. */
+  private async sampleResources(): Promise<void> {
+    const pid = this.spec.kind === 'local' ? this.instance?.pid : undefined
+    if (pid === undefined) return
+    const sample = await sampleProcess(pid)
+    if (!sample) return
+    const previous = this.lastSample
+    this.lastSample = sample
+    this.memoryBytes = sample.rssBytes
+    if (previous) this.cpuPercent = Math.round(cpuPercent(previous, sample) * 10) / 10
+    this.hooks.onChange(this)
   }
 
   /**
@@ -317,6 +338,9 @@ export class ManagedServer {
       this.client = undefined
     }
     this.externalBusy = 0
+    this.lastSample = undefined
+    this.cpuPercent = undefined
+    this.memoryBytes = undefined
     // A wedged (stopped) process ignores SIGTERM; the launcher's SIGKILL after its grace period ends it.
     if (instance) await instance.stop()
   }

@@ -58,6 +58,14 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
         </dd>
         <dt>Last event</dt>
         <dd>{ago(server.lastEventAt, now)}</dd>
+        {server.memoryBytes !== undefined && (
+          <>
+            <dt>CPU · memory</dt>
+            <dd>
+              {server.cpuPercent === undefined ? '—' : `${server.cpuPercent.toFixed(1)}%`} · {formatBytes(server.memoryBytes)}
+            </dd>
+          </>
+        )}
       </dl>
       <div className="card-actions">
         <button type="button" onClick={() => run('servers.start', 'start')} disabled={busy !== null || running}>
@@ -87,3 +95,8 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
     </article>
   )
 })
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`
+  return `${Math.round(bytes / 1024 ** 2)} MB`
+}
