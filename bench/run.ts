@@ -2,6 +2,7 @@
 // Each measures Flotilla and its baseline side by side in one run: these machines are shared
 // and noisy, so only ratios from the same run mean anything.
 import { dispatchBench } from './dispatch.bench'
+import { echoBench } from './echo.bench'
 import { relayBench } from './relay.bench'
 import { spawnBench } from './spawn.bench'
 
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   spawn: spawnBench,
   relay: relayBench,
   dispatch: dispatchBench,
+  echo: echoBench,
 }
 
 async function main(): Promise<void> {

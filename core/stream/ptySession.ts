@@ -9,8 +9,9 @@ export interface PtyCommand {
 }
 
 /**
- * One pseudo-terminal (node-pty): output is gathered and handed on once per frame (~16 ms),
- * so a chatty program costs one message per frame, not one per write.
+ * One pseudo-terminal (node-pty). Output after a quiet spell goes out at once (a keystroke's
+ * echo must not wait for a frame); output that follows within a frame (~16 ms) is gathered and
+ * sent at the frame's end, so a chatty program costs one message per frame, not one per write.
  */
 export class PtySession {
   private readonly pty: IPty
@@ -28,10 +29,13 @@ export class PtySession {
     this.pty = spawn(command.file, command.args, { name: 'xterm-256color', cwd: command.cwd, env: command.env, cols: size.cols, rows: size.rows })
     this.pty.onData((data) => {
       this.pending += data
-      this.timer ??= setTimeout(() => this.flush(), this.frameMs)
+      if (this.timer) return
+      this.flush()
+      this.timer = setTimeout(() => this.endFrame(), this.frameMs)
     })
     this.pty.onExit(({ exitCode }) => {
       this.exited = true
+      clearTimeout(this.timer)
       this.flush()
       this.onExit(exitCode)
     })
@@ -64,9 +68,12 @@ export class PtySession {
     }, 2_000).unref()
   }
 
-  private flush(): void {
-    clearTimeout(this.timer)
+  private endFrame(): void {
     this.timer = undefined
+    this.flush()
+  }
+
+  private flush(): void {
     if (!this.pending) return
     const data = this.pending
     this.pending = ''
