@@ -1,6 +1,7 @@
 // `npm run bench [name ...]`: runs the benchmarks (all by default) and prints their ratios.
 // Each measures Flotilla and its baseline side by side in one run: these machines are shared
 // and noisy, so only ratios from the same run mean anything.
+import { coldStartBench } from './coldstart.bench'
 import { dispatchBench } from './dispatch.bench'
 import { echoBench } from './echo.bench'
 import { relayBench } from './relay.bench'
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   relay: relayBench,
   dispatch: dispatchBench,
   echo: echoBench,
+  coldstart: coldStartBench,
 }
 
 async function main(): Promise<void> {
