@@ -20,15 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2
   }
   if (command === 'run') {
-    let options
-    try {
-      options = parseRunArgs(rest, process.cwd(), () => readFileSync(0, 'utf8'))
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error
-      if (error.message) process.stderr.write(`flotilla run: ${error.message}\n\n`)
-      process.stderr.write(RUN_USAGE + '\n')
-      return rest.includes('--help') || rest.includes('-h') ? 0 : 2
-    }
+    const options = parseOrExit('run', RUN_USAGE, rest, () => parseRunArgs(rest, process.cwd(), () => readFileSync(0, 'utf8')))
+    if (typeof options === 'number') return options
     let firstInterrupt: number | undefined
     let onInterrupt: () => void = () => {}
     const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve))
@@ -58,15 +51,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === 'serve') {
-    let options
-    try {
-      options = parseServeArgs(rest, process.cwd())
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error
-      if (error.message) process.stderr.write(`flotilla serve: ${error.message}\n\n`)
-      process.stderr.write(SERVE_USAGE + '\n')
-      return rest.includes('--help') || rest.includes('-h') ? 0 : 2
-    }
+    const options = parseOrExit('serve', SERVE_USAGE, rest, () => parseServeArgs(rest, process.cwd()))
+    if (typeof options === 'number') return options
     let onStop: () => void = () => {}
     const stopped = new Promise<void>((resolve) => (onStop = resolve))
     process.on('SIGINT', onStop)
@@ -87,4 +73,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   process.stderr.write(`flotilla: expected a command (run, serve), got "${command}"\n\n${USAGE}\n`)
   return 2
+}
+
+/** Parsed options, or the exit code after printing the usage (0 for --help, 2 for a mistake). */
+function parseOrExit<T>(command: string, usage: string, argv: string[], parse: () => T): T | number {
+  try {
+    return parse()
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    if (error.message) process.stderr.write(`flotilla ${command}: ${error.message}\n\n`)
+    process.stderr.write(usage + '\n')
+    return argv.includes('--help') || argv.includes('-h') ? 0 : 2
+  }
 }

@@ -3,7 +3,9 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { StrategyName } from '../../contract/tasks'
 
-export class UsageError extends Error {}
+import { intOption, UsageError } from './options'
+
+export { UsageError }
 
 export interface RunOptions {
   local: number
@@ -45,14 +47,6 @@ cancelled, 2 = bad usage.
   --demo                 use Flotilla's scripted model (no API key; see README)
   --json                 one JSON object per line, ending with a summary
   -h, --help             this text`
-
-function positiveInt(name: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined
-  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name}: expected a whole number, got "${raw}"`)
-  const n = Number(raw)
-  if (n < min || n > max) throw new UsageError(`--${name}: expected ${min}-${max}, got ${n}`)
-  return n
-}
 
 /** Parses and validates `flotilla run` arguments; throws UsageError with a one-line reason. */
 export function parseRunArgs(argv: string[], cwd: string, readStdin: () => string): RunOptions {
@@ -101,7 +95,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     if (servers.length === 0) throw new UsageError('--password-env: expected with --server, got no --server')
     if (!process.env[passwordEnv]) throw new UsageError(`--password-env: environment variable ${passwordEnv} is empty or not set`)
   }
-  const local = positiveInt('local', v.local, 0, 64) ?? (servers.length ? 0 : 1)
+  const local = intOption('local', v.local, 0, 64) ?? (servers.length ? 0 : 1)
   if (local + servers.length === 0) throw new UsageError('expected at least one server (--local N or --server URL), got none')
   const strategyRaw = v.strategy ?? 'least-loaded'
   const strategy = StrategyName.safeParse(strategyRaw)
@@ -121,7 +115,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   }
   if (prompts.length === 0) throw new UsageError('expected at least one prompt (as arguments or with --prompts), got none')
   if (prompts.length > 1000) throw new UsageError(`expected at most 1000 prompts, got ${prompts.length}`)
-  const timeout = positiveInt('timeout', v.timeout, 1, 86_400)
+  const timeout = intOption('timeout', v.timeout, 1, 86_400)
   if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
   if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
   return {
@@ -131,11 +125,11 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     dir,
     dirGiven: v.dir !== undefined,
     strategy: strategy.data,
-    capacity: positiveInt('capacity', v.capacity, 1, 64) ?? 1,
+    capacity: intOption('capacity', v.capacity, 1, 64) ?? 1,
     broadcast: v.broadcast ?? false,
     prompts,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
-    maxAttempts: positiveInt('max-attempts', v['max-attempts'], 1, 10) ?? 3,
+    maxAttempts: intOption('max-attempts', v['max-attempts'], 1, 10) ?? 3,
     demo: v.demo ?? false,
     json: v.json ?? false,
     agent: v.agent,

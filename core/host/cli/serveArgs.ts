@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { StrategyName } from '../../contract/tasks'
-import { UsageError } from './runArgs'
+import { intOption, UsageError } from './options'
 
 export interface ServeOptions {
   host: string
@@ -29,14 +29,6 @@ Serve the dashboard to a browser. Prints a one-time login URL (press Enter for a
   --demo            use the scripted model, and keep settings and tasks in a temp folder
   --demo-ask TOOL   with --demo: servers ask permission before running TOOL (e.g. bash)
   -h, --help        this text`
-
-function int(name: string, raw: string | undefined, min: number, max: number, fallback: number): number {
-  if (raw === undefined) return fallback
-  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name}: expected a whole number, got "${raw}"`)
-  const n = Number(raw)
-  if (n < min || n > max) throw new UsageError(`--${name}: expected ${min}-${max}, got ${n}`)
-  return n
-}
 
 export function parseServeArgs(argv: string[], cwd: string): ServeOptions {
   let parsed
@@ -77,11 +69,11 @@ export function parseServeArgs(argv: string[], cwd: string): ServeOptions {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir: expected an existing directory, got "${dir}"`)
   return {
     host,
-    port: int('port', v.port, 0, 65535, 7420),
+    port: intOption('port', v.port, 0, 65535) ?? 7420,
     demo: v.demo ?? false,
-    local: int('local', v.local, 0, 64, 0),
+    local: intOption('local', v.local, 0, 64) ?? 0,
     dir,
-    capacity: int('capacity', v.capacity, 1, 64, 1),
+    capacity: intOption('capacity', v.capacity, 1, 64) ?? 1,
     strategy,
     demoAsk,
   }
