@@ -12,7 +12,7 @@ import { UrlLauncher } from '../launchers/url'
 import { OpencodeRunner } from '../scheduler/opencodeRunner'
 import { Scheduler } from '../scheduler/scheduler'
 import type { TaskSink } from '../scheduler/types'
-import { SettingsStore } from '../store/settingsStore'
+import { SettingsStore, type SettingsBackend } from '../store/settingsStore'
 import { TaskJournal } from '../store/taskJournal'
 import { EventHub } from '../stream/hub'
 import { DemoRuntime, type DemoOptions } from './demoRuntime'
@@ -21,6 +21,8 @@ import { TaskOutputs } from './taskOutputs'
 export interface EngineOptions {
   /** Settings folder: saved servers and preferences. Omitted = nothing is persisted (a CLI run). */
   settingsDir?: string
+  /** What the settings file is read through (the desktop app passes electron-store). */
+  settingsBackend?: SettingsBackend
   /** Task journal file. Omitted = tasks live in memory only. */
   journalPath?: string
   /** Replay the journal at start (the app and the browser host do; a CLI run does not). */
@@ -90,7 +92,7 @@ export class Engine extends EventEmitter<EnginePush> {
     let settings: SettingsStore | undefined
     const warnings: string[] = []
     if (options.settingsDir) {
-      const opened = SettingsStore.open(options.settingsDir)
+      const opened = SettingsStore.open(options.settingsDir, options.settingsBackend)
       settings = opened.store
       if (opened.warning) warnings.push(opened.warning)
     }

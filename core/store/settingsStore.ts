@@ -7,6 +7,11 @@ import { FlotillaError } from '../lib/errors'
 
 const FILE = 'config'
 
+/** Makes the conf-compatible object that reads and writes `<cwd>/<name>.json`. */
+export type SettingsBackend = (options: { cwd: string; name: string }) => Conf<Settings>
+
+const confBackend: SettingsBackend = ({ cwd, name }) => new Conf<Settings>({ cwd, configName: name, clearInvalidConfig: false, projectSuffix: '' })
+
 export interface SettingsStoreOpened {
   store: SettingsStore
   /** Set when the file on disk was unusable: it was backed up and defaults are in use. */
@@ -21,11 +26,15 @@ export interface SettingsStoreOpened {
 export class SettingsStore {
   private constructor(private readonly conf: Conf<Settings>) {}
 
-  static open(directory: string): SettingsStoreOpened {
+  /**
+   * Opens (or creates) `<directory>/config.json`. `backend` makes the store object: conf by
+   * default; the desktop app passes electron-store (built on conf: same file, same format).
+   */
+  static open(directory: string, backend: SettingsBackend = confBackend): SettingsStoreOpened {
     mkdirSync(directory, { recursive: true })
     const path = join(directory, `${FILE}.json`)
     const warning = existsSync(path) ? quarantineIfCorrupt(path) : undefined
-    const conf = new Conf<Settings>({ cwd: directory, configName: FILE, clearInvalidConfig: false, projectSuffix: '' })
+    const conf = backend({ cwd: directory, name: FILE })
     const store = new SettingsStore(conf)
     // Normalise once (fills defaults, drops nothing valid) so the file always matches the schema.
     conf.store = Settings.parse(conf.store)

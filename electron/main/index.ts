@@ -1,5 +1,7 @@
 import { join } from 'node:path'
 import { app, BrowserWindow, ipcMain, shell } from 'electron'
+import ElectronStore from 'electron-store'
+import type { Settings } from '../../core/contract/settings'
 import { createDispatcher } from '../../core/host/dispatcher'
 import { Engine } from '../../core/host/engine'
 import { flotillaHome } from '../../core/store/paths'
@@ -12,7 +14,13 @@ const RENDERER_FILE = join(__dirname, '../renderer/index.html')
 async function main(): Promise<void> {
   await app.whenReady()
   const home = flotillaHome()
-  const engine = await Engine.create({ settingsDir: home.config, journalPath: join(home.state, 'tasks.jsonl'), restoreTasks: true })
+  const engine = await Engine.create({
+    settingsDir: home.config,
+    // electron-store is conf underneath: the app, the CLI and `flotilla serve` share one file.
+    settingsBackend: ({ cwd, name }) => new ElectronStore<Settings>({ cwd, name, clearInvalidConfig: false }),
+    journalPath: join(home.state, 'tasks.jsonl'),
+    restoreTasks: true,
+  })
   const window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.js')))
   const dispatcher = createDispatcher(engine, (event, payload) => {
     if (!window.isDestroyed()) window.webContents.send(PUSH_CHANNEL, { event, payload })
