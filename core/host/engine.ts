@@ -12,6 +12,7 @@ import { UrlLauncher } from '../launchers/url'
 import { OpencodeRunner } from '../scheduler/opencodeRunner'
 import { Scheduler } from '../scheduler/scheduler'
 import type { TaskSink } from '../scheduler/types'
+import type { SecretStore } from '../store/secretStore'
 import { SettingsStore, type SettingsBackend } from '../store/settingsStore'
 import { TaskJournal } from '../store/taskJournal'
 import { EventHub } from '../stream/hub'
@@ -23,6 +24,8 @@ export interface EngineOptions {
   settingsDir?: string
   /** What the settings file is read through (the desktop app passes electron-store). */
   settingsBackend?: SettingsBackend
+  /** Where saved servers' passwords are kept (the app: OS keychain); omitted = memory only. */
+  secrets?: SecretStore
   /** Task journal file. Omitted = tasks live in memory only. */
   journalPath?: string
   /** Replay the journal at start (the app and the browser host do; a CLI run does not). */
@@ -96,6 +99,7 @@ export class Engine extends EventEmitter<EnginePush> {
       settings = opened.store
       if (opened.warning) warnings.push(opened.warning)
     }
+    if (options.secrets?.warning) warnings.push(options.secrets.warning)
     const demo = options.demo ? await DemoRuntime.start(options.demo) : undefined
     const engine = new Engine(options, settings, demo)
     engine.warnings.push(...warnings)
@@ -110,6 +114,8 @@ export class Engine extends EventEmitter<EnginePush> {
       if (this.fleet.has(spec.id)) continue
       try {
         const server = this.fleet.add(spec)
+        const password = this.options.secrets?.get(spec.id)
+        if (password) this.passwords.set(spec.id, password)
         if (start) void server.start()
       } catch (error) {
         this.push('notice', { level: 'warning', message: `saved server ${spec.id} not loaded: ${(error as Error).message}` })
@@ -124,6 +130,7 @@ export class Engine extends EventEmitter<EnginePush> {
     if (options.persist && this.settings) {
       try {
         this.settings.saveServer(spec)
+        if (options.password) this.options.secrets?.set(spec.id, options.password)
       } catch (error) {
         this.passwords.delete(spec.id)
         await this.fleet.remove(spec.id)
@@ -138,6 +145,7 @@ export class Engine extends EventEmitter<EnginePush> {
     await this.fleet.remove(id)
     this.passwords.delete(id)
     this.settings?.removeServer(id)
+    this.options.secrets?.delete(id)
   }
 
   /** The task whose current attempt runs this session, if any (events arrive by session). */

@@ -1,10 +1,11 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, ipcMain, shell } from 'electron'
+import { app, BrowserWindow, ipcMain, safeStorage, shell } from 'electron'
 import ElectronStore from 'electron-store'
 import type { Settings } from '../../core/contract/settings'
 import { createDispatcher } from '../../core/host/dispatcher'
 import { Engine } from '../../core/host/engine'
 import { flotillaHome } from '../../core/store/paths'
+import { SecretStore } from '../../core/store/secretStore'
 import { bindDispatcher, isTrustedFrame, PUSH_CHANNEL } from './ipcBinding'
 import { CONTENT_SECURITY_POLICY, secureWindowOptions } from './windowOptions'
 
@@ -20,6 +21,11 @@ async function main(): Promise<void> {
     settingsBackend: ({ cwd, name }) => new ElectronStore<Settings>({ cwd, name, clearInvalidConfig: false }),
     journalPath: join(home.state, 'tasks.jsonl'),
     restoreTasks: true,
+    secrets: new SecretStore(join(home.config, 'secrets.json'), {
+      available: () => safeStorage.isEncryptionAvailable(),
+      encrypt: (plain) => safeStorage.encryptString(plain),
+      decrypt: (data) => safeStorage.decryptString(data),
+    }),
   })
   const window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.js')))
   const dispatcher = createDispatcher(engine, (event, payload) => {
