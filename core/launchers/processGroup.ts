@@ -19,7 +19,10 @@ const GUARD = [
   // A signal to the group must not kill the guard first (its exit would SIGKILL the group and
   // cut opencode's graceful shutdown short): pass it on, then keep waiting for the child.
   "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP",
-  'status=0',
+  // Wait first: a child that already ended is reaped by the shell, and only `wait` still knows
+  // its status (kill -0 would fail and lose it). Re-wait while a trapped signal cut a wait short.
+  'wait $child',
+  'status=$?',
   'while kill -0 $child 2>/dev/null; do wait $child; status=$?; done',
   'exit $status',
 ].join('\n')
