@@ -17,22 +17,31 @@ const SHELL = process.env.SHELL || '/bin/bash'
 
 type Typist = { type(ch: string): Promise<number>; send(data: string): void; close(): Promise<void> }
 
-async function directPty(): Promise<Typist> {
-  const pty = spawn(SHELL, [], { name: 'xterm-256color', cols: 120, rows: 30, env: { ...process.env, PS1: '$ ' } as Record<string, string> })
-  let waiting: ((at: number) => void) | undefined
+/** Times a keystroke: write it with `send`, resolve when `seen` is called with output holding it. */
+function echoTimer(send: (data: string) => void) {
+  let waiting: (() => void) | undefined
   let want = ''
-  pty.onData((data) => {
-    if (waiting && data.includes(want)) waiting(performance.now())
-  })
-  await new Promise((r) => setTimeout(r, 500))
   return {
-    type: (ch) =>
-      new Promise((resolve) => {
+    seen(output: string) {
+      if (waiting && output.includes(want)) waiting()
+    },
+    type: (ch: string) =>
+      new Promise<number>((resolve) => {
         want = ch
         const start = performance.now()
-        waiting = (at) => ((waiting = undefined), resolve(at - start))
-        pty.write(ch)
+        waiting = () => ((waiting = undefined), resolve(performance.now() - start))
+        send(ch)
       }),
+  }
+}
+
+async function directPty(): Promise<Typist> {
+  const pty = spawn(SHELL, [], { name: 'xterm-256color', cols: 120, rows: 30, env: { ...process.env, PS1: '$ ' } as Record<string, string> })
+  const timer = echoTimer((data) => pty.write(data))
+  pty.onData((data) => timer.seen(data))
+  await new Promise((r) => setTimeout(r, 500))
+  return {
+    type: timer.type,
     send: (data) => pty.write(data),
     close: async () => pty.kill(),
   }
@@ -48,25 +57,19 @@ async function viaHost(): Promise<Typist> {
   const ws = new WebSocket(`${host.url.replace('http', 'ws')}/ws`, { headers: { cookie, origin: host.url } })
   await new Promise((resolve) => ws.once('open', resolve))
   let terminalId = ''
-  let waiting: ((at: number) => void) | undefined
-  let want = ''
+  let n = 2
+  const send = (data: string) => ws.send(JSON.stringify({ id: n++, method: 'terminals.write', params: { terminalId, data } }))
+  const timer = echoTimer(send)
   ws.on('message', (raw) => {
     const message = JSON.parse(String(raw)) as { id?: number; result?: { terminalId: string }; event?: string; payload?: { data: string } }
     if (message.id === 1) terminalId = message.result!.terminalId
-    if (message.event === 'terminals.data' && waiting && message.payload!.data.includes(want)) waiting(performance.now())
+    if (message.event === 'terminals.data') timer.seen(message.payload!.data)
   })
   ws.send(JSON.stringify({ id: 1, method: 'terminals.open', params: { kind: 'shell', cols: 120, rows: 30 } }))
   await new Promise((r) => setTimeout(r, 700))
-  let n = 2
   return {
-    type: (ch) =>
-      new Promise((resolve) => {
-        want = ch
-        const start = performance.now()
-        waiting = (at) => ((waiting = undefined), resolve(at - start))
-        ws.send(JSON.stringify({ id: n++, method: 'terminals.write', params: { terminalId, data: ch } }))
-      }),
-    send: (data) => ws.send(JSON.stringify({ id: n++, method: 'terminals.write', params: { terminalId, data } })),
+    type: timer.type,
+    send,
     close: async () => {
       ws.close()
       await host.close()

@@ -1,4 +1,4 @@
-import type { EventName, ResponseEnvelope } from '../../core/contract/api'
+import type { ResponseEnvelope } from '../../core/contract/api'
 
 /** The parts of Electron's ipcMain / event objects the binding needs (injected, so it is testable). */
 export interface IpcInvokeEvent {
@@ -46,9 +46,4 @@ export function bindDispatcher(ipcMain: IpcMainLike, dispatcher: DispatcherLike,
     return dispatcher.call(method, params)
   })
   return () => ipcMain.removeHandler(CALL_CHANNEL)
-}
-
-/** Pushes for the renderer, as one envelope per event (the renderer batches pane frames itself). */
-export function pushEnvelope(event: EventName, payload: unknown): { event: EventName; payload: unknown } {
-  return { event, payload }
 }
