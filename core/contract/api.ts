@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { AttentionAnswer, AttentionItem } from './attention'
 import { Id } from './common'
 import { ServerSpec, ServerView } from './servers'
+import { UiCommand } from './commands'
 import { Settings, SettingsPatch } from './settings'
 import { StrategyName, TaskSpec, TaskState, TaskView } from './tasks'
 
@@ -85,6 +86,8 @@ export const events = {
   /** Terminal output, batched per ~16 ms frame. */
   'terminals.data': z.object({ terminalId: z.string(), data: z.string() }),
   'terminals.exit': z.object({ terminalId: z.string(), code: z.number().int().nullable() }),
+  /** A native menu item was chosen (desktop app only): the renderer runs it like its key. */
+  'ui.command': UiCommand,
   'notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 } as const
 

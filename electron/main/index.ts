@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, ipcMain, safeStorage, shell } from 'electron'
+import { app, BrowserWindow, ipcMain, Menu, safeStorage, shell } from 'electron'
 import ElectronStore from 'electron-store'
 import type { Settings } from '../../core/contract/settings'
 import { createDispatcher } from '../../core/host/dispatcher'
@@ -7,6 +7,7 @@ import { Engine } from '../../core/host/engine'
 import { flotillaHome } from '../../core/store/paths'
 import { SecretStore } from '../../core/store/secretStore'
 import { bindDispatcher, isTrustedFrame, PUSH_CHANNEL } from './ipcBinding'
+import { menuTemplate } from './menu'
 import { CONTENT_SECURITY_POLICY, secureWindowOptions } from './windowOptions'
 
 // The main process's composition root: one engine, one window, the dispatcher on one IPC channel.
@@ -28,9 +29,11 @@ async function main(): Promise<void> {
     }),
   })
   const window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.js')))
-  const dispatcher = createDispatcher(engine, (event, payload) => {
+  const push = (event: string, payload: unknown) => {
     if (!window.isDestroyed()) window.webContents.send(PUSH_CHANNEL, { event, payload })
-  })
+  }
+  const dispatcher = createDispatcher(engine, push)
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate((command) => push('ui.command', command))))
   bindDispatcher(ipcMain, dispatcher, (event) =>
     isTrustedFrame(event.senderFrame?.url, { rendererFile: RENDERER_FILE, devServerUrl: process.env.ELECTRON_RENDERER_URL }),
   )

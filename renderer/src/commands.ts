@@ -1,7 +1,7 @@
 import type { ServerView } from '../../core/contract/servers'
 import type { PaletteCommand } from './components/CommandPalette'
 import { LAYOUT_LIMITS } from './grid/layout'
-import { BINDINGS, describeBinding, type Command, type CommandId } from './keymap'
+import { BINDINGS, describeBinding, type Command, type CommandId } from '../../core/view/keymap'
 
 export interface CommandContext {
   run: (command: Command) => void
@@ -11,7 +11,11 @@ export interface CommandContext {
   setLimit: (limit: number) => void
   addServer: () => void
   enableNotifications?: () => void
+  setTheme: (theme: ThemeName) => void
 }
+
+export type ThemeName = 'system' | 'light' | 'dark'
+const THEMES: ReadonlyArray<[ThemeName, string]> = [['system', 'Theme: follow the OS'], ['light', 'Theme: light'], ['dark', 'Theme: dark']]
 
 /** Everything the palette offers: the key map's commands plus per-server and layout commands. */
 export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
@@ -33,6 +37,7 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
     commands.push({ id: `restart.${s.id}`, label: `Restart server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.restart') })
   }
   commands.push({ id: 'server.add', label: 'Add a server', run: ctx.addServer })
+  for (const [theme, label] of THEMES) commands.push({ id: `theme.${theme}`, label, run: () => ctx.setTheme(theme) })
   if (ctx.enableNotifications) commands.push({ id: 'notifications', label: 'Enable desktop notifications', run: ctx.enableNotifications })
   return commands
 }

@@ -1,4 +1,4 @@
-import type { KeyContext } from './keymap'
+import type { KeyContext } from '../../core/view/keymap'
 
 const NOT_TYPING_INPUTS = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file', 'image'])
 

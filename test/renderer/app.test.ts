@@ -27,6 +27,7 @@ function fakeEngine() {
       case 'scheduler.get': return { strategy: 'least-loaded' }
       case 'settings.get': return { version: 1, strategy: 'least-loaded', servers: [], maxAttempts: 3, theme: 'system' }
       case 'scheduler.setStrategy': return params
+      case 'settings.update': return { version: 1, strategy: 'least-loaded', servers: [], maxAttempts: 3, theme: 'system', ...(params as { patch: object }).patch }
       case 'tasks.submit': return (params as { tasks: Array<{ prompt: string }> }).tasks.map((t) => task(`t${++taskSeq}`, t.prompt))
       case 'events.subscribe': return { subscriptionId: `s-${JSON.stringify(params).length}-${calls.length}`, backlog: 'backlog\n' }
       case 'events.unsubscribe': return { ok: true }
@@ -134,6 +135,44 @@ describe('App', () => {
     expect(engine.calls.find(([m]) => m === 'scheduler.setStrategy')![1]).toEqual({ strategy: 'random' })
   })
 
+  it('broadcasts to the ticked servers only, and refuses an empty selection', async () => {
+    const prompt = byLabel('Prompt') as HTMLTextAreaElement
+    const target = byLabel('Target') as HTMLSelectElement
+    act(() => {
+      target.value = 'broadcast'
+      target.dispatchEvent(new Event('change', { bubbles: true }))
+    })
+    const ticks = () => [...host.querySelectorAll('fieldset.broadcast-to input[type="checkbox"]')] as HTMLInputElement[]
+    expect(ticks().map((t) => t.checked)).toEqual([true, true])
+    act(() => ticks()[0].click())
+    type(prompt, 'only two')
+    prompt.focus()
+    await key(prompt, { key: 'Enter', code: 'Enter', ctrlKey: true })
+    await settle()
+    expect(engine.calls.find(([m]) => m === 'tasks.submit')![1]).toEqual({ tasks: [{ prompt: 'only two', target: { kind: 'broadcast', serverIds: ['local-2'] } }] })
+    act(() => ticks()[1].click())
+    type(prompt, 'nobody')
+    await key(prompt, { key: 'Enter', code: 'Enter', ctrlKey: true })
+    await settle()
+    expect(engine.calls.filter(([m]) => m === 'tasks.submit')).toHaveLength(1)
+    expect(host.querySelector('form[aria-label="Prompt bar"] [role="alert"]')!.textContent).toMatch(/at least one server/)
+  })
+
+  it('applies a theme chosen in the palette and saves it in settings', async () => {
+    await key(document.body, { key: 'k', code: 'KeyK', ctrlKey: true })
+    const input = host.querySelector('[role="dialog"][aria-label="Command palette"] input') as HTMLInputElement
+    type(input, 'theme dark')
+    await key(input, { key: 'Enter' })
+    await settle()
+    expect(engine.calls).toContainEqual(['settings.update', { patch: { theme: 'dark' } }])
+    expect(document.documentElement.dataset.theme).toBe('dark')
+    await key(document.body, { key: 'k', code: 'KeyK', ctrlKey: true })
+    type(host.querySelector('[role="dialog"] input') as HTMLInputElement, 'follow the OS')
+    await key(host.querySelector('[role="dialog"] input')!, { key: 'Enter' })
+    await settle()
+    expect(document.documentElement.dataset.theme).toBeUndefined()
+  })
+
   it('does not take "/" or "?" typed into the prompt', async () => {
     const prompt = byLabel('Prompt') as HTMLTextAreaElement
     prompt.focus()
@@ -214,6 +253,17 @@ describe('App', () => {
     await key(input, { key: 'Enter' })
     await settle()
     expect(regions()).toEqual(['local-1 · ready'])
+  })
+
+  it('runs a native menu command pushed by the desktop app', async () => {
+    transport.push('ui.command', { id: 'help.open' })
+    await settle()
+    expect(host.querySelector('[role="dialog"][aria-label="Keyboard shortcuts"]')).not.toBeNull()
+    // A command outside the contract is dropped by the client, and opens nothing.
+    await key(host.querySelector('[role="dialog"]')!, { key: 'Escape' })
+    transport.push('ui.command', { id: 'shell.exec' })
+    await settle()
+    expect(host.querySelector('[role="dialog"]')).toBeNull()
   })
 
   it('shows a banner while disconnected', async () => {

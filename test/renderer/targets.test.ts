@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest'
-import { cycleTarget, splitPrompts, submitPrompts, targetOptions } from '../../renderer/src/prompt/targets'
+import { cycleTarget, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../../renderer/src/prompt/targets'
 import { buildAddParams, fieldOfError, slugify } from '../../renderer/src/servers/specForm'
 
 const servers = [{ id: 'local-1', name: 'local-1' }, { id: 'local-2', name: 'Second' }] as never
@@ -14,6 +14,16 @@ describe('prompt targets', () => {
     expect(cycleTarget(options, 'strategy:random')).toBe('server:local-1')
     expect(cycleTarget(options, 'broadcast')).toBe('strategy:round-robin')
     expect(cycleTarget(options, 'strategy:round-robin', -1)).toBe('broadcast')
+  })
+
+  it('broadcasts to the ticked servers by name, and to nobody is no target', () => {
+    const options = targetOptions(servers)
+    const broadcast = options[5]
+    expect(resolveTarget(broadcast, servers, new Set())).toEqual({ kind: 'broadcast', serverIds: ['local-1', 'local-2'] })
+    expect(resolveTarget(broadcast, servers, new Set(['local-1']))).toEqual({ kind: 'broadcast', serverIds: ['local-2'] })
+    expect(resolveTarget(broadcast, servers, new Set(['local-1', 'local-2']))).toBeNull()
+    // Only broadcast reads the ticks.
+    expect(resolveTarget(options[3], servers, new Set(['local-1']))).toEqual({ kind: 'server', serverId: 'local-1' })
   })
 
   it('splits one prompt per non-empty line only when asked', () => {

@@ -5,7 +5,7 @@ import { paletteCommands } from '../commands'
 import { isFinal } from '../format'
 import { initialLayout, layoutReducer, paneId, paneServerId, type PaneSource } from '../grid/layout'
 import { keyContext } from '../keyContext'
-import { commandFor, type Command } from '../keymap'
+import { commandFor, type Command } from '../../../core/view/keymap'
 import { canAskForNotifications, watchForNotifications } from '../notifications'
 import { useFleet, useServices } from '../state/hooks'
 import { AttentionInbox, type InboxHandle } from './AttentionInbox'
@@ -108,8 +108,15 @@ export function App() {
       run(command)
     }
     window.addEventListener('keydown', onKeyDown, true)
-    return () => window.removeEventListener('keydown', onKeyDown, true)
-  }, [run])
+    // The desktop app's native menus send the same commands (a dialog open takes precedence, as for keys).
+    const offMenu = api.on('ui.command', (command) => {
+      if (!latest.current.dialog) run(command)
+    })
+    return () => {
+      window.removeEventListener('keydown', onKeyDown, true)
+      offMenu()
+    }
+  }, [run, api])
 
   const enableNotifications = useCallback(() => {
     void Notification.requestPermission().then(() => setAskNotifications(canAskForNotifications()))
@@ -129,6 +136,10 @@ export function App() {
             setLimit: (limit) => dispatch({ type: 'setLimit', limit }),
             addServer: () => dashboard.current?.openAddServer(),
             enableNotifications: askNotifications ? enableNotifications : undefined,
+            setTheme: (theme) =>
+              void api['settings.update']({ patch: { theme } })
+                .then((settings) => store.setTheme(settings.theme))
+                .catch((e: unknown) => store.notify('error', errorMessage(e))),
           })
         : [],
     [dialog, run, servers, openServerPane, api, store, askNotifications, enableNotifications],

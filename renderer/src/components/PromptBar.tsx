@@ -1,7 +1,7 @@
 import { useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react'
 import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
-import { cycleTarget, splitPrompts, submitPrompts, targetOptions } from '../prompt/targets'
+import { cycleTarget, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../prompt/targets'
 import { useFleet, useServices } from '../state/hooks'
 
 export interface PromptBarHandle {
@@ -27,19 +27,29 @@ export function PromptBar({ handle, onSubmitted }: Props) {
   const [chosen, setChosen] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [pending, setPending] = useState(false)
+  /** Servers unticked for broadcast (a new server starts ticked). */
+  const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set())
   const textarea = useRef<HTMLTextAreaElement>(null)
   const options = useMemo(() => targetOptions(servers), [servers])
   const fallback = `strategy:${strategy ?? 'least-loaded'}`
   const value = chosen && options.some((o) => o.value === chosen) ? chosen : fallback
   const prompts = splitPrompts(text, onePerLine)
+  const option = options.find((o) => o.value === value)
+  const target = option ? resolveTarget(option, servers, excluded) : null
+  const toggleServer = (id: string) =>
+    setExcluded((before) => {
+      const next = new Set(before)
+      if (!next.delete(id)) next.add(id)
+      return next
+    })
 
   async function submit(): Promise<void> {
-    const option = options.find((o) => o.value === value)
     if (pending || !option || prompts.length === 0) return
+    if (!target) return setError('Tick at least one server to broadcast to.')
     setPending(true)
     setError(null)
     try {
-      const tasks = await submitPrompts(api, prompts, option, strategy)
+      const tasks = await submitPrompts(api, prompts, option, strategy, target)
       if (option.strategy) store.setStrategy(option.strategy)
       setText('')
       onSubmitted(tasks)
@@ -106,13 +116,25 @@ export function PromptBar({ handle, onSubmitted }: Props) {
           <input type="checkbox" checked={onePerLine} onChange={(e) => setOnePerLine(e.target.checked)} />
           <span>One per line</span>
         </label>
-        <button type="submit" disabled={pending || count === 0}>
+        <button type="submit" disabled={pending || count === 0 || !target}>
           {count > 1 ? `Submit ${count}` : 'Submit'}
         </button>
         <span id="prompt-help" className="hint">
           Ctrl+Enter submits · Alt+T target · Alt+O one per line
         </span>
       </div>
+      {value === 'broadcast' && (
+        <fieldset className="broadcast-to">
+          <legend>Broadcast to</legend>
+          {servers.length === 0 && <span className="hint">No servers yet.</span>}
+          {servers.map((s) => (
+            <label key={s.id} className="field checkbox">
+              <input type="checkbox" checked={!excluded.has(s.id)} onChange={() => toggleServer(s.id)} />
+              <span>{s.name}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
       {error && (
         <p role="alert" className="form-error">
           {error}

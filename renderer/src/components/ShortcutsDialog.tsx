@@ -1,4 +1,4 @@
-import { BINDINGS, INBOX_KEYS } from '../keymap'
+import { BINDINGS, INBOX_KEYS } from '../../../core/view/keymap'
 import { Dialog } from './Dialog'
 
 /** The key map, generated from keymap.ts so the help never drifts from the keys. */

@@ -20,6 +20,16 @@ export function targetOptions(servers: readonly ServerView[]): TargetOption[] {
   ]
 }
 
+/**
+ * The target a submit sends: broadcast goes to the servers ticked in the prompt bar (all of them
+ * unless some were unticked), named explicitly so what the user saw is what runs.
+ */
+export function resolveTarget(option: TargetOption, servers: readonly ServerView[], excluded: ReadonlySet<string>): TaskTarget | null {
+  if (option.target.kind !== 'broadcast') return option.target
+  const serverIds = servers.map((s) => s.id).filter((id) => !excluded.has(id))
+  return serverIds.length > 0 ? { kind: 'broadcast', serverIds } : null
+}
+
 /** The option after (or before) `value`, wrapping around. */
 export function cycleTarget(options: readonly TargetOption[], value: string, step: 1 | -1 = 1): string {
   if (options.length === 0) return value
@@ -45,8 +55,9 @@ export async function submitPrompts(
   prompts: string[],
   option: TargetOption,
   currentStrategy: StrategyName | undefined,
+  target: TaskTarget = option.target,
 ): Promise<TaskView[]> {
   if (prompts.length === 0) return []
   if (option.strategy && option.strategy !== currentStrategy) await api['scheduler.setStrategy']({ strategy: option.strategy })
-  return api['tasks.submit']({ tasks: prompts.map((prompt) => ({ prompt, target: option.target })) })
+  return api['tasks.submit']({ tasks: prompts.map((prompt) => ({ prompt, target })) })
 }

@@ -16,6 +16,8 @@ export interface FleetStore {
   apply<E extends EventName>(event: E, payload: EventPayload<E>): void
   /** Strategy changes made by this client (there is no push for them). */
   setStrategy(strategy: StrategyName): void
+  /** Theme changes made by this client (settings have no push either). */
+  setTheme(theme: FleetState['theme']): void
   dispose(): void
 }
 
@@ -96,6 +98,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
     notify: (level, message) => set(addNotice(state, level, message)),
     dismiss: (id) => set(dismissNotice(state, id)),
     setStrategy: (strategy) => set({ ...state, strategy }),
+    setTheme: (theme) => set({ ...state, theme }),
     apply: (event, payload) => set(applyPush(state, event, payload)),
     dispose() {
       for (const off of offs) off()

@@ -59,6 +59,9 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
   const scheme = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined
   const onScheme = () => (terminal.options.theme = isDark() ? darkTheme : lightTheme)
   scheme?.addEventListener('change', onScheme)
+  // The theme setting lands as <html data-theme>: follow it too.
+  const forcedTheme = typeof MutationObserver === 'function' ? new MutationObserver(onScheme) : undefined
+  forcedTheme?.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
 
   let textTimer: ReturnType<typeof setTimeout> | undefined
   function copyScreenText(): void {
@@ -144,6 +147,7 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
       scrolled.dispose()
       resizes?.disconnect()
       scheme?.removeEventListener('change', onScheme)
+      forcedTheme?.disconnect()
       detachWebgl()
       terminal.dispose()
     },

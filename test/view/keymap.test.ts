@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { BINDINGS, commandFor, type KeyLike } from '../../renderer/src/keymap'
+import { BINDINGS, commandFor, type KeyLike } from '../../core/view/keymap'
 
 const key = (k: string, code: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, code, ...mods })
 const id = (k: KeyLike, ctx = {}) => commandFor(k, ctx)?.id ?? null

@@ -1,0 +1,128 @@
+import type { CommandId } from '../contract/commands'
+
+/** The parts of a KeyboardEvent the key map reads (tests build these by hand). */
+export interface KeyLike {
+  key: string
+  code?: string
+  ctrlKey?: boolean
+  altKey?: boolean
+  shiftKey?: boolean
+  metaKey?: boolean
+}
+
+/** Where the key was pressed. */
+export interface KeyContext {
+  /** In the prompt textarea. */
+  inPrompt?: boolean
+  /** In any other text field (inputs, selects, the palette filter...). */
+  inTextField?: boolean
+  /** Inside a terminal pane. */
+  inPane?: boolean
+  /** In an interactive terminal (shell, TUI): the program gets every key but the pane keys. */
+  inTerminal?: boolean
+}
+
+export type { CommandId }
+
+export interface Command {
+  id: CommandId
+  /** Pane number (1-based) for pane.jump. */
+  n?: number
+}
+
+/**
+ * Where a binding works. Typing is sacred: plain keys never fire in a text field, and in the
+ * prompt only the keys meant for it (and Ctrl/Cmd chords) do.
+ */
+type Scope = 'anywhere' | 'prompt' | 'notTyping' | 'pane'
+
+export interface Binding {
+  id: CommandId
+  /** The same key as an Electron accelerator, for the native menus ("#" stands for pane N). */
+  accelerator: string
+  keys: string
+  description: string
+  scope: Scope
+  match: (k: KeyLike) => boolean | number
+  /** An extra plain key that works only while nobody is typing ("/" would type a slash). */
+  plain?: string
+}
+
+const mods = (k: KeyLike) => `${k.ctrlKey ? 'C' : ''}${k.altKey ? 'A' : ''}${k.shiftKey ? 'S' : ''}${k.metaKey ? 'M' : ''}`
+const code = (k: KeyLike) => k.code || ''
+const alt = (k: KeyLike, c: string) => mods(k) === 'A' && code(k) === c
+const altShift = (k: KeyLike, c: string) => mods(k) === 'AS' && code(k) === c
+const primary = (k: KeyLike) => mods(k) === 'C' || mods(k) === 'M'
+
+export const BINDINGS: readonly Binding[] = [
+  { id: 'pane.next', accelerator: 'Alt+]', keys: 'Ctrl+Alt+→ / Alt+]', description: 'Focus the next pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowRight' || k.key === 'ArrowDown')) || alt(k, 'BracketRight') },
+  { id: 'pane.prev', accelerator: 'Alt+[', keys: 'Ctrl+Alt+← / Alt+[', description: 'Focus the previous pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowLeft' || k.key === 'ArrowUp')) || alt(k, 'BracketLeft') },
+  { id: 'pane.jump', accelerator: 'Alt+#', keys: 'Alt+1 … Alt+9', description: 'Jump to pane N', scope: 'notTyping', match: (k) => (mods(k) === 'A' && /^Digit[1-9]$/.test(code(k)) ? Number(code(k).slice(5)) : false) },
+  { id: 'pane.zoom', accelerator: 'Alt+Z', keys: 'Alt+Z', description: 'Zoom the focused pane (again to unzoom)', scope: 'notTyping', match: (k) => alt(k, 'KeyZ') },
+  { id: 'pane.close', accelerator: 'Alt+W', keys: 'Alt+W', description: 'Close the focused pane', scope: 'notTyping', match: (k) => alt(k, 'KeyW') },
+  { id: 'pane.swapNext', accelerator: 'Alt+Shift+]', keys: 'Alt+Shift+]', description: 'Swap the focused pane with the next', scope: 'notTyping', match: (k) => altShift(k, 'BracketRight') },
+  { id: 'pane.swapPrev', accelerator: 'Alt+Shift+[', keys: 'Alt+Shift+[', description: 'Swap the focused pane with the previous', scope: 'notTyping', match: (k) => altShift(k, 'BracketLeft') },
+  { id: 'pane.search', accelerator: 'CmdOrCtrl+F', keys: 'Ctrl+F', description: 'Search the focused pane’s scrollback', scope: 'pane', match: (k) => primary(k) && k.key.toLowerCase() === 'f' },
+  { id: 'palette.open', accelerator: 'CmdOrCtrl+K', keys: 'Ctrl+K', description: 'Command palette', scope: 'anywhere', match: (k) => primary(k) && k.key.toLowerCase() === 'k' },
+  { id: 'help.open', accelerator: '?', keys: '?', description: 'Show these shortcuts', scope: 'notTyping', match: (k) => k.key === '?' && !k.ctrlKey && !k.altKey && !k.metaKey },
+  { id: 'prompt.focus', accelerator: 'CmdOrCtrl+L', keys: 'Ctrl+L or /', description: 'Focus the prompt', scope: 'anywhere', match: (k) => primary(k) && k.key.toLowerCase() === 'l', plain: '/' },
+  { id: 'prompt.submit', accelerator: 'CmdOrCtrl+Enter', keys: 'Ctrl+Enter', description: 'Submit the prompt(s)', scope: 'prompt', match: (k) => primary(k) && k.key === 'Enter' },
+  { id: 'prompt.cycleTarget', accelerator: 'Alt+T', keys: 'Alt+T', description: 'Cycle the prompt’s target', scope: 'prompt', match: (k) => alt(k, 'KeyT') },
+  { id: 'prompt.cycleTargetBack', accelerator: 'Alt+Shift+T', keys: 'Alt+Shift+T', description: 'Cycle the target backwards', scope: 'prompt', match: (k) => altShift(k, 'KeyT') },
+  { id: 'prompt.toggleLines', accelerator: 'Alt+O', keys: 'Alt+O', description: 'Toggle “one prompt per line”', scope: 'prompt', match: (k) => alt(k, 'KeyO') },
+  { id: 'attention.focus', accelerator: 'Alt+A', keys: 'Alt+A', description: 'Focus the attention inbox', scope: 'prompt', match: (k) => alt(k, 'KeyA') },
+  { id: 'servers.focus', accelerator: 'Alt+S', keys: 'Alt+S', description: 'Focus the server cards', scope: 'notTyping', match: (k) => alt(k, 'KeyS') },
+  { id: 'view.toggle', accelerator: 'Alt+V', keys: 'Alt+V', description: 'Switch between terminals and the tasks view', scope: 'notTyping', match: (k) => alt(k, 'KeyV') },
+]
+
+/** What still works inside a shell or TUI: moving between panes, nothing a program could want. */
+const TERMINAL_SAFE = new Set<CommandId>(['pane.next', 'pane.prev', 'pane.jump', 'pane.zoom', 'pane.swapNext', 'pane.swapPrev'])
+
+/** Keys that only mean something inside the attention inbox (shown in the help dialog). */
+export const INBOX_KEYS: ReadonlyArray<{ keys: string; description: string }> = [
+  { keys: 'a', description: 'Allow once (focused request)' },
+  { keys: 'Shift+A', description: 'Always allow' },
+  { keys: 'r', description: 'Reject' },
+  { keys: '1 … 9', description: 'Pick that answer to a question' },
+  { keys: '↑ / ↓', description: 'Move between requests' },
+]
+
+/** The command a key means where it was pressed, or null (let the key through). */
+export function commandFor(key: KeyLike, context: KeyContext = {}): Command | null {
+  const typing = Boolean(context.inPrompt || context.inTextField)
+  for (const binding of BINDINGS) {
+    if (context.inTerminal && !TERMINAL_SAFE.has(binding.id)) continue
+    let matched = binding.match(key)
+    if (matched === false && binding.plain && !typing && key.key === binding.plain && !key.ctrlKey && !key.altKey && !key.metaKey) matched = true
+    if (matched === false) continue
+    if (!allowed(binding.scope, context, typing)) continue
+    // Alt chords type characters on some layouts (macOS Option): in a text field only the prompt's own fire.
+    if (typing && binding.scope === 'anywhere' && key.altKey && !key.ctrlKey && !key.metaKey) continue
+    return typeof matched === 'number' ? { id: binding.id, n: matched } : { id: binding.id }
+  }
+  return null
+}
+
+function allowed(scope: Scope, context: KeyContext, typing: boolean): boolean {
+  switch (scope) {
+    case 'anywhere':
+      return true
+    case 'notTyping':
+      return !typing
+    case 'prompt':
+      // Prompt keys work in the prompt and anywhere nobody is typing; Ctrl/Cmd chords everywhere.
+      return Boolean(context.inPrompt) || !typing
+    case 'pane':
+      return Boolean(context.inPane) && !typing
+  }
+}
+
+export function describeBinding(id: CommandId): string | undefined {
+  return BINDINGS.find((b) => b.id === id)?.keys
+}
+
+/** The Electron accelerator of a command, e.g. "Alt+3" for { id: 'pane.jump', n: 3 }. */
+export function acceleratorFor(command: Command): string | undefined {
+  const binding = BINDINGS.find((b) => b.id === command.id)
+  return binding?.accelerator.replace('#', String(command.n ?? 1))
+}
