@@ -4,6 +4,7 @@
 import { coldStartBench } from './coldstart.bench'
 import { dispatchBench } from './dispatch.bench'
 import { echoBench } from './echo.bench'
+import { gridBench } from './grid.bench'
 import { relayBench } from './relay.bench'
 import { spawnBench } from './spawn.bench'
 
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   dispatch: dispatchBench,
   echo: echoBench,
   coldstart: coldStartBench,
+  grid: gridBench,
 }
 
 async function main(): Promise<void> {

@@ -46,6 +46,8 @@ export interface Binding {
   match: (k: KeyLike) => boolean | number
   /** An extra plain key that works only while nobody is typing ("/" would type a slash). */
   plain?: string
+  /** Which of its keys still work inside a shell or TUI (none unless given: the program gets them). */
+  inTerminal?: (k: KeyLike) => boolean
 }
 
 const mods = (k: KeyLike) => `${k.ctrlKey ? 'C' : ''}${k.altKey ? 'A' : ''}${k.shiftKey ? 'S' : ''}${k.metaKey ? 'M' : ''}`
@@ -53,17 +55,20 @@ const code = (k: KeyLike) => k.code || ''
 const alt = (k: KeyLike, c: string) => mods(k) === 'A' && code(k) === c
 const altShift = (k: KeyLike, c: string) => mods(k) === 'AS' && code(k) === c
 const primary = (k: KeyLike) => mods(k) === 'C' || mods(k) === 'M'
+const terminalPalette = (k: KeyLike) => (mods(k) === 'CS' || mods(k) === 'SM') && code(k) === 'KeyP'
+const always = () => true
 
 export const BINDINGS: readonly Binding[] = [
-  { id: 'pane.next', accelerator: 'Alt+]', keys: 'Ctrl+Alt+→ / Alt+]', description: 'Focus the next pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowRight' || k.key === 'ArrowDown')) || alt(k, 'BracketRight') },
-  { id: 'pane.prev', accelerator: 'Alt+[', keys: 'Ctrl+Alt+← / Alt+[', description: 'Focus the previous pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowLeft' || k.key === 'ArrowUp')) || alt(k, 'BracketLeft') },
-  { id: 'pane.jump', accelerator: 'Alt+#', keys: 'Alt+1 … Alt+9', description: 'Jump to pane N', scope: 'notTyping', match: (k) => (mods(k) === 'A' && /^Digit[1-9]$/.test(code(k)) ? Number(code(k).slice(5)) : false) },
-  { id: 'pane.zoom', accelerator: 'Alt+Z', keys: 'Alt+Z', description: 'Zoom the focused pane (again to unzoom)', scope: 'notTyping', match: (k) => alt(k, 'KeyZ') },
+  { id: 'pane.next', accelerator: 'Alt+]', keys: 'Ctrl+Alt+→ / Alt+]', description: 'Focus the next pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowRight' || k.key === 'ArrowDown')) || alt(k, 'BracketRight'), inTerminal: always },
+  { id: 'pane.prev', accelerator: 'Alt+[', keys: 'Ctrl+Alt+← / Alt+[', description: 'Focus the previous pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowLeft' || k.key === 'ArrowUp')) || alt(k, 'BracketLeft'), inTerminal: always },
+  { id: 'pane.jump', accelerator: 'Alt+#', keys: 'Alt+1 … Alt+9', description: 'Jump to pane N', scope: 'notTyping', match: (k) => (mods(k) === 'A' && /^Digit[1-9]$/.test(code(k)) ? Number(code(k).slice(5)) : false), inTerminal: always },
+  { id: 'pane.zoom', accelerator: 'Alt+Z', keys: 'Alt+Z', description: 'Zoom the focused pane (again to unzoom)', scope: 'notTyping', match: (k) => alt(k, 'KeyZ'), inTerminal: always },
   { id: 'pane.close', accelerator: 'Alt+W', keys: 'Alt+W', description: 'Close the focused pane', scope: 'notTyping', match: (k) => alt(k, 'KeyW') },
-  { id: 'pane.swapNext', accelerator: 'Alt+Shift+]', keys: 'Alt+Shift+]', description: 'Swap the focused pane with the next', scope: 'notTyping', match: (k) => altShift(k, 'BracketRight') },
-  { id: 'pane.swapPrev', accelerator: 'Alt+Shift+[', keys: 'Alt+Shift+[', description: 'Swap the focused pane with the previous', scope: 'notTyping', match: (k) => altShift(k, 'BracketLeft') },
+  { id: 'pane.swapNext', accelerator: 'Alt+Shift+]', keys: 'Alt+Shift+]', description: 'Swap the focused pane with the next', scope: 'notTyping', match: (k) => altShift(k, 'BracketRight'), inTerminal: always },
+  { id: 'pane.swapPrev', accelerator: 'Alt+Shift+[', keys: 'Alt+Shift+[', description: 'Swap the focused pane with the previous', scope: 'notTyping', match: (k) => altShift(k, 'BracketLeft'), inTerminal: always },
   { id: 'pane.search', accelerator: 'CmdOrCtrl+F', keys: 'Ctrl+F', description: 'Search the focused pane’s scrollback', scope: 'pane', match: (k) => primary(k) && k.key.toLowerCase() === 'f' },
-  { id: 'palette.open', accelerator: 'CmdOrCtrl+K', keys: 'Ctrl+K', description: 'Command palette', scope: 'anywhere', match: (k) => primary(k) && k.key.toLowerCase() === 'k' },
+  // Ctrl+Shift+P also works inside a shell or TUI, whose programs own Ctrl+K: the way out of a terminal.
+  { id: 'palette.open', accelerator: 'CmdOrCtrl+K', keys: 'Ctrl+K / Ctrl+Shift+P', description: 'Command palette', scope: 'anywhere', match: (k) => (primary(k) && k.key.toLowerCase() === 'k') || terminalPalette(k), inTerminal: (k) => terminalPalette(k) },
   { id: 'help.open', accelerator: '?', keys: '?', description: 'Show these shortcuts', scope: 'notTyping', match: (k) => k.key === '?' && !k.ctrlKey && !k.altKey && !k.metaKey },
   { id: 'prompt.focus', accelerator: 'CmdOrCtrl+L', keys: 'Ctrl+L or /', description: 'Focus the prompt', scope: 'anywhere', match: (k) => primary(k) && k.key.toLowerCase() === 'l', plain: '/' },
   { id: 'prompt.submit', accelerator: 'CmdOrCtrl+Enter', keys: 'Ctrl+Enter', description: 'Submit the prompt(s)', scope: 'prompt', match: (k) => primary(k) && k.key === 'Enter' },
@@ -74,9 +79,6 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'servers.focus', accelerator: 'Alt+S', keys: 'Alt+S', description: 'Focus the server cards', scope: 'notTyping', match: (k) => alt(k, 'KeyS') },
   { id: 'view.toggle', accelerator: 'Alt+V', keys: 'Alt+V', description: 'Switch between terminals and the tasks view', scope: 'notTyping', match: (k) => alt(k, 'KeyV') },
 ]
-
-/** What still works inside a shell or TUI: moving between panes, nothing a program could want. */
-const TERMINAL_SAFE = new Set<CommandId>(['pane.next', 'pane.prev', 'pane.jump', 'pane.zoom', 'pane.swapNext', 'pane.swapPrev'])
 
 /** Keys that only mean something inside the attention inbox (shown in the help dialog). */
 export const INBOX_KEYS: ReadonlyArray<{ keys: string; description: string }> = [
@@ -91,7 +93,8 @@ export const INBOX_KEYS: ReadonlyArray<{ keys: string; description: string }> = 
 export function commandFor(key: KeyLike, context: KeyContext = {}): Command | null {
   const typing = Boolean(context.inPrompt || context.inTextField)
   for (const binding of BINDINGS) {
-    if (context.inTerminal && !TERMINAL_SAFE.has(binding.id)) continue
+    // Inside a shell or TUI only moving between panes, and the way out, are ours: nothing a program could want.
+    if (context.inTerminal && !binding.inTerminal?.(key)) continue
     let matched = binding.match(key)
     if (matched === false && binding.plain && !typing && key.key === binding.plain && !key.ctrlKey && !key.altKey && !key.metaKey) matched = true
     if (matched === false) continue

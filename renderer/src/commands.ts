@@ -10,6 +10,8 @@ export interface CommandContext {
   serverAction: (serverId: string, action: 'servers.start' | 'servers.stop' | 'servers.restart') => void
   setLimit: (limit: number) => void
   addServer: () => void
+  /** One more shell in the host's home, beside any already open. */
+  newShell: () => void
   enableNotifications?: () => void
   setTheme: (theme: ThemeName) => void
 }
@@ -37,6 +39,7 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
     commands.push({ id: `restart.${s.id}`, label: `Restart server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.restart') })
   }
   commands.push({ id: 'server.add', label: 'Add a server', run: ctx.addServer })
+  commands.push({ id: 'shell.new', label: 'New shell (home folder)', run: ctx.newShell })
   for (const [theme, label] of THEMES) commands.push({ id: `theme.${theme}`, label, run: () => ctx.setTheme(theme) })
   if (ctx.enableNotifications) commands.push({ id: 'notifications', label: 'Enable desktop notifications', run: ctx.enableNotifications })
   return commands

@@ -45,6 +45,7 @@ const fakeTerminal = (): TerminalView => ({
   reset() {},
   focus() {},
   setVisible() {},
+  setActive() {},
   find: () => false,
   clearSearch() {},
   size: () => ({ cols: 80, rows: 24 }),

@@ -18,6 +18,17 @@ describe('layout reducer', () => {
     expect(s.focusedId).toBe('task:t1')
   })
 
+  it('a numbered shell is one more shell; the server shell opens once', () => {
+    const s = run(
+      initialLayout(16),
+      { type: 'add', source: { kind: 'shell', serverId: 'a' } },
+      { type: 'add', source: { kind: 'shell', serverId: 'a' } },
+      { type: 'add', source: { kind: 'shell', n: 1 } },
+      { type: 'add', source: { kind: 'shell', n: 2 } },
+    )
+    expect(ids(s)).toEqual(['shell:a', 'shell::1', 'shell::2'])
+  })
+
   it('at the limit, a new pane replaces the first evictable one in place, never the focused one', () => {
     let s = withPanes(3, 3)
     const full = run(s, { type: 'add', source: task('t4') })

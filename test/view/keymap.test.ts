@@ -89,6 +89,12 @@ describe('key map in a shell or TUI pane', () => {
     expect(commandFor(key('2', 'Digit2', { altKey: true }), inTerminal)).toEqual({ id: 'pane.jump', n: 2 })
     expect(id(key('z', 'KeyZ', { altKey: true }), inTerminal)).toBe('pane.zoom')
   })
+
+  it('opens the palette with Ctrl+Shift+P, the way out of a terminal by keyboard', () => {
+    expect(id(key('P', 'KeyP', { ctrlKey: true, shiftKey: true }), inTerminal)).toBe('palette.open')
+    expect(id(key('P', 'KeyP', { ctrlKey: true, shiftKey: true }))).toBe('palette.open')
+    expect(commandFor(key('p', 'KeyP', { ctrlKey: true }), inTerminal)).toBeNull()
+  })
 })
 
 describe('key map and Alt chords while typing', () => {

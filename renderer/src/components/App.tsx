@@ -33,6 +33,7 @@ export function App() {
   const inbox = useRef<InboxHandle>(null)
   const grid = useRef<GridHandle>(null)
   const dashboard = useRef<DashboardHandle>(null)
+  const shellCount = useRef(0)
   const latest = useRef({ layout, tasks, dialog })
   latest.current = { layout, tasks, dialog }
 
@@ -135,6 +136,7 @@ export function App() {
                 .catch((e: unknown) => store.notify('error', errorMessage(e))),
             setLimit: (limit) => dispatch({ type: 'setLimit', limit }),
             addServer: () => dashboard.current?.openAddServer(),
+            newShell: () => openPane({ kind: 'shell', n: ++shellCount.current }, true),
             enableNotifications: askNotifications ? enableNotifications : undefined,
             setTheme: (theme) =>
               void api['settings.update']({ patch: { theme } })
@@ -142,7 +144,7 @@ export function App() {
                 .catch((e: unknown) => store.notify('error', errorMessage(e))),
           })
         : [],
-    [dialog, run, servers, openServerPane, api, store, askNotifications, enableNotifications],
+    [dialog, run, servers, openServerPane, openPane, api, store, askNotifications, enableNotifications],
   )
 
   return (

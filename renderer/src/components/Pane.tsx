@@ -56,6 +56,7 @@ export const Pane = memo(function Pane(props: Props) {
   }, [api, createTerminal, pane.id])
 
   useEffect(() => view.current?.setVisible(visible), [visible, pane.id])
+  useEffect(() => view.current?.setActive(focused), [focused, pane.id])
 
   useEffect(() => {
     register(pane.id, {

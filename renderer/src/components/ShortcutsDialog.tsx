@@ -36,7 +36,7 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
           ))}
         </tbody>
       </table>
-      <p className="hint">In a pane’s search: Enter finds the next match, Shift+Enter the previous, Escape closes. Escape in the prompt leaves it. In a shell or TUI pane every key goes to the program except the pane keys (Ctrl+Alt+arrows, Alt+[ / ], Alt+1 … 9, Alt+Z).</p>
+      <p className="hint">In a pane’s search: Enter finds the next match, Shift+Enter the previous, Escape closes. Escape in the prompt leaves it. In a shell or TUI pane every key goes to the program except the pane keys (Ctrl+Alt+arrows, Alt+[ / ], Alt+1 … 9, Alt+Z, Alt+Shift+[ / ]) and Ctrl+Shift+P, which opens the palette: the way out by keyboard.</p>
     </Dialog>
   )
 }

@@ -114,7 +114,8 @@ export function paneTitles(panes: PaneModel[], servers: FleetState['servers'], t
       const task = tasks.find((t) => t.id === source.taskId)
       titles.set(pane.id, { title: `task ${source.taskId} · ${task?.state ?? 'unknown'}`, subtitle: task?.serverId ? name(task.serverId) : undefined })
     } else {
-      titles.set(pane.id, { title: `${source.kind} · ${name(source.serverId)}`, subtitle: source.kind === 'tui' ? 'opencode' : 'terminal' })
+      const n = source.kind === 'shell' && source.n ? ` ${source.n}` : ''
+      titles.set(pane.id, { title: `${source.kind}${n} · ${name(source.serverId)}`, subtitle: source.kind === 'tui' ? 'opencode' : 'terminal' })
     }
   }
   return titles

@@ -4,8 +4,8 @@ export type PaneSource =
   | { kind: 'task'; taskId: string }
   /** The opencode TUI attached to a server. */
   | { kind: 'tui'; serverId: string }
-  /** A shell in a local server's directory (no server: the host's home). */
-  | { kind: 'shell'; serverId?: string }
+  /** A shell in a local server's directory (no server: the host's home). `n` makes it one more shell, not the same one. */
+  | { kind: 'shell'; serverId?: string; n?: number }
 
 export interface Pane {
   id: string
@@ -44,7 +44,7 @@ export function paneId(source: PaneSource): string {
     case 'task':
       return `task:${source.taskId}`
     case 'shell':
-      return `shell:${source.serverId ?? ''}`
+      return `shell:${source.serverId ?? ''}${source.n ? `:${source.n}` : ''}`
     default:
       return `${source.kind}:${source.serverId}`
   }

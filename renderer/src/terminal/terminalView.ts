@@ -5,6 +5,8 @@
 export interface TerminalView {
   /** Writes ANSI text; `done` runs once the terminal has parsed it (flow control). */
   write(data: string, done: () => void): void
+  /** The focused pane is live; the others take their output a few times a second. */
+  setActive(active: boolean): void
   /** Clears screen and scrollback. */
   reset(): void
   focus(): void

@@ -3,7 +3,9 @@ import { SearchAddon } from '@xterm/addon-search'
 import { WebglAddon } from '@xterm/addon-webgl'
 import { Terminal } from '@xterm/xterm'
 import type { TerminalOptions, TerminalView } from './terminalView'
+import { hasHardwareWebgl } from './gpu'
 import { darkTheme, isDark, lightTheme } from './themes'
+import { createWriteCadence } from './writeCadence'
 
 const SEARCH_DECORATIONS = {
   matchBackground: '#5a4a00',
@@ -15,6 +17,8 @@ const SEARCH_DECORATIONS = {
 /** An xterm.js terminal: read-only for event and output panes, interactive for shells and TUIs. */
 /** How often (at most) the plain-text copy of the screen is refreshed. */
 const SCREEN_TEXT_MS = 250
+/** How often a pane other than the focused one takes its output (see writeCadence.ts). */
+const BACKGROUND_WRITE_MS = 250
 
 export function createXtermView(host: HTMLElement, { interactive, screenText }: TerminalOptions): TerminalView {
   const terminal = new Terminal({
@@ -89,7 +93,7 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
   const scrolled = terminal.onScroll(scheduleText)
 
   function attachWebgl(): void {
-    if (webgl) return
+    if (webgl || !hasHardwareWebgl()) return
     try {
       const addon = new WebglAddon()
       // Context lost (too many contexts, GPU reset): back to the DOM renderer; retried when shown again.
@@ -110,9 +114,14 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
     addon?.dispose()
   }
 
+  const cadence = createWriteCadence((data, done) => terminal.write(data, done))
+  cadence.setDelay(BACKGROUND_WRITE_MS)
+
   return {
-    write: (data, done) => terminal.write(data, done),
+    write: (data, done) => cadence.write(data, done),
+    setActive: (active) => cadence.setDelay(active ? 0 : BACKGROUND_WRITE_MS),
     reset() {
+      cadence.discard()
       terminal.reset()
       if (!interactive) terminal.write(HIDE_CURSOR)
     },
@@ -143,6 +152,7 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
       disposed = true
       cancelAnimationFrame(frame)
       clearTimeout(textTimer)
+      cadence.discard()
       parsed.dispose()
       scrolled.dispose()
       resizes?.disconnect()
