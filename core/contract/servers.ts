@@ -30,16 +30,19 @@ export const UrlSpec = z.strictObject({
   directory: AbsolutePath.optional(),
 })
 
-/** Reserved: validated and stored now, started once the remote launchers land. */
+/** A server on another machine, over SSH; `host` is a ~/.ssh/config alias or a host name. */
 export const SshSpec = z.strictObject({
   ...SpecBase,
   kind: z.literal('ssh'),
-  host: z.string().min(1).max(255),
-  user: z.string().min(1).max(64).optional(),
+  host: z.string().regex(/^[^\s@'"`$\\]{1,255}$/, 'expected a host name or ~/.ssh/config alias (no spaces, quotes or @)'),
+  user: z.string().regex(/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/, 'expected a user name').optional(),
   port: z.number().int().min(1).max(65535).optional(),
   identityFile: z.string().min(1).max(4096).optional(),
+  /** On the remote machine; `~/` is its home. */
   remoteDirectory: z.string().min(1).max(4096),
   binary: Binary,
+  /** Use the scripted model, reached through a reverse tunnel. */
+  demo: z.boolean().default(false),
 })
 
 export const WeztermSpec = z.strictObject({
@@ -94,6 +97,7 @@ export type ServerSpec = z.infer<typeof ServerSpec>
 export type ServerSpecInput = z.input<typeof ServerSpec>
 export type LocalSpec = z.infer<typeof LocalSpec>
 export type UrlSpec = z.infer<typeof UrlSpec>
+export type SshSpec = z.infer<typeof SshSpec>
 export type ServerKind = z.infer<typeof ServerKind>
 export type ServerState = z.infer<typeof ServerState>
 export type ServerView = z.infer<typeof ServerView>

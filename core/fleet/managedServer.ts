@@ -164,7 +164,9 @@ export class ManagedServer {
       instance = await this.launcher.start(this.spec, await this.context())
     } catch (error) {
       if (incarnation !== this.incarnation) return
-      this.fail(`start failed: ${errorMessage(error)}`)
+      // Some failures will not go away by retrying (a refused host key, opencode not installed).
+      if ((error as { permanent?: boolean } | undefined)?.permanent === true) this.giveUp(`start failed: ${errorMessage(error)}`)
+      else this.fail(`start failed: ${errorMessage(error)}`)
       return
     }
     if (incarnation !== this.incarnation) {

@@ -18,6 +18,7 @@ export class DemoRuntime {
     readonly model: ScriptedModel,
     readonly root: string,
     private readonly configPath: string,
+    private readonly options: DemoOptions,
   ) {}
 
   static async start(options: DemoOptions = {}): Promise<DemoRuntime> {
@@ -25,13 +26,21 @@ export class DemoRuntime {
     const root = mkdtempSync(join(tmpdir(), 'flotilla-demo-'))
     const configPath = join(root, 'opencode.json')
     writeFileSync(configPath, JSON.stringify(demoOpencodeConfig(model.baseURL, { permission: options.permission }), null, 2))
-    return new DemoRuntime(model, root, configPath)
+    return new DemoRuntime(model, root, configPath, options)
   }
 
   envFor(serverId: string): Record<string, string> {
     const stateDir = join(this.root, 'servers', serverId)
     mkdirSync(stateDir, { recursive: true })
     return demoServerEnv(this.configPath, stateDir)
+  }
+
+  /** For servers on other machines: the model's port, and their config given the tunnel's URL. */
+  remote(): { modelPort: number; config(modelBaseURL: string): Record<string, unknown> } {
+    return {
+      modelPort: Number(new URL(this.model.baseURL).port),
+      config: (modelBaseURL) => demoOpencodeConfig(modelBaseURL, { permission: this.options.permission }),
+    }
   }
 
   async close(): Promise<void> {

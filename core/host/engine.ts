@@ -8,6 +8,7 @@ import { Fleet } from '../fleet/fleet'
 import type { SupervisorOptions } from '../fleet/managedServer'
 import { LocalLauncher } from '../launchers/local'
 import type { Launcher } from '../launchers/types'
+import { SshLauncher, type SshLauncherOptions } from '../launchers/ssh'
 import { UrlLauncher } from '../launchers/url'
 import { OpencodeRunner } from '../scheduler/opencodeRunner'
 import { Scheduler } from '../scheduler/scheduler'
@@ -34,6 +35,8 @@ export interface EngineOptions {
   strategy?: StrategyName
   supervisor?: Partial<SupervisorOptions>
   launchers?: Partial<Record<ServerSpec['kind'], Launcher>>
+  /** SSH servers: known_hosts, ~/.ssh/config, the agent, and who accepts a new host key. */
+  ssh?: SshLauncherOptions
   random?: () => number
 }
 
@@ -69,9 +72,10 @@ export class Engine extends EventEmitter<EnginePush> {
   ) {
     super()
     this.fleet = new Fleet({
-      launchers: { local: new LocalLauncher(), url: new UrlLauncher(), ...options.launchers },
+      launchers: { local: new LocalLauncher(), url: new UrlLauncher(), ssh: new SshLauncher(options.ssh), ...options.launchers },
       context: (spec) => ({
         env: spec.kind === 'local' && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
+        demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
         password: this.passwords.get(spec.id),
       }),
       supervisor: options.supervisor,

@@ -28,6 +28,11 @@ export interface LaunchContext {
   /** Lines the server prints, for the server's log view; never includes secrets. */
   onOutput?: (line: string) => void
   signal?: AbortSignal
+  /**
+   * Demo servers on other machines: the scripted model's local port (carried to them by a
+   * reverse tunnel) and the opencode config that points at the tunnel's end.
+   */
+  demo?: { modelPort: number; config(modelBaseURL: string): Record<string, unknown> }
 }
 
 export interface Launcher<S extends ServerSpec = ServerSpec> {

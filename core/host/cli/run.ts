@@ -20,7 +20,19 @@ const FINAL = new Set(['completed', 'failed', 'cancelled'])
 
 /** `flotilla run`: start/attach servers, fan the prompts out, report, stop. Returns the exit code. */
 export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
-  const engine = await Engine.create({ demo: options.demo ? {} : false, strategy: options.strategy })
+  const engine = await Engine.create({
+    demo: options.demo ? {} : false,
+    strategy: options.strategy,
+    ssh: {
+      // Without the flag an unknown key is refused with its fingerprint and what to do.
+      confirmHostKey: options.acceptNewHostKey
+        ? async (q) => {
+            io.err(`accepting the new host key of ${q.host}:${q.port}: ${q.keyType} ${q.fingerprint} (recorded in known_hosts)`)
+            return true
+          }
+        : undefined,
+    },
+  })
   const tasks = new Map<string, TaskView>()
   const serverNames = new Map<string, string>()
   const paint = (f: (s: string) => string, s: string) => (io.color ? f(s) : s)
@@ -109,6 +121,21 @@ function buildSpecs(options: RunOptions): Array<{ spec: ServerSpec; password?: s
   for (let i = 1; i <= options.local; i++) {
     specs.push({ spec: { kind: 'local', id: `local-${i}`, name: `local-${i}`, capacity: options.capacity, directory: options.dir, demo: options.demo } })
   }
+  options.ssh.forEach((dest, i) => {
+    specs.push({
+      spec: {
+        kind: 'ssh',
+        id: `ssh-${i + 1}`,
+        name: dest.label,
+        capacity: options.capacity,
+        host: dest.host,
+        user: dest.user,
+        port: dest.port,
+        remoteDirectory: options.remoteDir,
+        demo: options.demo,
+      },
+    })
+  })
   options.servers.forEach((raw, i) => {
     const { baseUrl, auth } = splitUrlCredentials(raw)
     const password = auth?.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined)

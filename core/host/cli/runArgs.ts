@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { SshSpec } from '../../contract/servers'
 import { StrategyName } from '../../contract/tasks'
+import { parseDestination } from '../../ssh/sshConfig'
 
 import { intOption, UsageError } from './options'
 
@@ -10,6 +12,10 @@ export { UsageError }
 export interface RunOptions {
   local: number
   servers: string[]
+  /** SSH destinations: ~/.ssh/config aliases or user@host[:port]. */
+  ssh: Array<{ host: string; user?: string; port?: number; label: string }>
+  remoteDir: string
+  acceptNewHostKey: boolean
   passwordEnv?: string
   dir: string
   dirGiven: boolean
@@ -35,6 +41,11 @@ cancelled, 2 = bad usage.
   --server URL           attach to a running server (repeatable); password from the URL
                          (http://opencode:PASSWORD@host:port) or --password-env
   --password-env VAR     environment variable holding the --server password
+  --ssh DEST             start a server on another machine over SSH (repeatable); DEST is a
+                         ~/.ssh/config Host alias or user@host[:port]
+  --remote-dir PATH      project directory on the --ssh machines (default ~)
+  --accept-new-host-key  accept (and record in ~/.ssh/known_hosts) host keys seen for the first
+                         time; a changed key is always refused
   --dir PATH             project directory (default: the current one)
   --strategy NAME        round-robin | least-loaded | random (default least-loaded)
   --capacity N           concurrent tasks per server (default 1)
@@ -60,6 +71,9 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
         local: { type: 'string' },
         server: { type: 'string', multiple: true },
         'password-env': { type: 'string' },
+        ssh: { type: 'string', multiple: true },
+        'remote-dir': { type: 'string' },
+        'accept-new-host-key': { type: 'boolean' },
         dir: { type: 'string' },
         strategy: { type: 'string' },
         capacity: { type: 'string' },
@@ -95,8 +109,22 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     if (servers.length === 0) throw new UsageError('--password-env: expected with --server, got no --server')
     if (!process.env[passwordEnv]) throw new UsageError(`--password-env: environment variable ${passwordEnv} is empty or not set`)
   }
-  const local = intOption('local', v.local, 0, 64) ?? (servers.length ? 0 : 1)
-  if (local + servers.length === 0) throw new UsageError('expected at least one server (--local N or --server URL), got none')
+  const ssh = (v.ssh ?? []).map((dest) => {
+    let parsed
+    try {
+      parsed = parseDestination(dest)
+    } catch (error) {
+      throw new UsageError(`--ssh: ${(error as Error).message}`)
+    }
+    const spec = SshSpec.shape.host.safeParse(parsed.host)
+    if (!spec.success) throw new UsageError(`--ssh: expected a host name or ~/.ssh/config alias, got "${dest}"`)
+    const port = parsed.port === undefined ? undefined : intOption('ssh port', parsed.port, 1, 65535)
+    return { host: parsed.host, user: parsed.user, port, label: dest }
+  })
+  const remoteDir = v['remote-dir'] ?? '~'
+  if (v['remote-dir'] !== undefined && ssh.length === 0) throw new UsageError('--remote-dir: expected with --ssh, got no --ssh')
+  const local = intOption('local', v.local, 0, 64) ?? (servers.length || ssh.length ? 0 : 1)
+  if (local + servers.length + ssh.length === 0) throw new UsageError('expected at least one server (--local N, --server URL or --ssh DEST), got none')
   const strategyRaw = v.strategy ?? 'least-loaded'
   const strategy = StrategyName.safeParse(strategyRaw)
   if (!strategy.success) throw new UsageError(`--strategy: expected round-robin, least-loaded or random, got "${strategyRaw}"`)
@@ -121,6 +149,9 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   return {
     local,
     servers,
+    ssh,
+    remoteDir,
+    acceptNewHostKey: v['accept-new-host-key'] ?? false,
     passwordEnv,
     dir,
     dirGiven: v.dir !== undefined,

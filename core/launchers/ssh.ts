@@ -1,0 +1,205 @@
+import { z } from 'zod'
+import type { SshSpec } from '../contract/servers'
+import { demoServerEnv } from '../demo/opencodeConfig'
+import { DEFAULT_USERNAME } from '../opencode/auth'
+import { randomPassword } from '../lib/random'
+import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
+import { SshRefusedError, type SshConnection, type SshConnectOptions } from '../ssh/sshConnection'
+import { resolveSshTarget, type ResolveOptions, type SshTarget } from '../ssh/sshConfig'
+import { shQuote } from '../ssh/shell'
+import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
+
+export interface SshLauncherOptions extends SshConnectOptions {
+  /** ~/.ssh/config and home overrides (tests). */
+  config?: ResolveOptions
+  /** How long the remote server may take to print its listen line. */
+  startTimeoutMs?: number
+  /** Between SIGTERM and SIGKILL when stopping the remote server. */
+  stopGraceMs?: number
+  /** Reconnect backoff and patience after a dropped connection. */
+  link?: PersistentLinkOptions
+}
+
+/** Where a remote server's bookkeeping lives on its host: pid, port and password, mode 0600. */
+const STATE_DIR = '"$HOME/.flotilla/servers"'
+
+/** What the state file on the remote host holds (it is read back, so it is validated). */
+const RemoteState = z.object({
+  pid: z.number().int().positive(),
+  port: z.number().int().min(1).max(65535),
+  password: z.string().min(16).max(200),
+  reversePort: z.number().int().min(0).max(65535).optional(),
+})
+type RemoteState = z.infer<typeof RemoteState>
+
+/**
+ * Runs `opencode serve` on another machine over SSH, bound to that machine's loopback with a
+ * random password, and reaches it only through a local forwarded port. The server outlives the
+ * connection: after a drop, the next start finds it (state file + live pid) and reattaches,
+ * sessions intact. Demo servers reach the scripted model through a reverse tunnel.
+ */
+export class SshLauncher implements Launcher<SshSpec> {
+  constructor(private readonly options: SshLauncherOptions = {}) {}
+
+  async start(spec: SshSpec, context: LaunchContext): Promise<RunningServer> {
+    if (spec.demo && !context.demo) throw new SshRefusedError(`${spec.name} is a demo server, but the scripted model is not running (start Flotilla with --demo)`)
+    const target = targetFor(spec, this.options.config)
+    let state: RemoteState | undefined
+    let exit: (value: ServerExit) => void = () => {}
+    const exited = new Promise<ServerExit>((resolve) => (exit = resolve))
+    const link = await PersistentLink.open(
+      target,
+      this.options,
+      {
+        onConnected: async (connection, reconnect) => {
+          if (!reconnect) {
+            const existing = await readState(connection, spec.id)
+            if (existing) context.onOutput?.(`reattaching to opencode (pid ${existing.pid}) on ${target.hostName}`)
+            const reverse = context.demo ? await connection.reverse(context.demo.modelPort, existing?.reversePort ?? 0) : undefined
+            state = existing ?? (await this.startRemote(spec, context, connection, target, reverse?.remotePort))
+          } else {
+            // Back after a drop: the server must have survived; the model tunnel comes back on its old port.
+            if (!(await isAlive(connection, state!.pid))) throw new SshRefusedError(`the opencode server (pid ${state!.pid}) on ${target.hostName} is gone`)
+            if (context.demo && state!.reversePort) await connection.reverse(context.demo.modelPort, state!.reversePort)
+          }
+          void watchRemote(connection, state!.pid).then((gone) => gone && exit({ code: null, signal: 'remote server exited' }))
+        },
+        onNotice: (message) => context.onOutput?.(message),
+      },
+      this.options.link,
+    )
+    void link.done.then((reason) => exit({ code: null, signal: reason }))
+    const running = state!
+    let port: number
+    try {
+      port = await link.tunnel('127.0.0.1', running.port)
+    } catch (error) {
+      link.close()
+      throw error
+    }
+    let stopped = false
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      auth: { username: DEFAULT_USERNAME, password: running.password },
+      pid: running.pid,
+      directory: spec.remoteDirectory,
+      host: target.hostName,
+      exited,
+      stop: async () => {
+        if (stopped) return
+        stopped = true
+        // Without a connection nothing can be stopped: the server keeps running for the next reattach.
+        const connection = link.connection
+        if (connection) await stopRemote(connection, spec.id, running.pid, this.options.stopGraceMs ?? 3_000).catch(() => {})
+        link.close()
+      },
+    }
+  }
+
+  private async startRemote(spec: SshSpec, context: LaunchContext, connection: SshConnection, target: SshTarget, reversePort: number | undefined): Promise<RemoteState> {
+    const password = randomPassword()
+    const binary = spec.binary ?? 'opencode'
+    const home = (await connection.exec('printf %s "$HOME"', { timeoutMs: 15_000 })).stdout.trim()
+    const demoDir = `${home}/.flotilla/servers/${spec.id}.demo`
+    const env: Record<string, string> = { OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    if (context.demo && reversePort !== undefined) Object.assign(env, demoServerEnv(`${demoDir}/opencode.json`, demoDir))
+    const timeoutTenths = Math.ceil((this.options.startTimeoutMs ?? 60_000) / 100)
+    const script = [
+      'umask 077',
+      'IFS= read -r OPENCODE_SERVER_PASSWORD; export OPENCODE_SERVER_PASSWORD',
+      ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`),
+      `bin=${shQuote(binary)}`,
+      'if ! command -v "$bin" >/dev/null 2>&1; then echo FLOTILLA_NO_OPENCODE; exit 0; fi',
+      `cd ${remotePath(spec.remoteDirectory)} || { echo FLOTILLA_NO_DIRECTORY; exit 0; }`,
+      `state=${STATE_DIR}; mkdir -p "$state" || exit 1`,
+      ...(context.demo && reversePort !== undefined
+        ? [`mkdir -p ${shQuote(demoDir)}/home && IFS= read -r config && printf '%s\\n' "$config" > ${shQuote(`${demoDir}/opencode.json`)}`]
+        : []),
+      `log="$state/${spec.id}.log"`,
+      // Its own session and process group (stop kills the group), no terminal, no hangup.
+      'if command -v setsid >/dev/null 2>&1; then setsid "$bin" serve --port 0 --hostname 127.0.0.1 >"$log" 2>&1 </dev/null &',
+      'else nohup "$bin" serve --port 0 --hostname 127.0.0.1 >"$log" 2>&1 </dev/null & fi',
+      'pid=$!; i=0; url=',
+      `while [ $i -lt ${timeoutTenths} ]; do`,
+      '  url=$(sed -n "s/.*opencode server listening on \\(http[^ ]*\\).*/\\1/p" "$log" | head -n 1)',
+      '  [ -n "$url" ] && break',
+      '  kill -0 $pid 2>/dev/null || { echo FLOTILLA_EXITED; tail -n 5 "$log"; exit 0; }',
+      '  sleep 0.1; i=$((i+1))',
+      'done',
+      '[ -n "$url" ] || { echo FLOTILLA_TIMEOUT; tail -n 5 "$log"; kill -TERM -$pid 2>/dev/null || kill -TERM $pid 2>/dev/null; exit 0; }',
+      'port=${url##*:}; port=${port%%/*}',
+      `printf '{"pid":%s,"port":%s,"password":"%s","reversePort":%s}\\n' "$pid" "$port" "$OPENCODE_SERVER_PASSWORD" ${reversePort ?? 0} > "$state/${spec.id}.json"`,
+      'echo "FLOTILLA_READY $pid $port"',
+    ].join('\n')
+    const stdin = [password, ...(context.demo && reversePort !== undefined ? [JSON.stringify(context.demo.config(`http://127.0.0.1:${reversePort}/v1`))] : [])].join('\n') + '\n'
+    const result = await connection.exec(script, { stdin, timeoutMs: (this.options.startTimeoutMs ?? 60_000) + 15_000 })
+    const out = result.stdout.trim()
+    const name = `${target.user}@${target.hostName}`
+    if (out.startsWith('FLOTILLA_NO_OPENCODE')) {
+      throw new SshRefusedError(
+        `opencode is not installed on ${name} (no "${binary}" on the PATH of a non-interactive shell). Install it there with: npm install -g opencode-ai`,
+      )
+    }
+    if (out.startsWith('FLOTILLA_NO_DIRECTORY')) throw new SshRefusedError(`the directory ${spec.remoteDirectory} does not exist on ${name}`)
+    if (out.startsWith('FLOTILLA_EXITED')) throw new Error(`opencode serve exited on ${name} before listening: ${tail(out)}`)
+    if (out.startsWith('FLOTILLA_TIMEOUT')) throw new Error(`opencode serve on ${name} printed no listen line in time: ${tail(out)}`)
+    const ready = /FLOTILLA_READY (\d+) (\d+)/.exec(out)
+    if (!ready) throw new Error(`starting opencode on ${name} failed (exit ${result.code}): ${tail(`${out}\n${result.stderr}`)}`)
+    return { pid: Number(ready[1]), port: Number(ready[2]), password, reversePort }
+  }
+}
+
+/** The spec's explicit user, port and key win over ~/.ssh/config (as on the ssh command line). */
+export function targetFor(spec: SshSpec, config: ResolveOptions | undefined): SshTarget {
+  const resolved = resolveSshTarget(spec.host, config)
+  return {
+    ...resolved,
+    user: spec.user ?? resolved.user,
+    port: spec.port ?? resolved.port,
+    identityFiles: spec.identityFile ? [spec.identityFile, ...resolved.identityFiles] : resolved.identityFiles,
+  }
+}
+
+async function readState(connection: SshConnection, id: string): Promise<RemoteState | undefined> {
+  const script = `f=${STATE_DIR}/${id}.json; [ -f "$f" ] || exit 0; pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' "$f"); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then cat "$f"; else rm -f "$f"; fi`
+  const { stdout } = await connection.exec(script, { timeoutMs: 15_000 })
+  if (!stdout.trim()) return undefined
+  try {
+    return RemoteState.parse(JSON.parse(stdout))
+  } catch {
+    return undefined // unreadable state: start a fresh server
+  }
+}
+
+/** True when the remote server dies; false when the connection ends first (the server may live on). */
+async function watchRemote(connection: SshConnection, pid: number): Promise<boolean> {
+  const result = await connection.exec(`while kill -0 ${pid} 2>/dev/null; do sleep 1; done; echo FLOTILLA_GONE`).catch(() => ({ stdout: '' }))
+  return result.stdout.includes('FLOTILLA_GONE')
+}
+
+async function isAlive(connection: SshConnection, pid: number): Promise<boolean> {
+  const { stdout } = await connection.exec(`kill -0 ${pid} 2>/dev/null && echo alive`, { timeoutMs: 15_000 })
+  return stdout.includes('alive')
+}
+
+async function stopRemote(connection: SshConnection, id: string, pid: number, graceMs: number): Promise<void> {
+  const tenths = Math.ceil(graceMs / 100)
+  const script = [
+    `kill -TERM -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null`,
+    `i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt ${tenths} ]; do sleep 0.1; i=$((i+1)); done`,
+    `kill -KILL -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null`,
+    `rm -f ${STATE_DIR}/${id}.json`,
+  ].join('\n')
+  await connection.exec(script, { timeoutMs: graceMs + 10_000 })
+}
+
+/** `~/x` means the remote home; anything else is taken as it is. */
+function remotePath(path: string): string {
+  if (path === '~') return '"$HOME"'
+  if (path.startsWith('~/')) return `"$HOME"/${shQuote(path.slice(2))}`
+  return shQuote(path)
+}
+
+function tail(text: string): string {
+  return text.split('\n').slice(1).filter(Boolean).slice(-5).join(' | ') || '(no output)'
+}

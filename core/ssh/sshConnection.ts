@@ -1,0 +1,311 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import ssh2, { type AnyAuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2'
+
+// ssh2 is CommonJS: its named exports are not visible to Node's ESM loader.
+const { Client, utils } = ssh2
+import { addHostKey, checkHostKey, hostKeyFromBlob } from './knownHosts'
+import type { SshTarget } from './sshConfig'
+
+/** Why a connection was refused before authentication; permanent: retrying will not help. */
+export class SshRefusedError extends Error {
+  readonly permanent = true
+}
+
+export interface HostKeyQuestion {
+  host: string
+  port: number
+  keyType: string
+  /** SHA256:... as OpenSSH shows it. */
+  fingerprint: string
+}
+
+export interface SshConnectOptions {
+  /** Default ~/.ssh/known_hosts. */
+  knownHostsPath?: string
+  /**
+   * Asked for a key known_hosts does not have: true accepts it (it is recorded). Without it,
+   * unknown keys are refused.
+   */
+  confirmHostKey?: (question: HostKeyQuestion) => Promise<boolean>
+  /** The ssh-agent socket; default SSH_AUTH_SOCK. */
+  agent?: string
+  /** Asked for the passphrase of an encrypted key file; undefined skips that key. */
+  passphrase?: (keyPath: string) => Promise<string | undefined>
+  /** Keepalive every this many ms; the connection is declared dead after 3 unanswered. */
+  keepaliveMs?: number
+  readyTimeoutMs?: number
+}
+
+export interface ExecResult {
+  stdout: string
+  stderr: string
+  code: number | null
+}
+
+export interface Tunnel {
+  /** The local port (on 127.0.0.1) that leads to the remote address. */
+  port: number
+  close(): Promise<void>
+}
+
+/** Files OpenSSH tries when the config names none. */
+const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa']
+
+/**
+ * One authenticated SSH connection (through its ProxyJump hops, if any): run commands, open
+ * tunnels. `closed` settles when the connection ends for any reason, keepalive included.
+ */
+export class SshConnection {
+  readonly closed: Promise<Error | undefined>
+  private ended = false
+  private readonly tunnels = new Set<Tunnel>()
+  private readonly reverseTargets = new Map<number, number>()
+  private listeningForReverse = false
+
+  private constructor(
+    readonly target: SshTarget,
+    private readonly client: InstanceType<typeof Client>,
+    private readonly hops: SshConnection[],
+  ) {
+    this.closed = new Promise((resolve) => {
+      let lastError: Error | undefined
+      client.on('error', (error) => (lastError = error))
+      client.once('close', () => {
+        this.ended = true
+        resolve(lastError)
+      })
+    })
+  }
+
+  static async connect(target: SshTarget, options: SshConnectOptions = {}): Promise<SshConnection> {
+    const hops: SshConnection[] = []
+    let sock: ClientChannel | undefined
+    try {
+      // Each hop is a connection of its own; the next one runs inside a channel of the last.
+      for (const hop of target.proxyJump) {
+        const previous = hops.at(-1)
+        const connection = await SshConnection.open(hop, options, previous ? await previous.channelTo(hop.hostName, hop.port) : undefined, [])
+        hops.push(connection)
+      }
+      if (hops.length) sock = await hops.at(-1)!.channelTo(target.hostName, target.port)
+      return await SshConnection.open(target, options, sock, hops)
+    } catch (error) {
+      for (const hop of hops.reverse()) hop.close()
+      throw error
+    }
+  }
+
+  private static async open(target: SshTarget, options: SshConnectOptions, sock: ClientChannel | undefined, hops: SshConnection[]): Promise<SshConnection> {
+    const knownHostsPath = options.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts')
+    const auth = await authMethods(target, options)
+    const client = new Client()
+    let refusal: Error | undefined
+    const config: ConnectConfig = {
+      host: target.hostName,
+      port: target.port,
+      username: target.user,
+      sock,
+      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: options.keepaliveMs ?? 10_000,
+      keepaliveCountMax: 3,
+      authHandler: auth,
+      hostVerifier: (blob: Buffer, verify: (valid: boolean) => void) => {
+        void verifyHostKey(knownHostsPath, target, blob, options.confirmHostKey).then(
+          () => verify(true),
+          (error: Error) => {
+            refusal = error
+            verify(false)
+          },
+        )
+      },
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => {
+        client.removeListener('ready', onReady)
+        client.end()
+        if (refusal) return reject(refusal)
+        const level = (error as Error & { level?: string }).level
+        if (level === 'client-authentication') {
+          return reject(new SshRefusedError(`${where(target)}: authentication refused (tried ${describeAuth(auth)}); check the key is in the server's authorized_keys`))
+        }
+        reject(new Error(`${where(target)}: ${error.message}`))
+      }
+      const onReady = () => {
+        client.removeListener('error', onError)
+        resolve()
+      }
+      client.once('ready', onReady)
+      client.once('error', onError)
+      client.connect(config)
+    })
+    return new SshConnection(target, client, hops)
+  }
+
+  get isOpen(): boolean {
+    return !this.ended
+  }
+
+  /** A raw channel to host:port as seen from the remote side (for the next hop, or a tunnel). */
+  channelTo(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(new Error(`${where(this.target)}: cannot reach ${host}:${port} from there: ${error.message}`)) : resolve(channel)))
+    })
+  }
+
+  /**
+   * Runs a command with `sh -c` semantics on the remote side. `stdin` is written and closed
+   * (secrets go this way, never on a command line `ps` would show).
+   */
+  exec(command: string, options: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      if (this.ended) return reject(new Error(`${where(this.target)}: the connection is closed`))
+      this.client.exec(command, (error, channel) => {
+        if (error) return reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`))
+        let stdout = ''
+        let stderr = ''
+        const timer = options.timeoutMs
+          ? setTimeout(() => {
+              channel.close()
+              reject(new Error(`${where(this.target)}: command did not finish within ${options.timeoutMs} ms`))
+            }, options.timeoutMs)
+          : undefined
+        channel.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+        channel.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+        channel.on('close', (code: number | null) => {
+          clearTimeout(timer)
+          resolve({ stdout, stderr, code: code ?? null })
+        })
+        channel.end(options.stdin ?? '')
+      })
+    })
+  }
+
+  /** A local port on 127.0.0.1 whose connections are carried to `host:port` on the remote side. */
+  async forward(host: string, port: number): Promise<Tunnel> {
+    const sockets = new Set<Socket>()
+    const server: Server = createServer((socket) => {
+      sockets.add(socket)
+      socket.setNoDelay(true)
+      socket.once('close', () => sockets.delete(socket))
+      this.client.forwardOut('127.0.0.1', socket.remotePort ?? 0, host, port, (error, channel) => {
+        if (error) return void socket.destroy()
+        socket.pipe(channel).pipe(socket)
+        channel.once('close', () => socket.destroy())
+        socket.once('close', () => channel.close())
+      })
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => resolve())
+    })
+    const local = (server.address() as { port: number }).port
+    const tunnel: Tunnel = {
+      port: local,
+      close: async () => {
+        this.tunnels.delete(tunnel)
+        for (const socket of sockets) socket.destroy()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+      },
+    }
+    this.tunnels.add(tunnel)
+    return tunnel
+  }
+
+  /**
+   * A port on the remote side's loopback whose connections come back to 127.0.0.1:localPort
+   * here (ssh -R). `remotePort` 0 picks a free one; a reattach asks for the same again.
+   */
+  async reverse(localPort: number, remotePort = 0): Promise<{ remotePort: number; close(): void }> {
+    const bound = await new Promise<number>((resolve, reject) => {
+      this.client.forwardIn('127.0.0.1', remotePort, (error, port) => (error ? reject(new Error(`${where(this.target)}: cannot open a reverse tunnel on port ${remotePort}: ${error.message}`)) : resolve(port || remotePort)))
+    })
+    this.reverseTargets.set(bound, localPort)
+    if (!this.listeningForReverse) {
+      this.listeningForReverse = true
+      this.client.on('tcp connection', (info, accept, reject) => {
+        const local = this.reverseTargets.get(info.destPort)
+        if (local === undefined) return reject()
+        const channel = accept()
+        const socket = connect(local, '127.0.0.1')
+        socket.setNoDelay(true)
+        socket.on('error', () => channel.close())
+        channel.pipe(socket).pipe(channel)
+        channel.once('close', () => socket.destroy())
+      })
+    }
+    return {
+      remotePort: bound,
+      close: () => {
+        this.reverseTargets.delete(bound)
+        if (!this.ended) this.client.unforwardIn('127.0.0.1', bound, () => {})
+      },
+    }
+  }
+
+  /** Closes tunnels, the connection and its hops. */
+  close(): void {
+    for (const tunnel of this.tunnels) void tunnel.close()
+    this.client.end()
+    for (const hop of this.hops) hop.close()
+  }
+}
+
+async function verifyHostKey(path: string, target: SshTarget, blob: Buffer, confirm: SshConnectOptions['confirmHostKey']): Promise<void> {
+  const key = hostKeyFromBlob(blob)
+  const check = checkHostKey(path, target.hostName, target.port, key)
+  const name = where(target)
+  switch (check.status) {
+    case 'known':
+      return
+    case 'revoked':
+      throw new SshRefusedError(`${name}: the host key ${check.fingerprint} is marked @revoked in ${path}; refusing to connect`)
+    case 'changed':
+      throw new SshRefusedError(
+        `${name}: HOST KEY CHANGED. The server offered ${key.type} ${check.fingerprint}, but ${path} holds a different key (${check.knownTypes.join(', ')}) for it. ` +
+          `Someone could be intercepting the connection, or the host was reinstalled. Refusing to connect; if the change is expected, remove the old line (ssh-keygen -R ${target.port === 22 ? target.hostName : `'[${target.hostName}]:${target.port}'`}) and connect again.`,
+      )
+    case 'unknown': {
+      const question = { host: target.hostName, port: target.port, keyType: key.type, fingerprint: check.fingerprint }
+      if (!confirm || !(await confirm(question))) {
+        throw new SshRefusedError(`${name}: unknown host key ${key.type} ${check.fingerprint}; not in ${path}. Check the fingerprint, then accept it (--accept-new-host-key, or from the app's attention inbox).`)
+      }
+      addHostKey(path, target.hostName, target.port, key)
+    }
+  }
+}
+
+/** The agent first (as ssh does), then every key file that exists; encrypted ones ask for their passphrase. */
+async function authMethods(target: SshTarget, options: SshConnectOptions): Promise<AnyAuthMethod[]> {
+  const methods: AnyAuthMethod[] = []
+  const agent = options.agent ?? process.env.SSH_AUTH_SOCK
+  if (agent) methods.push({ type: 'agent', username: target.user, agent })
+  const files = target.identityFiles.length ? target.identityFiles : DEFAULT_KEYS.map((name) => join(homedir(), '.ssh', name))
+  for (const file of files) {
+    if (!existsSync(file)) continue
+    const data = readFileSync(file)
+    let parsed = utils.parseKey(data)
+    if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
+      const passphrase = await options.passphrase?.(file)
+      if (passphrase === undefined) continue
+      parsed = utils.parseKey(data, passphrase)
+      if (parsed instanceof Error) throw new SshRefusedError(`${where(target)}: wrong passphrase for ${file}`)
+    }
+    if (parsed instanceof Error) throw new SshRefusedError(`${where(target)}: cannot read the key ${file}: ${parsed.message}`)
+    methods.push({ type: 'publickey', username: target.user, key: Array.isArray(parsed) ? parsed[0]! : parsed })
+  }
+  if (methods.length === 0) {
+    throw new SshRefusedError(`${where(target)}: no way to authenticate: no ssh-agent (SSH_AUTH_SOCK) and none of ${files.join(', ')} exists`)
+  }
+  return methods
+}
+
+function describeAuth(methods: AnyAuthMethod[]): string {
+  return methods.map((m) => (m.type === 'agent' ? 'the ssh-agent' : 'a key file')).join(', ')
+}
+
+function where(target: SshTarget): string {
+  return `ssh ${target.user}@${target.hostName}:${target.port}`
+}

@@ -1,0 +1,215 @@
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SshSpec } from '../../core/contract/servers'
+import type { HostKeyQuestion } from '../../core/ssh/sshConnection'
+import { startHarness, type Harness } from '../support/harness'
+import { execFileSync } from 'node:child_process'
+import { createNetns, knownHostsLine, SSHD_BINARY, startSshAgent, startSshd, type Sshd } from '../support/sshd'
+
+// Real sshd instances on 127.0.0.1 stand in for other machines: each has its own host key,
+// authorised user keys and HOME; the "remote" opencode runs there over SSH and reaches the
+// scripted model through a reverse tunnel.
+
+const missing = !existsSync(SSHD_BINARY)
+if (missing && process.env.CI === 'true') throw new Error(`${SSHD_BINARY} is missing: install openssh-server (CI must not skip the SSH tests)`)
+
+let home: string
+let knownHosts: string
+let sshdA: Sshd
+let sshdB: Sshd
+let h: Harness
+const questions: HostKeyQuestion[] = []
+let acceptNewKeys = true
+let passphrases: string[] = []
+
+beforeAll(async () => {
+  if (missing) return
+  home = mkdtempSync(join(tmpdir(), 'flotilla-ssh-home-'))
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 })
+  knownHosts = join(home, '.ssh', 'known_hosts')
+  ;[sshdA, sshdB] = await Promise.all([startSshd(), startSshd()])
+  // ~/.ssh/config with aliases, one reached through the other (ProxyJump).
+  writeFileSync(
+    join(home, '.ssh', 'config'),
+    [
+      `Host box-a`,
+      `  HostName 127.0.0.1`,
+      `  Port ${sshdA.port}`,
+      `  User ${sshdA.user}`,
+      `  IdentityFile ${sshdA.userKey}`,
+      `Host box-b-via-a`,
+      `  HostName 127.0.0.1`,
+      `  Port ${sshdB.port}`,
+      `  User ${sshdB.user}`,
+      `  IdentityFile ${sshdB.userKey}`,
+      `  ProxyJump box-a`,
+      '',
+    ].join('\n'),
+  )
+  h = await startHarness(1, {
+    ssh: {
+      knownHostsPath: knownHosts,
+      config: { home },
+      agent: '',
+      confirmHostKey: async (q) => (questions.push(q), acceptNewKeys),
+      passphrase: async () => passphrases.shift(),
+      link: { backoff: { baseMs: 100, capMs: 500 } },
+    },
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await h?.close()
+  await Promise.all([sshdA?.stop(), sshdB?.stop()])
+  if (home) rmSync(home, { recursive: true, force: true })
+}, 60_000)
+
+function spec(id: string, sshd: Sshd, extra: Partial<SshSpec> = {}): SshSpec {
+  return { kind: 'ssh', id, name: id, capacity: 1, host: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.userKey, remoteDirectory: sshd.home, demo: true, ...extra }
+}
+
+async function addSsh(s: SshSpec) {
+  await h.engine.addServer(s, { start: true })
+  return h.waitFor(`${s.id} to settle`, () => {
+    const view = h.engine.fleet.get(s.id).view()
+    return ['ready', 'failed'].includes(view.state) ? view : undefined
+  }, 60_000)
+}
+
+/** As if the user had connected once before: the host's key is in known_hosts. */
+const trust = (sshd: Sshd) => appendFileSync(knownHosts, `${knownHostsLine(sshd)}\n`)
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe.skipIf(missing)('servers over SSH', () => {
+  it('refuses an unknown host key unless accepted, then records it; the server runs tasks with the scripted model', async () => {
+    acceptNewKeys = false
+    const refused = await addSsh(spec('box-a-refused', sshdA))
+    expect(refused.state).toBe('failed')
+    expect(refused.lastError).toMatch(/unknown host key ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}/)
+    expect(existsSync(knownHosts)).toBe(false)
+    await h.engine.removeServer('box-a-refused')
+
+    acceptNewKeys = true
+    const view = await addSsh(spec('box-a', sshdA))
+    expect(view.state, view.lastError).toBe('ready')
+    expect(questions.at(-1)).toMatchObject({ host: '127.0.0.1', port: sshdA.port, keyType: 'ssh-ed25519' })
+    expect(readFileSync(knownHosts, 'utf8')).toContain(knownHostsLine(sshdA))
+    expect(view.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+
+    const [task] = await h.submit([{ prompt: '@reply hello from afar', target: { kind: 'server', serverId: 'box-a' } }])
+    const [done] = await h.waitTasks([task!.id])
+    expect(done!.state).toBe('completed')
+    expect(done!.result?.text).toBe('hello from afar')
+  }, 90_000)
+
+  it('fans tasks out over two SSH machines (one through ProxyJump) and a local server', async () => {
+    const viaJump = await addSsh({ kind: 'ssh', id: 'box-b', name: 'box-b', capacity: 1, host: 'box-b-via-a', remoteDirectory: sshdB.home, demo: true })
+    expect(viaJump.state, viaJump.lastError).toBe('ready')
+    expect(readFileSync(knownHosts, 'utf8')).toContain(knownHostsLine(sshdB))
+    const tasks = await h.submit(['one', 'two', 'three'].map((word) => ({ prompt: `@reply ${word}`, target: { kind: 'broadcast' as const, serverIds: ['box-a', 'box-b', 'local-1'] } })))
+    const done = await h.waitTasks(tasks.map((t) => t.id))
+    expect(done.every((t) => t.state === 'completed')).toBe(true)
+    expect(new Set(done.map((t) => t.serverId))).toEqual(new Set(['box-a', 'box-b', 'local-1']))
+  }, 120_000)
+
+  it('refuses a changed host key at once, with a clear error', async () => {
+    await sshdB.changeHostKey()
+    const before = readFileSync(knownHosts, 'utf8')
+    const view = await addSsh(spec('box-b-changed', sshdB))
+    expect(view.state).toBe('failed')
+    expect(view.lastError).toMatch(/HOST KEY CHANGED/)
+    expect(view.lastError).toMatch(/ssh-keygen -R/)
+    // Given up at once: retrying cannot fix a changed key.
+    expect(view.restarts).toBe(0)
+    expect(readFileSync(knownHosts, 'utf8')).toBe(before)
+    await h.engine.removeServer('box-b-changed')
+  }, 60_000)
+
+  it('survives a dropped connection: reconnects, the remote opencode keeps its pid, the running task completes', async () => {
+    const server = h.engine.fleet.get('box-a')
+    const pid = server.view().pid!
+    const [task] = await h.submit([{ prompt: '@rate 6\n@reply one two three four five six seven eight nine ten eleven twelve', target: { kind: 'server', serverId: 'box-a' } }])
+    await h.waitFor('the task to stream', () => h.engine.outputs.get(task!.id).includes('two'))
+    sshdA.dropConnections()
+    const [done] = await h.waitTasks([task!.id], 60_000)
+    expect(done!.state).toBe('completed')
+    expect(done!.attempts).toHaveLength(1)
+    expect(done!.result?.text).toContain('twelve')
+    expect(server.view().pid).toBe(pid)
+    expect(alive(pid)).toBe(true)
+  }, 90_000)
+
+  it('stops the remote server it started', async () => {
+    const pid = h.engine.fleet.get('box-a').view().pid!
+    await h.engine.fleet.get('box-a').stop()
+    await h.waitFor('the remote opencode to exit', () => !alive(pid), 15_000)
+  }, 30_000)
+
+  it('authenticates with a passphrase-protected key (asking for it) and with an ssh-agent', async () => {
+    passphrases = [sshdA.userKeyPassphrase.passphrase]
+    const withPassphrase = await addSsh(spec('box-a-pass', sshdA, { identityFile: sshdA.userKeyPassphrase.path, demo: false, capacity: 1 }))
+    // Not a demo server: ready means opencode answered its health check through the tunnel.
+    expect(withPassphrase.state, withPassphrase.lastError).toBe('ready')
+    await h.engine.removeServer('box-a-pass')
+
+    const agent = await startSshAgent([sshdA.userKey])
+    try {
+      const { SshLauncher } = await import('../../core/launchers/ssh')
+      const launcher = new SshLauncher({ knownHostsPath: knownHosts, config: { home }, agent: agent.socket })
+      // No key file at all: only the agent can log in.
+      const running = await launcher.start(spec('box-a-agent', sshdA, { identityFile: undefined, host: '127.0.0.1', demo: false }), {})
+      expect(running.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      await running.stop()
+      expect(alive(running.pid!)).toBe(false)
+    } finally {
+      await agent.stop()
+    }
+  }, 90_000)
+
+  it('in its own network namespace, the remote opencode reaches the scripted model only through the reverse tunnel', async () => {
+    const netns = await createNetns()
+    let isolated: Sshd | undefined
+    try {
+      isolated = await startSshd({ netns: netns.name, listenAddress: netns.nsAddress })
+      trust(isolated)
+      // From inside, our loopback (where the scripted model listens) is not reachable at all.
+      const modelPort = h.engine.demo!.remote().modelPort
+      const probe = `exec 3<>/dev/tcp/127.0.0.1/${modelPort} && echo reached || echo unreachable`
+      expect(execFileSync('bash', ['-c', `${probe} 2>/dev/null || echo unreachable`], { encoding: 'utf8' }).trim()).toBe('reached') // the probe works
+      expect(execFileSync('ip', ['netns', 'exec', netns.name, 'bash', '-c', `${probe} 2>/dev/null || echo unreachable`], { encoding: 'utf8' }).trim()).toBe('unreachable')
+      const view = await addSsh({ ...spec('isolated', isolated), host: netns.nsAddress })
+      expect(view.state, view.lastError).toBe('ready')
+      const [task] = await h.submit([{ prompt: '@reply through the tunnel', target: { kind: 'server', serverId: 'isolated' } }])
+      const [done] = await h.waitTasks([task!.id])
+      expect(done!.state, done!.error).toBe('completed')
+      expect(done!.result?.text).toBe('through the tunnel')
+      await h.engine.removeServer('isolated')
+    } finally {
+      await isolated?.stop()
+      await netns.remove()
+    }
+  }, 90_000)
+
+  it('says how to install opencode when the remote machine has none', async () => {
+    const bare = await startSshd({ path: '/usr/bin:/bin' })
+    try {
+      trust(bare)
+      const view = await addSsh(spec('bare', bare))
+      expect(view.state).toBe('failed')
+      expect(view.lastError).toMatch(/opencode is not installed on root@127\.0\.0\.1.*npm install -g opencode-ai/)
+      await h.engine.removeServer('bare')
+    } finally {
+      await bare.stop()
+    }
+  }, 60_000)
+})
