@@ -107,11 +107,12 @@ export class SshLauncher implements Launcher<SshSpec> {
     const script = [
       'umask 077',
       'IFS= read -r OPENCODE_SERVER_PASSWORD; export OPENCODE_SERVER_PASSWORD',
-      ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`),
       `bin=${shQuote(binary)}`,
       'if ! command -v "$bin" >/dev/null 2>&1; then echo FLOTILLA_NO_OPENCODE; exit 0; fi',
       `cd ${remotePath(spec.remoteDirectory)} || { echo FLOTILLA_NO_DIRECTORY; exit 0; }`,
       `state=${STATE_DIR}; mkdir -p "$state" || exit 1`,
+      // After $state: a demo server gets a HOME of its own, the bookkeeping stays in the real one.
+      ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`),
       ...(context.demo && reversePort !== undefined
         ? [`mkdir -p ${shQuote(demoDir)}/home && IFS= read -r config && printf '%s\\n' "$config" > ${shQuote(`${demoDir}/opencode.json`)}`]
         : []),

@@ -40,7 +40,8 @@ export function knownHostsName(host: string, port: number): string {
  */
 export function checkHostKey(path: string, host: string, port: number, key: HostKey): HostKeyCheck {
   const print = fingerprint(key.blob)
-  const name = knownHostsName(host, port)
+  // OpenSSH looks names up in lower case (hashed entries can only match that way).
+  const name = knownHostsName(host.toLowerCase(), port)
   const knownTypes: string[] = []
   let known = false
   for (const entry of readEntries(path)) {

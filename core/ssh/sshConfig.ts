@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, userInfo } from 'node:os'
 import { basename, dirname, isAbsolute, join } from 'node:path'
 import SSHConfig from 'ssh-config'
 
@@ -38,19 +38,21 @@ export function resolveSshTarget(alias: string, options: ResolveOptions = {}, de
   const configPath = options.configPath ?? join(home, '.ssh', 'config')
   const parsed = parseDestination(alias)
   const config = SSHConfig.parse(existsSync(configPath) ? inlineIncludes(configPath, home, 0) : '')
-  const computed = config.compute({ Host: parsed.host, ...(parsed.user ? { User: parsed.user } : {}) }) as Record<string, string | string[] | undefined>
+  // Keywords are case-insensitive (Hostname = HostName); `Match exec` is never run: resolving a
+  // host must not execute commands from a config file.
+  const computed = config.compute({ Host: parsed.host, ...(parsed.user ? { User: parsed.user } : {}) }, { ignoreCase: true, matchExec: false }) as Record<string, string | string[] | undefined>
   const one = (key: string) => {
     const value = computed[key]
     return Array.isArray(value) ? value[0] : value
   }
-  const hostName = (one('HostName') ?? parsed.host).replace(/%h/g, parsed.host)
-  const user = parsed.user ?? one('User') ?? options.defaultUser ?? process.env.USER ?? 'root'
-  const portText = parsed.port ?? one('Port') ?? '22'
-  const port = Number(portText)
+  const hostName = (one('hostname') ?? parsed.host).replace(/%h/g, parsed.host)
+  const user = parsed.user ?? one('user') ?? options.defaultUser ?? process.env.USER ?? 'root'
+  const portText = parsed.port ?? one('port') ?? '22'
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`expected a port 1-65535 for ${alias}, got "${portText}"`)
-  const identity = computed.IdentityFile
-  const identityFiles = (Array.isArray(identity) ? identity : identity ? [identity] : []).map((f) => expandPath(f, home, { h: hostName, r: user, u: user }))
-  const jump = one('ProxyJump')
+  const identity = computed.identityfile
+  const identityFiles = (Array.isArray(identity) ? identity : identity ? [identity] : []).map((f) => expandPath(f, home, { h: hostName, r: user, u: localUser() }))
+  const jump = one('proxyjump')
   if (jump && depth >= MAX_INCLUDE_DEPTH) throw new Error(`ProxyJump chain for ${alias} is longer than ${MAX_INCLUDE_DEPTH} hops (a loop?)`)
   const proxyJump = jump && jump.toLowerCase() !== 'none' ? jump.split(',').map((hop) => resolveSshTarget(hop.trim(), options, depth + 1)) : []
   return { alias, hostName, user, port, identityFiles, proxyJump }
@@ -64,6 +66,7 @@ export function parseDestination(text: string): { host: string; user?: string; p
   const at = rest.lastIndexOf('@')
   if (at >= 0) {
     user = rest.slice(0, at)
+    if (!user) throw new Error(`expected a user before "@" in "${text}"`)
     rest = rest.slice(at + 1)
   }
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest)
@@ -78,14 +81,18 @@ export function parseDestination(text: string): { host: string; user?: string; p
 function inlineIncludes(path: string, home: string, depth: number): string {
   if (depth > MAX_INCLUDE_DEPTH) throw new Error(`ssh config Include nested deeper than ${MAX_INCLUDE_DEPTH} at ${path} (a loop?)`)
   const lines = readFileSync(path, 'utf8').split(/\r?\n/)
+  /** The Host/Match line whose block we are in; after an included file opens blocks of its own, it is reopened. */
+  let enclosing = 'Host *'
   return lines
     .map((line) => {
+      if (/^\s*(Host|Match)\s/i.test(line)) enclosing = line.trim()
       const match = /^\s*Include\s+(.+)$/i.exec(line)
       if (!match) return line
-      return splitArgs(match[1]!)
+      const included = splitArgs(match[1]!)
         .flatMap((pattern) => expandInclude(pattern, home))
         .map((file) => inlineIncludes(file, home, depth + 1))
         .join('\n')
+      return /^\s*(Host|Match)\s/im.test(included) ? `${included}\n${enclosing}` : included
     })
     .join('\n')
 }
@@ -103,6 +110,14 @@ function expandInclude(pattern: string, home: string): string[] {
     .filter((f) => regex.test(f))
     .sort()
     .map((f) => join(folder, f))
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER ?? 'user'
+  }
 }
 
 function splitArgs(text: string): string[] {

@@ -47,7 +47,7 @@ describe('flotilla run', () => {
       expect(t.serverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(typeof t.sessionId).toBe('string')
       expect(t.durationMs).toBeGreaterThan(0)
-      expect(Object.keys(t).sort()).toEqual(['attempts', 'durationMs', 'id', 'output', 'prompt', 'serverId', 'serverUrl', 'sessionId', 'status'])
+      expect(Object.keys(t).sort()).toEqual(['attempts', 'durationMs', 'id', 'output', 'prompt', 'server', 'serverId', 'serverUrl', 'sessionId', 'status'])
     }
     // Live output came through, marked with task and server.
     expect(lines.some((l) => l.type === 'output' && typeof l.taskId === 'string' && typeof l.serverId === 'string')).toBe(true)

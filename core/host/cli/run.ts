@@ -102,8 +102,9 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       await waitAllFinal(engine, 5_000)
     }
     const final = [...tasks.values()].sort((a, b) => a.createdAt - b.createdAt)
-    if (options.json) emit({ type: 'summary', tasks: final.map(summaryRow) })
-    else io.out('\n' + summaryTable(final, io.color))
+    const name = (id: string) => serverNames.get(id) ?? id
+    if (options.json) emit({ type: 'summary', tasks: final.map((t) => summaryRow(t, name)) })
+    else io.out('\n' + summaryTable(final, io.color, name))
     code = final.every((t) => t.state === 'completed') ? 0 : 1
   } catch (error) {
     if (options.json) emit({ type: 'error', message: (error as Error).message })
@@ -140,18 +141,19 @@ function buildSpecs(options: RunOptions): Array<{ spec: ServerSpec; password?: s
     const { baseUrl, auth } = splitUrlCredentials(raw)
     const password = auth?.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined)
     specs.push({
-      spec: { kind: 'url', id: `server-${i + 1}`, name: redact(new URL(baseUrl).host), capacity: options.capacity, baseUrl, username: auth?.username },
+      // --dir names the project on this machine: an attached server works there only when asked.
+      spec: { kind: 'url', id: `server-${i + 1}`, name: redact(new URL(baseUrl).host), capacity: options.capacity, baseUrl, username: auth?.username, directory: options.dirGiven ? options.dir : undefined },
       password,
     })
   })
   return specs
 }
 
+/** Tasks carry no directory: each runs in its server's (the local --dir, or the --remote-dir over SSH). */
 function buildTasks(options: RunOptions): TaskSpecInput[] {
   return options.prompts.map((prompt) => ({
     prompt,
     target: options.broadcast ? { kind: 'broadcast' as const } : { kind: 'any' as const },
-    directory: options.dirGiven || options.servers.length === 0 ? options.dir : undefined,
     timeoutMs: options.timeoutMs,
     maxAttempts: options.maxAttempts,
     agent: options.agent,

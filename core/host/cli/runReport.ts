@@ -6,6 +6,8 @@ export interface SummaryRow {
   prompt: string
   status: TaskView['state']
   serverId: string | null
+  /** The server's name (an ssh alias, local-1, a URL's host): where the task ran. */
+  server: string | null
   serverUrl: string | null
   sessionId: string | null
   attempts: number
@@ -14,13 +16,15 @@ export interface SummaryRow {
   error?: string
 }
 
-export function summaryRow(task: TaskView): SummaryRow {
+export function summaryRow(task: TaskView, serverName: (id: string) => string = (id) => id): SummaryRow {
   const start = task.attempts[0]?.startedAt
+  const serverId = task.serverId ?? task.attempts.at(-1)?.serverId ?? null
   return {
     id: task.id,
     prompt: task.prompt,
     status: task.state,
-    serverId: task.serverId ?? task.attempts.at(-1)?.serverId ?? null,
+    serverId,
+    server: serverId === null ? null : serverName(serverId),
     serverUrl: task.serverUrl ?? null,
     sessionId: task.sessionId ?? task.attempts.at(-1)?.sessionId ?? null,
     attempts: task.attempts.length,
@@ -37,10 +41,10 @@ const STATUS_COLOR: Record<string, (s: string) => string> = {
 }
 
 /** The summary table printed at the end of a text-mode run. */
-export function summaryTable(tasks: readonly TaskView[], color: boolean): string {
+export function summaryTable(tasks: readonly TaskView[], color: boolean, serverName?: (id: string) => string): string {
   const rows = tasks.map((t) => {
-    const r = summaryRow(t)
-    return [r.id, r.serverId ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), oneLine(r.error ?? r.output ?? '', 60)]
+    const r = summaryRow(t, serverName)
+    return [r.id, r.server ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), oneLine(r.error ?? r.output ?? '', 60)]
   })
   const header = ['task', 'server', 'status', 'tries', 'time', 'result']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))

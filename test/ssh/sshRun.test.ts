@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, type CliRun } from '../support/cli'
+import { knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
+
+// `flotilla run --ssh` end to end: two real sshd "machines" named by ~/.ssh/config aliases and
+// one local server, the scripted model reaching the remote ones through reverse tunnels.
+
+const missing = !existsSync(SSHD_BINARY)
+if (missing && process.env.CI === 'true') throw new Error(`${SSHD_BINARY} is missing: install openssh-server (CI must not skip the SSH tests)`)
+
+let home: string
+let project: string
+let machines: Sshd[] = []
+const running: CliRun[] = []
+
+beforeAll(async () => {
+  if (missing) return
+  home = mkdtempSync(join(tmpdir(), 'flotilla-ssh-cli-'))
+  project = mkdtempSync(join(tmpdir(), 'flotilla-ssh-project-'))
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 })
+  machines = await Promise.all([startSshd(), startSshd()])
+  const hosts = machines.flatMap((m, i) => [`Host build-${i + 1}`, `  HostName 127.0.0.1`, `  Port ${m.port}`, `  User ${m.user}`, `  IdentityFile ${m.userKey}`])
+  writeFileSync(join(home, '.ssh', 'config'), `${hosts.join('\n')}\n`)
+}, 60_000)
+
+afterEach(() => {
+  for (const run of running.splice(0)) if (run.child.exitCode === null) run.child.kill('SIGKILL')
+})
+
+afterAll(async () => {
+  await Promise.all(machines.map((m) => m.stop()))
+  for (const dir of [home, project]) if (dir) rmSync(dir, { recursive: true, force: true })
+}, 60_000)
+
+function cli(args: string[]): CliRun {
+  // HOME points at the test's ~/.ssh (config and known_hosts); no agent from the outside.
+  const run = runCli(args, { cwd: project, env: { HOME: home, SSH_AUTH_SOCK: '' } })
+  running.push(run)
+  return run
+}
+
+describe.skipIf(missing)('flotilla run --ssh', () => {
+  it('refuses unknown hosts without --accept-new-host-key, showing the fingerprint', async () => {
+    const run = cli(['run', '--demo', '--ssh', 'build-1', '--remote-dir', machines[0]!.home, '@reply never'])
+    expect(await run.exited).toBe(1)
+    expect(run.stderr()).toMatch(/unknown host key ssh-ed25519 SHA256:\S+.*--accept-new-host-key/)
+    expect(existsSync(join(home, '.ssh', 'known_hosts'))).toBe(false)
+  }, 60_000)
+
+  it('fans prompts out over two SSH machines and a local server; each output says where it ran', async () => {
+    const dirs = machines.map((m) => m.home)
+    // Both sshd homes exist on this machine; each remote uses its own (the other simply exists too).
+    const run = cli(['run', '--demo', '--ssh', 'build-1', '--ssh', 'build-2', '--local', '1', '--remote-dir', dirs[0]!, '--accept-new-host-key', '--strategy', 'round-robin', '--json', '@reply alpha', '@reply beta', '@reply gamma'])
+    const code = await run.exited
+    expect(code, run.stderr()).toBe(0)
+    const lines = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const summary = lines.at(-1) as { tasks: Array<{ prompt: string; status: string; output: string; server: string }> }
+    expect(summary.tasks.map((t) => t.status)).toEqual(['completed', 'completed', 'completed'])
+    expect(summary.tasks.map((t) => t.output)).toEqual(['alpha', 'beta', 'gamma'])
+    expect(new Set(summary.tasks.map((t) => t.server))).toEqual(new Set(['build-1', 'build-2', 'local-1']))
+    const knownHosts = readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8')
+    for (const m of machines) expect(knownHosts).toContain(knownHostsLine(m))
+  }, 120_000)
+})
