@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { AttentionAnswer, AttentionItem } from '../contract/attention'
+import type { AttentionAnswer, AttentionItem, HostKeyInfo } from '../contract/attention'
 import type { OcAnyEvent, OcPermissionRequest, OcQuestionRequest } from '../contract/opencode'
 import { FlotillaError } from '../lib/errors'
 import type { Fleet } from './fleet'
@@ -17,6 +17,10 @@ export interface AttentionEvents {
  */
 export class AttentionInbox extends EventEmitter<AttentionEvents> {
   private readonly items = new Map<string, AttentionItem & { directory?: string }>()
+  /** Host keys waiting for a human, by item id: every connection attempt for it waits on the same answer. */
+  private readonly hostKeyAnswers = new Map<string, { promise: Promise<HostKeyDecision>; settle: (decision: HostKeyDecision) => void }>()
+  /** Keys accepted "once": good for this run of Flotilla (reconnects included), not recorded. */
+  private readonly acceptedOnce = new Set<string>()
 
   constructor(
     private readonly fleet: Fleet,
@@ -51,7 +55,7 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     if (!client) return
     const [permissions, questions] = await Promise.all([client.permissions(), client.questions()])
     const live = new Set([...permissions, ...questions].map((r) => itemId(server.id, r.id)))
-    for (const [id, item] of this.items) if (item.serverId === server.id && !live.has(id)) this.resolve(id)
+    for (const [id, item] of this.items) if (item.serverId === server.id && item.kind !== 'hostKey' && !live.has(id)) this.resolve(id)
     for (const p of permissions) this.addPermission(server.id, p)
     for (const q of questions) this.addQuestion(server.id, q)
   }
@@ -61,9 +65,46 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     for (const [id, item] of this.items) if (item.serverId === serverId) this.resolve(id)
   }
 
+  /**
+   * An unknown SSH host key for `serverId`: shown in the inbox until someone accepts or refuses
+   * it. A retry while it is still open waits on the same item rather than asking again.
+   */
+  askHostKey(serverId: string, key: HostKeyInfo): Promise<HostKeyDecision> {
+    const requestId = `hostkey:${key.host}:${key.port}:${key.fingerprint}`
+    if (this.acceptedOnce.has(requestId)) return Promise.resolve('once')
+    const id = itemId(serverId, requestId)
+    const pending = this.hostKeyAnswers.get(id)
+    if (pending) return pending.promise
+    let settle!: (decision: HostKeyDecision) => void
+    const promise = new Promise<HostKeyDecision>((resolve) => (settle = resolve))
+    this.hostKeyAnswers.set(id, { promise, settle })
+    this.add({
+      id,
+      requestId,
+      kind: 'hostKey',
+      serverId,
+      title: `Unknown SSH host key for ${key.port === 22 ? key.host : `${key.host}:${key.port}`}: ${key.keyType} ${key.fingerprint}`,
+      hostKey: key,
+      createdAt: Date.now(),
+    })
+    return promise
+  }
+
   async answer(id: string, answer: AttentionAnswer): Promise<void> {
     const item = this.items.get(id)
     if (!item) throw new FlotillaError(`expected a pending attention item id, got "${id}"`, 'not_found')
+    if ((item.kind === 'hostKey') !== (answer.kind === 'hostKey')) {
+      throw new FlotillaError(`expected a ${item.kind === 'hostKey' ? 'hostKey' : 'permission or question'} answer for this ${item.kind}, got "${answer.kind}"`, 'bad_request')
+    }
+    if (answer.kind === 'hostKey') {
+      const decision: HostKeyDecision = answer.reply === 'reject' ? 'reject' : answer.reply === 'always' ? 'record' : 'once'
+      if (decision === 'once') this.acceptedOnce.add(item.requestId)
+      // Settled before resolve(), which would otherwise count it as refused.
+      this.hostKeyAnswers.get(id)?.settle(decision)
+      this.hostKeyAnswers.delete(id)
+      this.resolve(id)
+      return
+    }
     const expected = item.kind === 'permission' ? 'permission' : 'question or question-reject'
     if ((item.kind === 'permission') !== (answer.kind === 'permission')) {
       throw new FlotillaError(`expected a ${expected} answer for this ${item.kind}, got "${answer.kind}"`, 'bad_request')
@@ -72,7 +113,7 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     if (!client) throw new FlotillaError(`server ${item.serverId} is not running`, 'unavailable')
     if (answer.kind === 'permission') await client.replyPermission(item.requestId, answer.reply, answer.message)
     else if (answer.kind === 'question') await client.replyQuestion(item.requestId, answer.answers)
-    else await client.rejectQuestion(item.requestId)
+    else if (answer.kind === 'question-reject') await client.rejectQuestion(item.requestId)
     this.resolve(id)
   }
 
@@ -116,9 +157,15 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
   }
 
   private resolve(id: string): void {
+    // An unanswered host key whose server went away counts as refused.
+    this.hostKeyAnswers.get(id)?.settle('reject')
+    this.hostKeyAnswers.delete(id)
     if (this.items.delete(id)) this.emit('resolved', id)
   }
 }
+
+/** record: accept and add to known_hosts; once: accept for this run only; reject: refuse. */
+export type HostKeyDecision = 'record' | 'once' | 'reject'
 
 export function itemId(serverId: string, requestId: string): string {
   return `${serverId}/${requestId}`

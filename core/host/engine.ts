@@ -76,6 +76,8 @@ export class Engine extends EventEmitter<EnginePush> {
       context: (spec) => ({
         env: spec.kind === 'local' && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
         demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
+        // Unknown host keys go to the attention inbox unless the front end decides itself (the CLI).
+        confirmHostKey: spec.kind === 'ssh' ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
         password: this.passwords.get(spec.id),
       }),
       supervisor: options.supervisor,

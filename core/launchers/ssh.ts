@@ -49,7 +49,7 @@ export class SshLauncher implements Launcher<SshSpec> {
     const exited = new Promise<ServerExit>((resolve) => (exit = resolve))
     const link = await PersistentLink.open(
       target,
-      this.options,
+      { ...this.options, confirmHostKey: context.confirmHostKey ?? this.options.confirmHostKey },
       {
         onConnected: async (connection, reconnect) => {
           if (!reconnect) {

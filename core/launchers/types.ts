@@ -1,5 +1,6 @@
 import type { ServerSpec } from '../contract/servers'
 import type { ServerAuth } from '../opencode/auth'
+import type { HostKeyConfirm } from '../ssh/sshConnection'
 
 export interface ServerExit {
   code: number | null
@@ -33,6 +34,8 @@ export interface LaunchContext {
    * reverse tunnel) and the opencode config that points at the tunnel's end.
    */
   demo?: { modelPort: number; config(modelBaseURL: string): Record<string, unknown> }
+  /** SSH: who decides on a host key seen for the first time (the attention inbox, a CLI flag). */
+  confirmHostKey?: HostKeyConfirm
 }
 
 export interface Launcher<S extends ServerSpec = ServerSpec> {

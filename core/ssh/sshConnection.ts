@@ -22,14 +22,16 @@ export interface HostKeyQuestion {
   fingerprint: string
 }
 
+export type HostKeyConfirm = (question: HostKeyQuestion) => Promise<boolean | 'record' | 'once' | 'reject'>
+
 export interface SshConnectOptions {
   /** Default ~/.ssh/known_hosts. */
   knownHostsPath?: string
   /**
-   * Asked for a key known_hosts does not have: true accepts it (it is recorded). Without it,
-   * unknown keys are refused.
+   * Asked for a key known_hosts does not have: true or 'record' accepts and records it, 'once'
+   * accepts it for this connection only. Without it, unknown keys are refused.
    */
-  confirmHostKey?: (question: HostKeyQuestion) => Promise<boolean>
+  confirmHostKey?: HostKeyConfirm
   /** The ssh-agent socket; default SSH_AUTH_SOCK. */
   agent?: string
   /** Asked for the passphrase of an encrypted key file; undefined skips that key. */
@@ -269,10 +271,11 @@ async function verifyHostKey(path: string, target: SshTarget, blob: Buffer, conf
       )
     case 'unknown': {
       const question = { host: target.hostName, port: target.port, keyType: key.type, fingerprint: check.fingerprint }
-      if (!confirm || !(await confirm(question))) {
+      const decision = confirm ? await confirm(question) : false
+      if (decision === false || decision === 'reject') {
         throw new SshRefusedError(`${name}: unknown host key ${key.type} ${check.fingerprint}; not in ${path}. Check the fingerprint, then accept it (--accept-new-host-key, or from the app's attention inbox).`)
       }
-      addHostKey(path, target.hostName, target.port, key)
+      if (decision !== 'once') addHostKey(path, target.hostName, target.port, key)
     }
   }
 }

@@ -217,6 +217,21 @@ describe('App', () => {
     expect(engine.calls).toContainEqual(['attention.answer', { id: 'p1', answer: { kind: 'permission', reply: 'always' } }])
   })
 
+  it('accepts an unknown SSH host key from the inbox with Shift+A', async () => {
+    transport.push('attention.added', {
+      id: 'far/hostkey', requestId: 'hostkey', kind: 'hostKey', serverId: 'local-2', title: 'Unknown SSH host key for box:2222: ssh-ed25519 SHA256:abc', createdAt: 1,
+      hostKey: { host: 'box', port: 2222, keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc' },
+    })
+    await settle()
+    const li = host.querySelector('ul[aria-label="Attention"] li') as HTMLLIElement
+    expect(li.textContent).toContain('SHA256:abc')
+    expect([...li.querySelectorAll('button')].map((b) => b.textContent?.replace(/\s+\S+$/, ''))).toEqual(['Accept once', 'Accept and remember', 'Reject'])
+    li.focus()
+    await key(li, { key: 'A', code: 'KeyA', shiftKey: true })
+    await settle()
+    expect(engine.calls).toContainEqual(['attention.answer', { id: 'far/hostkey', answer: { kind: 'hostKey', reply: 'always' } }])
+  })
+
   it('answers a question with a number key', async () => {
     transport.push('attention.added', {
       id: 'q1', requestId: 'q1', kind: 'question', serverId: 'local-2', sessionId: 'ses', title: 'Which one?', createdAt: 1,

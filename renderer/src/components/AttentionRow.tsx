@@ -26,8 +26,10 @@ export const AttentionRow = memo(function AttentionRow({ item, serverName, onAns
     } else setPicked(next)
   }
 
+  // Host keys take the same three keys: accept this time, accept and remember, refuse.
+  const yesNo = item.kind === 'permission' || item.kind === 'hostKey'
   function reply(reply: 'once' | 'always' | 'reject'): void {
-    onAnswer(item, { kind: 'permission', reply })
+    onAnswer(item, item.kind === 'hostKey' ? { kind: 'hostKey', reply } : { kind: 'permission', reply })
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLLIElement>): void {
@@ -36,29 +38,30 @@ export const AttentionRow = memo(function AttentionRow({ item, serverName, onAns
     let handled = true
     if (key === 'ArrowDown') onMove(event.currentTarget, 1)
     else if (key === 'ArrowUp') onMove(event.currentTarget, -1)
-    else if (item.kind === 'permission' && key === 'a') reply('once')
-    else if (item.kind === 'permission' && key === 'A') reply('always')
-    else if (key === 'r' || key === 'R') item.kind === 'permission' ? reply('reject') : onAnswer(item, { kind: 'question-reject' })
+    else if (yesNo && key === 'a') reply('once')
+    else if (yesNo && key === 'A') reply('always')
+    else if (key === 'r' || key === 'R') yesNo ? reply('reject') : onAnswer(item, { kind: 'question-reject' })
     else if (item.kind === 'question' && /^[1-9]$/.test(key) && questions[current]?.options[Number(key) - 1]) pick(current, questions[current].options[Number(key) - 1].label)
     else handled = false
     if (handled) event.preventDefault()
   }
 
-  const task = item.taskId ? `task ${item.taskId}` : `session ${item.sessionId}`
+  const task = item.taskId ? `task ${item.taskId}` : item.sessionId ? `session ${item.sessionId}` : 'connecting over SSH'
+  const labels = item.kind === 'hostKey' ? ['Accept once', 'Accept and remember'] : ['Allow once', 'Always']
   return (
-    <li tabIndex={0} data-id={item.id} className={`attention-item ${item.kind}`} onKeyDown={onKeyDown} aria-keyshortcuts={item.kind === 'permission' ? 'a Shift+A r' : '1 2 3 4 5 6 7 8 9 r'}>
+    <li tabIndex={0} data-id={item.id} className={`attention-item ${item.kind}`} onKeyDown={onKeyDown} aria-keyshortcuts={yesNo ? 'a Shift+A r' : '1 2 3 4 5 6 7 8 9 r'}>
       <div className="attention-meta">
         <span className="server">{serverName}</span> · <span className="task">{task}</span>
       </div>
       <div className="attention-title">{item.title}</div>
       {item.patterns && item.patterns.length > 0 && <code className="patterns">{item.patterns.join(' ')}</code>}
-      {item.kind === 'permission' ? (
+      {yesNo ? (
         <div className="attention-actions">
           <button type="button" onClick={() => reply('once')} title="a">
-            Allow once <kbd aria-hidden="true">a</kbd>
+            {labels[0]} <kbd aria-hidden="true">a</kbd>
           </button>
           <button type="button" onClick={() => reply('always')} title="Shift+A">
-            Always <kbd aria-hidden="true">⇧A</kbd>
+            {labels[1]} <kbd aria-hidden="true">⇧A</kbd>
           </button>
           <button type="button" onClick={() => reply('reject')} title="r">
             Reject <kbd aria-hidden="true">r</kbd>

@@ -35,12 +35,13 @@ const BY_KIND: Record<ServerKind, FieldDef[]> = {
     { name: 'directory', label: 'Directory', type: 'text' },
   ],
   ssh: [
-    { name: 'host', label: 'Host', type: 'text', required: true },
-    { name: 'user', label: 'User', type: 'text' },
+    { name: 'host', label: 'Host', type: 'text', required: true, placeholder: 'alias from ~/.ssh/config, or a host name' },
+    { name: 'user', label: 'User', type: 'text', placeholder: 'from ~/.ssh/config' },
     { name: 'port', label: 'Port', type: 'number', placeholder: '22' },
-    { name: 'identityFile', label: 'Identity file', type: 'text' },
-    { name: 'remoteDirectory', label: 'Remote directory', type: 'text', required: true },
-    binary,
+    { name: 'identityFile', label: 'Identity file', type: 'text', placeholder: 'agent, then ~/.ssh/config' },
+    { name: 'remoteDirectory', label: 'Remote directory', type: 'text', required: true, placeholder: '~/project' },
+    { name: 'binary', label: 'opencode binary', type: 'text', placeholder: 'opencode on the remote PATH' },
+    { name: 'demo', label: 'Scripted demo model (reverse tunnel)', type: 'checkbox' },
   ],
   wezterm: [
     { name: 'domain', label: 'Domain', type: 'text', placeholder: 'local' },
