@@ -7,6 +7,7 @@ import { echoBench } from './echo.bench'
 import { gridBench } from './grid.bench'
 import { relayBench } from './relay.bench'
 import { spawnBench } from './spawn.bench'
+import { tunnelBench } from './tunnel.bench'
 
 const benches: Record<string, () => Promise<string[]>> = {
   spawn: spawnBench,
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   echo: echoBench,
   coldstart: coldStartBench,
   grid: gridBench,
+  tunnel: tunnelBench,
 }
 
 async function main(): Promise<void> {
