@@ -3,6 +3,7 @@ import { AttentionAnswer, AttentionItem } from './attention'
 import { Id } from './common'
 import { ServerSpec, ServerView } from './servers'
 import { UiCommand } from './commands'
+import { WeztermDomain, WeztermDomains } from './wezterm'
 import { Settings, SettingsPatch } from './settings'
 import { StrategyName, TaskSpec, TaskState, TaskView } from './tasks'
 
@@ -70,6 +71,10 @@ export const methods = {
     result: Ok,
   },
   'terminals.close': { params: z.strictObject({ terminalId: z.string().min(1).max(100) }), result: Ok },
+  /** WezTerm SSH domains kept in a Lua file that the user's wezterm.lua includes. */
+  'wezterm.domains.list': { params: Empty, result: WeztermDomains },
+  'wezterm.domains.add': { params: z.strictObject({ domain: WeztermDomain }), result: WeztermDomains },
+  'wezterm.domains.remove': { params: z.strictObject({ name: WeztermDomain.shape.name }), result: WeztermDomains },
   'settings.get': { params: Empty, result: Settings },
   'settings.update': { params: z.strictObject({ patch: SettingsPatch }), result: Settings },
 } as const

@@ -45,20 +45,26 @@ export const SshSpec = z.strictObject({
   demo: z.boolean().default(false),
 })
 
+/** A server in a WezTerm pane (`wezterm cli spawn`), in the local domain or a unix domain. */
 export const WeztermSpec = z.strictObject({
   ...SpecBase,
   kind: z.literal('wezterm'),
-  domain: z.string().min(1).max(200).default('local'),
-  directory: z.string().min(1).max(4096),
+  domain: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a WezTerm domain name').default('local'),
+  directory: AbsolutePath,
   binary: Binary,
+  /** Use the scripted model (core/demo). */
+  demo: z.boolean().default(false),
 })
 
+/** A server in a window of a tmux session (window name = server id), visible with `tmux attach`. */
 export const TmuxSpec = z.strictObject({
   ...SpecBase,
   kind: z.literal('tmux'),
-  session: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a tmux session name (A-Z a-z 0-9 _ . -)'),
-  directory: z.string().min(1).max(4096),
+  session: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a tmux session name (A-Z a-z 0-9 _ -)'),
+  directory: AbsolutePath,
   binary: Binary,
+  /** Use the scripted model (core/demo). */
+  demo: z.boolean().default(false),
 })
 
 export const ServerSpec = z.discriminatedUnion('kind', [LocalSpec, UrlSpec, SshSpec, WeztermSpec, TmuxSpec])
@@ -98,6 +104,8 @@ export type ServerSpecInput = z.input<typeof ServerSpec>
 export type LocalSpec = z.infer<typeof LocalSpec>
 export type UrlSpec = z.infer<typeof UrlSpec>
 export type SshSpec = z.infer<typeof SshSpec>
+export type TmuxSpec = z.infer<typeof TmuxSpec>
+export type WeztermSpec = z.infer<typeof WeztermSpec>
 export type ServerKind = z.infer<typeof ServerKind>
 export type ServerState = z.infer<typeof ServerState>
 export type ServerView = z.infer<typeof ServerView>

@@ -6,6 +6,7 @@ import { settingsHandlers } from './api/settings'
 import { ClientStreams, streamHandlers } from './api/streams'
 import { taskHandlers } from './api/tasks'
 import { ClientTerminals, terminalHandlers } from './api/terminals'
+import { weztermHandlers } from './api/wezterm'
 import type { Engine } from './engine'
 
 type AnyHandler = (params: unknown) => unknown
@@ -37,6 +38,7 @@ export function createDispatcher(engine: Engine, push: (event: EventName, payloa
     ...settingsHandlers(engine),
     ...streamHandlers(streams),
     ...terminalHandlers(terminals),
+    ...weztermHandlers(engine),
   } as Record<MethodName, AnyHandler>
   const forward = (event: EventName, payload: unknown) => push(event, payload)
   engine.on('push', forward)

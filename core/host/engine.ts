@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
 import type { OcAnyEvent } from '../contract/opencode'
 import type { ServerSpec, ServerView } from '../contract/servers'
@@ -9,11 +10,15 @@ import type { SupervisorOptions } from '../fleet/managedServer'
 import { LocalLauncher } from '../launchers/local'
 import type { Launcher } from '../launchers/types'
 import { SshLauncher, type SshLauncherOptions } from '../launchers/ssh'
+import { TmuxLauncher, type TmuxLauncherOptions } from '../launchers/tmux'
 import { UrlLauncher } from '../launchers/url'
+import { WeztermLauncher, type WeztermLauncherOptions } from '../launchers/wezterm'
+import { defaultDomainsFile, WeztermDomainFile } from '../launchers/weztermDomains'
 import { OpencodeRunner } from '../scheduler/opencodeRunner'
 import { Scheduler } from '../scheduler/scheduler'
 import type { TaskSink } from '../scheduler/types'
 import type { SecretStore } from '../store/secretStore'
+import { flotillaHome } from '../store/paths'
 import { SettingsStore, type SettingsBackend } from '../store/settingsStore'
 import { TaskJournal } from '../store/taskJournal'
 import { EventHub } from '../stream/hub'
@@ -37,6 +42,12 @@ export interface EngineOptions {
   launchers?: Partial<Record<ServerSpec['kind'], Launcher>>
   /** SSH servers: known_hosts, ~/.ssh/config, the agent, and who accepts a new host key. */
   ssh?: SshLauncherOptions
+  /** tmux servers: the socket (default: the user's tmux server) and where reattach state lives. */
+  tmux?: Partial<TmuxLauncherOptions>
+  /** WezTerm servers: which `wezterm` to drive. */
+  wezterm?: WeztermLauncherOptions
+  /** The Lua file of managed WezTerm SSH domains; default ~/.config/wezterm/flotilla-domains.lua. */
+  weztermDomainsFile?: string
   random?: () => number
 }
 
@@ -57,6 +68,7 @@ export class Engine extends EventEmitter<EnginePush> {
   readonly scheduler: Scheduler
   readonly attention: AttentionInbox
   readonly journal: TaskJournal | undefined
+  readonly weztermDomains: WeztermDomainFile
   readonly warnings: string[] = []
   private readonly passwords = new Map<string, string>()
   private readonly busySessions = new Map<string, Set<string>>()
@@ -72,9 +84,16 @@ export class Engine extends EventEmitter<EnginePush> {
   ) {
     super()
     this.fleet = new Fleet({
-      launchers: { local: new LocalLauncher(), url: new UrlLauncher(), ssh: new SshLauncher(options.ssh), ...options.launchers },
+      launchers: {
+        local: new LocalLauncher(),
+        url: new UrlLauncher(),
+        ssh: new SshLauncher(options.ssh),
+        tmux: new TmuxLauncher({ stateDir: join(flotillaHome().state, 'tmux'), ...options.tmux }),
+        wezterm: new WeztermLauncher(options.wezterm),
+        ...options.launchers,
+      },
       context: (spec) => ({
-        env: spec.kind === 'local' && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
+        env: (spec.kind === 'local' || spec.kind === 'tmux' || spec.kind === 'wezterm') && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
         demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
         // Unknown host keys go to the attention inbox unless the front end decides itself (the CLI).
         confirmHostKey: spec.kind === 'ssh' ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
@@ -84,6 +103,7 @@ export class Engine extends EventEmitter<EnginePush> {
       random: options.random,
     })
     this.journal = options.journalPath ? new TaskJournal(options.journalPath) : undefined
+    this.weztermDomains = new WeztermDomainFile(options.weztermDomainsFile ?? defaultDomainsFile())
     this.runner = new OpencodeRunner(this.fleet)
     const sink: TaskSink | undefined = this.journal
     this.scheduler = new Scheduler({

@@ -5,6 +5,7 @@ import { DEFAULT_USERNAME } from '../opencode/auth'
 import { randomPassword } from '../lib/random'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import { SshRefusedError, type SshConnection, type SshConnectOptions } from '../ssh/sshConnection'
+import { openSshShell } from '../ssh/sshShell'
 import { resolveSshTarget, type ResolveOptions, type SshTarget } from '../ssh/sshConfig'
 import { shQuote } from '../ssh/shell'
 import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
@@ -85,6 +86,11 @@ export class SshLauncher implements Launcher<SshSpec> {
       directory: spec.remoteDirectory,
       host: target.hostName,
       exited,
+      openShell: (size, onData, onExit) => {
+        const connection = link.connection
+        if (!connection) return Promise.reject(new Error(`the ssh connection to ${target.hostName} is down; try again once the server is back`))
+        return openSshShell(connection, spec.remoteDirectory, size, onData, onExit)
+      },
       stop: async () => {
         if (stopped) return
         stopped = true

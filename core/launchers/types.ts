@@ -1,6 +1,7 @@
 import type { ServerSpec } from '../contract/servers'
 import type { ServerAuth } from '../opencode/auth'
 import type { HostKeyConfirm } from '../ssh/sshConnection'
+import type { TerminalSession } from '../stream/frameBatcher'
 
 export interface ServerExit {
   code: number | null
@@ -19,6 +20,8 @@ export interface RunningServer {
   exited: Promise<ServerExit>
   /** Stops what this launcher started (SIGTERM, then SIGKILL); detaches from what it did not. */
   stop(): Promise<void>
+  /** A shell on the server's machine, in its directory (remote servers; local shells use a pty). */
+  openShell?(size: { cols: number; rows: number }, onData: (data: string) => void, onExit: (code: number | null) => void): Promise<TerminalSession>
 }
 
 export interface LaunchContext {

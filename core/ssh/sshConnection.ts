@@ -185,6 +185,16 @@ export class SshConnection {
     })
   }
 
+  /** Runs `command` in a pseudo-terminal on the remote side (an interactive shell pane). */
+  terminal(command: string, size: { cols: number; rows: number }): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.ended) return reject(new Error(`${where(this.target)}: the connection is closed`))
+      this.client.exec(command, { pty: { term: 'xterm-256color', cols: size.cols, rows: size.rows } }, (error, channel) =>
+        error ? reject(new Error(`${where(this.target)}: cannot open a terminal: ${error.message}`)) : resolve(channel),
+      )
+    })
+  }
+
   /** A local port on 127.0.0.1 whose connections are carried to `host:port` on the remote side. */
   async forward(host: string, port: number): Promise<Tunnel> {
     const sockets = new Set<Socket>()

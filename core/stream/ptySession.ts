@@ -1,4 +1,5 @@
 import { spawn, type IPty } from 'node-pty'
+import { FrameBatcher, type TerminalSession } from './frameBatcher'
 
 export interface PtyCommand {
   file: string
@@ -8,35 +9,24 @@ export interface PtyCommand {
   title: string
 }
 
-/**
- * One pseudo-terminal (node-pty). Output after a quiet spell goes out at once (a keystroke's
- * echo must not wait for a frame); output that follows within a frame (~16 ms) is gathered and
- * sent at the frame's end, so a chatty program costs one message per frame, not one per write.
- */
-export class PtySession {
+/** One pseudo-terminal (node-pty), its output batched per frame (FrameBatcher). */
+export class PtySession implements TerminalSession {
   private readonly pty: IPty
-  private pending = ''
-  private timer: NodeJS.Timeout | undefined
   private exited = false
 
   constructor(
     command: PtyCommand,
     size: { cols: number; rows: number },
-    private readonly onData: (data: string) => void,
+    onData: (data: string) => void,
     private readonly onExit: (code: number | null) => void,
-    private readonly frameMs = 16,
+    frameMs = 16,
   ) {
     this.pty = spawn(command.file, command.args, { name: 'xterm-256color', cwd: command.cwd, env: command.env, cols: size.cols, rows: size.rows })
-    this.pty.onData((data) => {
-      this.pending += data
-      if (this.timer) return
-      this.flush()
-      this.timer = setTimeout(() => this.endFrame(), this.frameMs)
-    })
+    const output = new FrameBatcher(onData, frameMs)
+    this.pty.onData((data) => output.push(data))
     this.pty.onExit(({ exitCode }) => {
       this.exited = true
-      clearTimeout(this.timer)
-      this.flush()
+      output.end()
       this.onExit(exitCode)
     })
   }
@@ -66,17 +56,5 @@ export class PtySession {
         // already gone
       }
     }, 2_000).unref()
-  }
-
-  private endFrame(): void {
-    this.timer = undefined
-    this.flush()
-  }
-
-  private flush(): void {
-    if (!this.pending) return
-    const data = this.pending
-    this.pending = ''
-    this.onData(data)
   }
 }

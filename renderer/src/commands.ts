@@ -33,7 +33,7 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
   for (const s of ctx.servers) {
     commands.push({ id: `events.${s.id}`, label: `Open events: ${s.name}`, run: () => ctx.openPane(s.id, 'server') })
     commands.push({ id: `tui.${s.id}`, label: `Open TUI: ${s.name}`, run: () => ctx.openPane(s.id, 'tui') })
-    if (s.kind === 'local') commands.push({ id: `shell.${s.id}`, label: `Open shell: ${s.name}`, run: () => ctx.openPane(s.id, 'shell') })
+    if (s.kind === 'local' || s.kind === 'ssh') commands.push({ id: `shell.${s.id}`, label: `Open shell: ${s.name}`, run: () => ctx.openPane(s.id, 'shell') })
     commands.push({ id: `start.${s.id}`, label: `Start server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.start') })
     commands.push({ id: `stop.${s.id}`, label: `Stop server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.stop') })
     commands.push({ id: `restart.${s.id}`, label: `Restart server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.restart') })

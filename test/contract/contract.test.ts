@@ -20,7 +20,7 @@ describe('ServerSpec', () => {
     expect(ServerSpec.parse({ ...base, kind: 'url', baseUrl: 'https://box:4096/', username: 'u', passwordEnv: 'OC_PASS' })).toMatchObject({ kind: 'url', capacity: 1 })
     expect(ServerSpec.parse({ ...base, kind: 'ssh', host: 'devbox', port: 22, remoteDirectory: '~/src' })).toMatchObject({ kind: 'ssh' })
     expect(ServerSpec.parse({ ...base, kind: 'wezterm', directory: '/w' })).toMatchObject({ domain: 'local' })
-    expect(ServerSpec.parse({ ...base, kind: 'tmux', session: 'fleet.1', directory: '/t' })).toMatchObject({ kind: 'tmux' })
+    expect(ServerSpec.parse({ ...base, kind: 'tmux', session: 'fleet-1', directory: '/t' })).toMatchObject({ kind: 'tmux' })
     // The name is trimmed: a padded name is the same server name.
     expect(ServerSpec.parse({ ...base, name: '  one  ', kind: 'wezterm', directory: '/w' }).name).toBe('one')
   })
@@ -43,6 +43,7 @@ describe('ServerSpec', () => {
     ['ssh port 0', { ...base, kind: 'ssh', host: 'h', port: 0, remoteDirectory: '/r' }, 'port'],
     ['ssh port 70000', { ...base, kind: 'ssh', host: 'h', port: 70000, remoteDirectory: '/r' }, 'port'],
     ['tmux session with a space', { ...base, kind: 'tmux', session: 'my fleet', directory: '/t' }, 'session'],
+    ['tmux session with a dot (tmux reads it as a pane)', { ...base, kind: 'tmux', session: 'fleet.1', directory: '/t' }, 'session'],
   ])('rejects %s at the right path', (_name, value, path) => {
     expect(firstIssue(ServerSpec, value).path).toBe(path)
   })

@@ -149,6 +149,21 @@ describe.skipIf(missing)('servers over SSH', () => {
     expect(alive(pid)).toBe(true)
   }, 90_000)
 
+  it('opens a shell pane on the remote machine, in the server\'s directory', async () => {
+    const opened = await h.dispatcher.call('terminals.open', { kind: 'shell', serverId: 'box-a', cols: 100, rows: 30 })
+    if ('error' in opened) throw new Error(opened.error.message)
+    const { terminalId, title } = opened.result as { terminalId: string; title: string }
+    expect(title).toBe('shell · box-a')
+    const output = () => h.pushes.filter((p) => p.event === 'terminals.data' && (p.payload as { terminalId: string }).terminalId === terminalId).map((p) => (p.payload as { data: string }).data).join('')
+    await h.dispatcher.call('terminals.write', { terminalId, data: 'echo "where:$(pwd):$FLOTILLA_MARK_END"\n' })
+    await h.waitFor('the remote shell to answer', () => output().includes(`where:${sshdA.home}:`), 15_000)
+    const resized = await h.dispatcher.call('terminals.resize', { terminalId, cols: 120, rows: 40 })
+    expect(resized).not.toHaveProperty('error')
+    await h.dispatcher.call('terminals.write', { terminalId, data: 'stty size\n' })
+    await h.waitFor('the new size to reach the remote pty', () => output().includes('40 120'), 15_000)
+    await h.dispatcher.call('terminals.close', { terminalId })
+  }, 60_000)
+
   it('stops the remote server it started', async () => {
     const pid = h.engine.fleet.get('box-a').view().pid!
     await h.engine.fleet.get('box-a').stop()

@@ -1,5 +1,6 @@
 import { FlotillaError } from '../../lib/errors'
 import { shortId } from '../../lib/random'
+import type { TerminalSession } from '../../stream/frameBatcher'
 import { PtySession } from '../../stream/ptySession'
 import type { Engine } from '../engine'
 import { terminalCommand } from '../terminalCommands'
@@ -9,7 +10,8 @@ const MAX_TERMINALS = 16
 
 /** One client's terminals; all of them end when the client goes away. */
 export class ClientTerminals {
-  private readonly sessions = new Map<string, PtySession>()
+  private readonly sessions = new Map<string, TerminalSession>()
+  private disposed = false
 
   constructor(
     private readonly engine: Engine,
@@ -17,24 +19,33 @@ export class ClientTerminals {
     private readonly onExit: (terminalId: string, code: number | null) => void,
   ) {}
 
-  open(kind: 'shell' | 'tui', serverId: string | undefined, cols: number, rows: number): { terminalId: string; title: string } {
+  async open(kind: 'shell' | 'tui', serverId: string | undefined, cols: number, rows: number): Promise<{ terminalId: string; title: string }> {
     if (this.sessions.size >= MAX_TERMINALS) throw new FlotillaError(`expected at most ${MAX_TERMINALS} open terminals, got more`, 'conflict')
-    const command = terminalCommand(this.engine, kind, serverId)
     const terminalId = shortId('p')
-    const session = new PtySession(
-      command,
-      { cols, rows },
-      (data) => this.onData(terminalId, data),
-      (code) => {
-        this.sessions.delete(terminalId)
-        this.onExit(terminalId, code)
-      },
-    )
-    this.sessions.set(terminalId, session)
+    const onData = (data: string) => this.onData(terminalId, data)
+    const onExit = (code: number | null) => {
+      this.sessions.delete(terminalId)
+      this.onExit(terminalId, code)
+    }
+    const server = serverId === undefined ? undefined : this.engine.fleet.get(serverId)
+    // A shell on an SSH server runs on its machine, over its connection.
+    if (kind === 'shell' && server?.spec.kind === 'ssh') {
+      const openShell = server.instance?.openShell
+      if (!openShell) throw new FlotillaError(`expected a running server to open a shell on, got ${server.spec.name} ${server.state}`, 'unavailable')
+      const session = await openShell({ cols, rows }, onData, onExit)
+      if (this.disposed) {
+        session.close()
+        throw new FlotillaError('the client went away', 'unavailable')
+      }
+      this.sessions.set(terminalId, session)
+      return { terminalId, title: `shell · ${server.spec.name}` }
+    }
+    const command = terminalCommand(this.engine, kind, serverId)
+    this.sessions.set(terminalId, new PtySession(command, { cols, rows }, onData, onExit))
     return { terminalId, title: command.title }
   }
 
-  get(terminalId: string): PtySession {
+  get(terminalId: string): TerminalSession {
     const session = this.sessions.get(terminalId)
     if (!session) throw new FlotillaError(`expected an open terminal id, got "${terminalId}"`, 'not_found')
     return session
@@ -46,6 +57,7 @@ export class ClientTerminals {
   }
 
   dispose(): void {
+    this.disposed = true
     for (const session of this.sessions.values()) session.close()
     this.sessions.clear()
   }

@@ -86,8 +86,8 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
         <button type="button" onClick={() => onOpenPane(server.id, 'tui')} disabled={server.state !== 'ready' && server.state !== 'busy'} title="The opencode TUI, attached to this server">
           TUI
         </button>
-        {server.kind === 'local' && (
-          <button type="button" onClick={() => onOpenPane(server.id, 'shell')} title="A shell in this server's directory">
+        {(server.kind === 'local' || server.kind === 'ssh') && (
+          <button type="button" onClick={() => onOpenPane(server.id, 'shell')} title={server.kind === 'ssh' ? "A shell on the server's machine, in its directory" : "A shell in this server's directory"}>
             Shell
           </button>
         )}

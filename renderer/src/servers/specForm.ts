@@ -45,13 +45,15 @@ const BY_KIND: Record<ServerKind, FieldDef[]> = {
   ],
   wezterm: [
     { name: 'domain', label: 'Domain', type: 'text', placeholder: 'local' },
-    { name: 'directory', label: 'Directory', type: 'text', required: true },
+    { name: 'directory', label: 'Directory', type: 'text', required: true, placeholder: '/home/me/project' },
     binary,
+    { name: 'demo', label: 'Scripted demo model', type: 'checkbox' },
   ],
   tmux: [
-    { name: 'session', label: 'Session', type: 'text', required: true },
-    { name: 'directory', label: 'Directory', type: 'text', required: true },
+    { name: 'session', label: 'Session', type: 'text', required: true, placeholder: 'flotilla' },
+    { name: 'directory', label: 'Directory', type: 'text', required: true, placeholder: '/home/me/project' },
     binary,
+    { name: 'demo', label: 'Scripted demo model', type: 'checkbox' },
   ],
 }
 

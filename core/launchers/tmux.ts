@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { z } from 'zod'
+import type { TmuxSpec } from '../contract/servers'
+import { DEFAULT_USERNAME } from '../opencode/auth'
+import { randomPassword } from '../lib/random'
+import { shQuote } from '../ssh/shell'
+import { resolveOpencodeBinary } from './opencodeBinary'
+import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
+
+const run = promisify(execFile)
+const LISTEN = /opencode server listening on (https?:\/\/\S+)/
+
+export interface TmuxLauncherOptions {
+  /** Where the launcher keeps each server's port and password (0600), for reattaching. */
+  stateDir: string
+  /** A tmux socket name (`tmux -L`); default: the user's own tmux server, so `tmux attach` shows it. */
+  socketName?: string
+  tmuxBinary?: string
+  startTimeoutMs?: number
+  stopGraceMs?: number
+}
+
+const State = z.object({ port: z.number().int().min(1).max(65535), password: z.string().min(16), pid: z.number().int().positive() })
+type State = z.infer<typeof State>
+
+/**
+ * Runs `opencode serve` visibly in a window of a tmux session (window name = server id), so
+ * `tmux attach -t SESSION` shows it. The port comes from the pane's text; the password is
+ * handed over in a self-deleting 0600 script, never on a command line. The server outlives
+ * Flotilla like any tmux window; a later start finds the window and reattaches.
+ */
+export class TmuxLauncher implements Launcher<TmuxSpec> {
+  constructor(private readonly options: TmuxLauncherOptions) {}
+
+  async start(spec: TmuxSpec, context: LaunchContext): Promise<RunningServer> {
+    const target = `${spec.session}:${spec.id}`
+    const statePath = join(this.options.stateDir, `${spec.session}-${spec.id}.json`)
+    let state = await this.reattach(target, statePath)
+    if (state) context.onOutput?.(`reattaching to opencode (pid ${state.pid}) in tmux window ${target}`)
+    else state = await this.startWindow(spec, context, target, statePath)
+    const { pid, port, password } = state
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      auth: { username: DEFAULT_USERNAME, password },
+      pid,
+      directory: spec.directory,
+      host: `tmux ${target}`,
+      exited: watchPid(pid),
+      stop: async () => {
+        await stopPid(pid, this.options.stopGraceMs ?? 3_000)
+        await this.tmux(['kill-window', '-t', target]).catch(() => {})
+        rmSync(statePath, { force: true })
+      },
+    }
+  }
+
+  /** tmux with our socket; rejects with tmux's own message. */
+  async tmux(args: string[]): Promise<string> {
+    const socket = this.options.socketName ? ['-L', this.options.socketName] : []
+    try {
+      const { stdout } = await run(this.options.tmuxBinary ?? 'tmux', [...socket, ...args], { timeout: 10_000 })
+      return stdout
+    } catch (error) {
+      const e = error as { code?: string; stderr?: string; message: string }
+      if (e.code === 'ENOENT') throw Object.assign(new Error('tmux is not installed (apt-get install tmux)'), { permanent: true })
+      throw new Error(`tmux ${args[0]}: ${(e.stderr || e.message).trim()}`)
+    }
+  }
+
+  private async reattach(target: string, statePath: string): Promise<State | undefined> {
+    if (!existsSync(statePath)) return undefined
+    let state: State
+    try {
+      state = State.parse(JSON.parse(readFileSync(statePath, 'utf8')))
+    } catch {
+      rmSync(statePath, { force: true })
+      return undefined
+    }
+    const panePid = await this.tmux(['display-message', '-p', '-t', target, '#{pane_pid}']).catch(() => '')
+    if (Number(panePid.trim()) === state.pid && isAlive(state.pid)) return state
+    rmSync(statePath, { force: true })
+    return undefined
+  }
+
+  private async startWindow(spec: TmuxSpec, context: LaunchContext, target: string, statePath: string): Promise<State> {
+    if (!existsSync(spec.directory)) throw Object.assign(new Error(`the directory ${spec.directory} does not exist`), { permanent: true })
+    const password = randomPassword()
+    const binary = resolveOpencodeBinary(spec.binary)
+    mkdirSync(this.options.stateDir, { recursive: true, mode: 0o700 })
+    // The password and the demo environment reach the server through this script, which deletes
+    // itself first thing: nothing secret on a tmux command line (`ps` shows those).
+    const script = join(this.options.stateDir, `${spec.session}-${spec.id}.start.sh`)
+    const env = { ...context.env, OPENCODE_SERVER_PASSWORD: password, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    writeFileSync(
+      script,
+      ['#!/bin/sh', 'rm -f "$0"', ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`), `exec ${shQuote(binary)} serve --port 0 --hostname 127.0.0.1`, ''].join('\n'),
+      { mode: 0o600 },
+    )
+    chmodSync(script, 0o600)
+    const command = `sh ${shQuote(script)}`
+    const exists = await this.tmux(['has-session', '-t', `=${spec.session}`]).then(() => true, () => false)
+    try {
+      if (exists) await this.tmux(['new-window', '-d', '-t', `${spec.session}:`, '-n', spec.id, '-c', spec.directory, command])
+      else await this.tmux(['new-session', '-d', '-s', spec.session, '-n', spec.id, '-c', spec.directory, command])
+    } catch (error) {
+      rmSync(script, { force: true })
+      throw error
+    }
+    const pid = Number((await this.tmux(['display-message', '-p', '-t', target, '#{pane_pid}'])).trim())
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000)
+    for (;;) {
+      const text = await this.tmux(['capture-pane', '-p', '-J', '-t', target, '-S', '-200']).catch(() => '')
+      const match = LISTEN.exec(text)
+      if (match) {
+        const port = Number(new URL(match[1]!).port)
+        const state = { pid, port, password }
+        writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 })
+        return state
+      }
+      if (!isAlive(pid) || Date.now() > deadline) {
+        const tail = text.trim().split('\n').slice(-5).join(' | ')
+        await stopPid(pid, 500)
+        await this.tmux(['kill-window', '-t', target]).catch(() => {})
+        throw new Error(`opencode serve in tmux window ${target} ${isAlive(pid) ? 'printed no listen line in time' : 'exited before listening'}${tail ? `: ${tail}` : ''}`)
+      }
+      await new Promise((r) => setTimeout(r, 150))
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The pane's process is ours to watch (same machine): poll it, as tmux owns it, not us. */
+function watchPid(pid: number): Promise<ServerExit> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (isAlive(pid)) return
+      clearInterval(timer)
+      resolve({ code: null, signal: 'exited in its tmux window' })
+    }, 1_000)
+    timer.unref()
+  })
+}
+
+async function stopPid(pid: number, graceMs: number): Promise<void> {
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(pid, s)
+    } catch {
+      // gone
+    }
+  }
+  signal('SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+  if (isAlive(pid)) signal('SIGKILL')
+}

@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { z } from 'zod'
+import type { WeztermSpec } from '../contract/servers'
+import { DEFAULT_USERNAME } from '../opencode/auth'
+import { randomPassword } from '../lib/random'
+import { shQuote } from '../ssh/shell'
+import { resolveOpencodeBinary } from './opencodeBinary'
+import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
+
+const run = promisify(execFile)
+const LISTEN = /opencode server listening on (https?:\/\/\S+)/
+
+export interface WeztermLauncherOptions {
+  /** The `wezterm` executable (tests use a stand-in). */
+  binary?: string
+  startTimeoutMs?: number
+  /** How often the pane list is read to notice the server's pane closing. */
+  pollMs?: number
+}
+
+/** The fields of `wezterm cli list --format json` that are read (WezTerm 20240203-110809-5046fc22). */
+const PaneEntry = z.object({ pane_id: z.number().int(), window_id: z.number().int(), tab_id: z.number().int(), title: z.string(), cwd: z.string() })
+
+/**
+ * Runs `opencode serve` visibly in a WezTerm pane (`wezterm cli spawn`), locally or in a WezTerm
+ * unix domain on this machine. The password is typed into the pane with `send-text` while the
+ * pane's tty does not echo, so it is on no command line and never on screen. The port is read
+ * from the pane's text (`get-text`); stop is `kill-pane`.
+ */
+export class WeztermLauncher implements Launcher<WeztermSpec> {
+  constructor(private readonly options: WeztermLauncherOptions = {}) {}
+
+  async start(spec: WeztermSpec, context: LaunchContext): Promise<RunningServer> {
+    const password = randomPassword()
+    const binary = resolveOpencodeBinary(spec.binary)
+    const env = { ...context.env, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    const program = [
+      'stty -echo 2>/dev/null',
+      'IFS= read -r OPENCODE_SERVER_PASSWORD',
+      'stty echo 2>/dev/null',
+      'export OPENCODE_SERVER_PASSWORD',
+      ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`),
+      `exec ${shQuote(binary)} serve --port 0 --hostname 127.0.0.1`,
+    ].join('; ')
+    const domain = spec.domain === 'local' ? [] : ['--domain-name', spec.domain]
+    const spawned = await this.cli(['spawn', ...domain, '--cwd', spec.directory, '--', 'sh', '-c', program])
+    const paneId = Number(spawned.trim())
+    if (!Number.isInteger(paneId) || paneId < 0) throw new Error(`wezterm cli spawn: expected a pane id, got "${spawned.trim().slice(0, 100)}"`)
+    const where = `wezterm pane ${paneId} · ${spec.domain}`
+    try {
+      await this.cli(['send-text', '--pane-id', String(paneId), '--no-paste', `${password}\n`])
+      const port = await this.waitForPort(paneId)
+      context.onOutput?.(`opencode serve listening in ${where}`)
+      return {
+        baseUrl: `http://127.0.0.1:${port}`,
+        auth: { username: DEFAULT_USERNAME, password },
+        directory: spec.directory,
+        host: where,
+        exited: this.watchPane(paneId),
+        stop: async () => {
+          await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
+        },
+      }
+    } catch (error) {
+      await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
+      throw error
+    }
+  }
+
+  /** The panes WezTerm has now. */
+  async panes(): Promise<Array<z.infer<typeof PaneEntry>>> {
+    const text = await this.cli(['list', '--format', 'json'])
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw new Error(`wezterm cli list: expected JSON, got "${text.slice(0, 100)}"`)
+    }
+    const parsed = z.array(PaneEntry).safeParse(json)
+    if (!parsed.success) throw new Error(`wezterm cli list: unexpected JSON (${parsed.error.issues[0]?.message})`)
+    return parsed.data
+  }
+
+  private async waitForPort(paneId: number): Promise<number> {
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000)
+    let text = ''
+    while (Date.now() < deadline) {
+      text = await this.cli(['get-text', '--pane-id', String(paneId)]).catch(() => '')
+      const match = LISTEN.exec(text)
+      if (match) return Number(new URL(match[1]!).port)
+      if (!(await this.panes()).some((p) => p.pane_id === paneId)) break
+      await new Promise((r) => setTimeout(r, 150))
+    }
+    const tail = text.trim().split('\n').slice(-5).join(' | ')
+    throw new Error(`opencode serve in wezterm pane ${paneId} ${Date.now() < deadline ? 'exited' : 'printed no listen line in time'}${tail ? `: ${tail}` : ''}`)
+  }
+
+  private watchPane(paneId: number): Promise<ServerExit> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        void this.panes().then(
+          (panes) => {
+            if (panes.some((p) => p.pane_id === paneId)) return
+            clearInterval(timer)
+            resolve({ code: null, signal: `wezterm pane ${paneId} closed` })
+          },
+          () => {}, // wezterm not answering for a moment: the health probe will say if the server is gone
+        )
+      }, this.options.pollMs ?? 2_000)
+      timer.unref()
+    })
+  }
+
+  private async cli(args: string[]): Promise<string> {
+    try {
+      const { stdout } = await run(this.options.binary ?? 'wezterm', ['cli', ...args], { timeout: 15_000 })
+      return stdout
+    } catch (error) {
+      const e = error as { code?: string; stderr?: string; message: string }
+      if (e.code === 'ENOENT') throw Object.assign(new Error('wezterm is not installed (https://wezterm.org/install)'), { permanent: true })
+      throw new Error(`wezterm cli ${args[0]}: ${(e.stderr || e.message).trim()}`)
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Terminal output to a client: output after a quiet spell goes out at once (a keystroke's echo
+ * must not wait for a frame); output that follows within a frame (~16 ms) is gathered and sent
+ * at the frame's end, so a chatty program costs one message per frame, not one per write.
+ */
+export class FrameBatcher {
+  private pending = ''
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly send: (data: string) => void,
+    private readonly frameMs = 16,
+  ) {}
+
+  push(data: string): void {
+    this.pending += data
+    if (this.timer) return
+    this.flush()
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.flush()
+    }, this.frameMs)
+  }
+
+  /** Sends what is left now (the program ended). */
+  end(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.flush()
+  }
+
+  private flush(): void {
+    if (!this.pending) return
+    const data = this.pending
+    this.pending = ''
+    this.send(data)
+  }
+}
+
+/** What a terminal pane drives, whatever runs behind it (node-pty here, an SSH channel there). */
+export interface TerminalSession {
+  write(data: string): void
+  resize(cols: number, rows: number): void
+  /** Ends the program, as closing a terminal window does. */
+  close(): void
+}
