@@ -12,6 +12,7 @@ export interface CommandContext {
   addServer: () => void
   /** One more shell in the host's home, beside any already open. */
   newShell: () => void
+  weztermDomains: () => void
   enableNotifications?: () => void
   setTheme: (theme: ThemeName) => void
 }
@@ -40,6 +41,7 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
   }
   commands.push({ id: 'server.add', label: 'Add a server', run: ctx.addServer })
   commands.push({ id: 'shell.new', label: 'New shell (home folder)', run: ctx.newShell })
+  commands.push({ id: 'wezterm.domains', label: 'WezTerm SSH domains…', run: ctx.weztermDomains })
   for (const [theme, label] of THEMES) commands.push({ id: `theme.${theme}`, label, run: () => ctx.setTheme(theme) })
   if (ctx.enableNotifications) commands.push({ id: 'notifications', label: 'Enable desktop notifications', run: ctx.enableNotifications })
   return commands

@@ -27,6 +27,8 @@ function fakeEngine() {
       case 'scheduler.get': return { strategy: 'least-loaded' }
       case 'settings.get': return { version: 1, strategy: 'least-loaded', servers: [], maxAttempts: 3, theme: 'system' }
       case 'scheduler.setStrategy': return params
+      case 'wezterm.domains.list': return { file: '/h/.config/wezterm/flotilla-domains.lua', includeLine: 'for _, d in ipairs(...)', domains: [] }
+      case 'wezterm.domains.add': return { file: '/h/.config/wezterm/flotilla-domains.lua', includeLine: 'for _, d in ipairs(...)', domains: [(params as { domain: object }).domain] }
       case 'settings.update': return { version: 1, strategy: 'least-loaded', servers: [], maxAttempts: 3, theme: 'system', ...(params as { patch: object }).patch }
       case 'tasks.submit': return (params as { tasks: Array<{ prompt: string }> }).tasks.map((t) => task(`t${++taskSeq}`, t.prompt))
       case 'events.subscribe': return { subscriptionId: `s-${JSON.stringify(params).length}-${calls.length}`, backlog: 'backlog\n' }
@@ -269,6 +271,22 @@ describe('App', () => {
     await key(input, { key: 'Enter' })
     await settle()
     expect(regions()).toEqual(['local-1 · ready'])
+  })
+
+  it('manages WezTerm SSH domains from the palette: shows the include line, adds one', async () => {
+    await key(document.body, { key: 'k', code: 'KeyK', ctrlKey: true })
+    type(host.querySelector('[role="dialog"] input') as HTMLInputElement, 'wezterm')
+    await key(host.querySelector('[role="dialog"] input')!, { key: 'Enter' })
+    await settle()
+    const dialog = host.querySelector('[role="dialog"][aria-label="WezTerm SSH domains"]')!
+    expect(dialog.querySelector('pre')!.textContent).toBe('for _, d in ipairs(...)')
+    const inputs = [...dialog.querySelectorAll('form input')] as HTMLInputElement[]
+    type(inputs[0]!, 'gpu-1')
+    type(inputs[1]!, 'gpu.lan:22')
+    await act(async () => (dialog.querySelector('form') as HTMLFormElement).requestSubmit())
+    await settle()
+    expect(engine.calls).toContainEqual(['wezterm.domains.add', { domain: { name: 'gpu-1', remoteAddress: 'gpu.lan:22' } }])
+    expect(dialog.querySelector('ul[aria-label="Domains"]')!.textContent).toContain('gpu-1')
   })
 
   it('runs a native menu command pushed by the desktop app', async () => {

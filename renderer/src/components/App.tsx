@@ -17,6 +17,7 @@ import { ShortcutsDialog } from './ShortcutsDialog'
 import { TasksView } from './TasksView'
 import { TerminalGrid, type GridHandle } from './TerminalGrid'
 import { ViewTabs, type ViewName } from './ViewTabs'
+import { WeztermDomainsDialog } from './WeztermDomainsDialog'
 
 /** The whole UI: cards, grid or tasks, inbox, prompt bar; and the key map that drives it. */
 export function App() {
@@ -27,7 +28,7 @@ export function App() {
   const theme = useFleet((s) => s.theme)
   const [layout, dispatch] = useReducer(layoutReducer, undefined, () => initialLayout(9))
   const [view, setView] = useState<ViewName>('terminals')
-  const [dialog, setDialog] = useState<'help' | 'palette' | null>(null)
+  const [dialog, setDialog] = useState<'help' | 'palette' | 'wezterm' | null>(null)
   const [askNotifications, setAskNotifications] = useState(canAskForNotifications)
   const prompt = useRef<PromptBarHandle>(null)
   const inbox = useRef<InboxHandle>(null)
@@ -136,6 +137,7 @@ export function App() {
                 .catch((e: unknown) => store.notify('error', errorMessage(e))),
             setLimit: (limit) => dispatch({ type: 'setLimit', limit }),
             addServer: () => dashboard.current?.openAddServer(),
+            weztermDomains: () => setDialog('wezterm'),
             newShell: () => openPane({ kind: 'shell', n: ++shellCount.current }, true),
             enableNotifications: askNotifications ? enableNotifications : undefined,
             setTheme: (theme) =>
@@ -187,6 +189,7 @@ export function App() {
       </footer>
       {dialog === 'help' && <ShortcutsDialog onClose={() => setDialog(null)} />}
       {dialog === 'palette' && <CommandPalette commands={commands} onClose={() => setDialog(null)} />}
+      {dialog === 'wezterm' && <WeztermDomainsDialog onClose={() => setDialog(null)} />}
     </div>
   )
 }
