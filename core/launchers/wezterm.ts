@@ -44,7 +44,8 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
       `exec ${shQuote(binary)} serve --port 0 --hostname 127.0.0.1`,
     ].join('; ')
     const domain = spec.domain === 'local' ? [] : ['--domain-name', spec.domain]
-    const spawned = await this.cli(['spawn', ...domain, '--cwd', spec.directory, '--', 'sh', '-c', program])
+    // --new-window: spawning into "the current window" fails when no WezTerm window is open.
+    const spawned = await this.cli(['spawn', '--new-window', ...domain, '--cwd', spec.directory, '--', 'sh', '-c', program])
     const paneId = Number(spawned.trim())
     if (!Number.isInteger(paneId) || paneId < 0) throw new Error(`wezterm cli spawn: expected a pane id, got "${spawned.trim().slice(0, 100)}"`)
     const where = `wezterm pane ${paneId} · ${spec.domain}`
@@ -119,7 +120,11 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     } catch (error) {
       const e = error as { code?: string; stderr?: string; message: string }
       if (e.code === 'ENOENT') throw Object.assign(new Error('wezterm is not installed (https://wezterm.org/install)'), { permanent: true })
-      throw new Error(`wezterm cli ${args[0]}: ${(e.stderr || e.message).trim()}`)
+      // wezterm wraps the mux server's answer in a debug print: keep just its reason.
+      const raw = (e.stderr || e.message).trim()
+      const reason = /reason: "((?:[^"\\]|\\.)*)"/.exec(raw)?.[1]?.replace(/\\(.)/g, '$1') ?? raw
+      // A domain WezTerm does not know will not appear by retrying.
+      throw Object.assign(new Error(`wezterm cli ${args[0]}: ${reason}`), { permanent: /domain name .* is invalid/.test(reason) })
     }
   }
 }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { runCli, type CliRun } from '../support/cli'
+import { spawn as spawnPty } from 'node-pty'
+import { FLOTILLA_BIN, runCli, type CliRun } from '../support/cli'
 import { knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
 
 // `flotilla run --ssh` end to end: two real sshd "machines" named by ~/.ssh/config aliases and
@@ -63,5 +64,42 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
     expect(new Set(summary.tasks.map((t) => t.server))).toEqual(new Set(['build-1', 'build-2', 'local-1']))
     const knownHosts = readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8')
     for (const m of machines) expect(knownHosts).toContain(knownHostsLine(m))
+  }, 120_000)
+
+  it('on a terminal, asks for the key passphrase (not echoed) and whether to accept the host key', async () => {
+    const ttyHome = mkdtempSync(join(tmpdir(), 'flotilla-ssh-tty-'))
+    mkdirSync(join(ttyHome, '.ssh'), { mode: 0o700 })
+    const m = machines[0]!
+    writeFileSync(join(ttyHome, '.ssh', 'config'), `Host locked\n  HostName 127.0.0.1\n  Port ${m.port}\n  User ${m.user}\n  IdentityFile ${m.userKeyPassphrase.path}\n`)
+    const env = { ...process.env, HOME: ttyHome, SSH_AUTH_SOCK: '', NO_COLOR: '1' } as Record<string, string>
+    const pty = spawnPty(process.execPath, [FLOTILLA_BIN, 'run', '--demo', '--ssh', 'locked', '--remote-dir', m.home, '@reply unlocked'], { cwd: project, env, cols: 200, rows: 50 })
+    let screen = ''
+    const answered = new Set<string>()
+    const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)))
+    pty.onData((data) => {
+      screen += data
+      if (!answered.has('pass') && screen.includes('Passphrase for')) {
+        answered.add('pass')
+        pty.write(`${m.userKeyPassphrase.passphrase}\r`)
+      }
+      if (!answered.has('key') && /not known\. Accept it\?/.test(screen)) {
+        answered.add('key')
+        pty.write('y\r')
+      }
+    })
+    try {
+      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 90_000))]), screen).toBe(0)
+      expect([...answered].sort()).toEqual(['key', 'pass'])
+      expect(screen).toContain('unlocked')
+      expect(screen).not.toContain(m.userKeyPassphrase.passphrase)
+      expect(readFileSync(join(ttyHome, '.ssh', 'known_hosts'), 'utf8')).toContain(knownHostsLine(m))
+    } finally {
+      try {
+        pty.kill('SIGKILL')
+      } catch {
+        // already exited
+      }
+      rmSync(ttyHome, { recursive: true, force: true })
+    }
   }, 120_000)
 })

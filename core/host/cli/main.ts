@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { runCommand } from './run'
+import { ttyAsk } from './ttyPrompt'
 import { parseRunArgs, RUN_USAGE, UsageError } from './runArgs'
 import { serveCommand } from './serve'
 import { parseServeArgs, SERVE_USAGE } from './serveArgs'
@@ -44,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
         err: (line) => process.stderr.write(line + '\n'),
         color: !options.json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
         interrupted,
+        // Standard input may carry the prompts (--prompts -); then it cannot answer questions.
+        ask: options.promptsFromStdin ? undefined : ttyAsk(),
       })
     } finally {
       process.off('SIGINT', handler)

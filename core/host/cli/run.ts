@@ -6,6 +6,7 @@ import { ansi, stripAnsi } from '../../view/ansi'
 import { createDispatcher } from '../dispatcher'
 import { Engine } from '../engine'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
+import type { Ask } from './ttyPrompt'
 import { redact, type RunOptions } from './runArgs'
 
 export interface RunIo {
@@ -14,6 +15,8 @@ export interface RunIo {
   color: boolean
   /** Resolves when the user asks to stop (Ctrl-C). */
   interrupted: Promise<void>
+  /** Questions on the terminal (host keys, passphrases); absent when stdin is not a terminal. */
+  ask?: Ask
 }
 
 const FINAL = new Set(['completed', 'failed', 'cancelled'])
@@ -24,13 +27,18 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     demo: options.demo ? {} : false,
     strategy: options.strategy,
     ssh: {
-      // Without the flag an unknown key is refused with its fingerprint and what to do.
-      confirmHostKey: options.acceptNewHostKey
-        ? async (q) => {
-            io.err(`accepting the new host key of ${q.host}:${q.port}: ${q.keyType} ${q.fingerprint} (recorded in known_hosts)`)
-            return true
-          }
-        : undefined,
+      confirmHostKey: async (q) => {
+        const shown = `${q.host}:${q.port}: ${q.keyType} ${q.fingerprint}`
+        if (options.acceptNewHostKey) {
+          io.err(`accepting the new host key of ${shown} (recorded in known_hosts)`)
+          return 'record'
+        }
+        // Without the flag or a terminal to ask on, an unknown key is refused with what to do.
+        if (!io.ask) return 'reject'
+        const answer = (await io.ask(`The host key of ${shown} is not known. Accept it? [y = yes and remember / o = this time only / N] `)).trim().toLowerCase()
+        return answer === 'y' || answer === 'yes' ? 'record' : answer === 'o' || answer === 'once' ? 'once' : 'reject'
+      },
+      passphrase: io.ask ? async (keyPath) => (await io.ask!(`Passphrase for ${keyPath}: `, { secret: true })) || undefined : undefined,
     },
   })
   const tasks = new Map<string, TaskView>()

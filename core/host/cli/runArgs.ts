@@ -16,6 +16,8 @@ export interface RunOptions {
   ssh: Array<{ host: string; user?: string; port?: number; label: string }>
   remoteDir: string
   acceptNewHostKey: boolean
+  /** The prompts came from standard input (so it cannot answer questions). */
+  promptsFromStdin: boolean
   passwordEnv?: string
   dir: string
   dirGiven: boolean
@@ -152,6 +154,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     ssh,
     remoteDir,
     acceptNewHostKey: v['accept-new-host-key'] ?? false,
+    promptsFromStdin: v.prompts === '-',
     passwordEnv,
     dir,
     dirGiven: v.dir !== undefined,
