@@ -200,8 +200,8 @@ describe.skipIf(missing)('servers over SSH', () => {
       // From inside, our loopback (where the scripted model listens) is not reachable at all.
       const modelPort = h.engine.demo!.remote().modelPort
       const probe = `exec 3<>/dev/tcp/127.0.0.1/${modelPort} && echo reached || echo unreachable`
-      expect(execFileSync('bash', ['-c', `${probe} 2>/dev/null || echo unreachable`], { encoding: 'utf8' }).trim()).toBe('reached') // the probe works
-      expect(execFileSync('ip', ['netns', 'exec', netns.name, 'bash', '-c', `${probe} 2>/dev/null || echo unreachable`], { encoding: 'utf8' }).trim()).toBe('unreachable')
+      expect(execFileSync('bash', ['-c', `${probe} 2>/dev/null || echo unreachable`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()).toBe('reached') // the probe works
+      expect(execFileSync('ip', ['netns', 'exec', netns.name, 'bash', '-c', `${probe} 2>/dev/null || echo unreachable`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()).toBe('unreachable')
       const view = await addSsh({ ...spec('isolated', isolated), host: netns.nsAddress })
       expect(view.state, view.lastError).toBe('ready')
       const [task] = await h.submit([{ prompt: '@reply through the tunnel', target: { kind: 'server', serverId: 'isolated' } }])
