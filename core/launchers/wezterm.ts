@@ -53,13 +53,16 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
       await this.cli(['send-text', '--pane-id', String(paneId), '--no-paste', `${password}\n`])
       const port = await this.waitForPort(paneId)
       context.onOutput?.(`opencode serve listening in ${where}`)
+      const watch = this.watchPane(paneId)
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         auth: { username: DEFAULT_USERNAME, password },
         directory: spec.directory,
         host: where,
-        exited: this.watchPane(paneId),
+        exited: watch.exited,
         stop: async () => {
+          // Polling must end with the server: a `wezterm cli` call starts a mux server when none runs.
+          watch.cancel()
           await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
         },
       }
@@ -97,20 +100,34 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     throw new Error(`opencode serve in wezterm pane ${paneId} ${Date.now() < deadline ? 'exited' : 'printed no listen line in time'}${tail ? `: ${tail}` : ''}`)
   }
 
-  private watchPane(paneId: number): Promise<ServerExit> {
-    return new Promise((resolve) => {
-      const timer = setInterval(() => {
-        void this.panes().then(
-          (panes) => {
-            if (panes.some((p) => p.pane_id === paneId)) return
-            clearInterval(timer)
-            resolve({ code: null, signal: `wezterm pane ${paneId} closed` })
-          },
-          () => {}, // wezterm not answering for a moment: the health probe will say if the server is gone
-        )
+  private watchPane(paneId: number): { exited: Promise<ServerExit>; cancel(): void } {
+    let timer: NodeJS.Timeout | undefined
+    let busy = false
+    const exited = new Promise<ServerExit>((resolve) => {
+      timer = setInterval(() => {
+        if (busy) return
+        busy = true
+        void this.panes()
+          .then(
+            (panes) => {
+              if (!timer || panes.some((p) => p.pane_id === paneId)) return
+              clearInterval(timer)
+              timer = undefined
+              resolve({ code: null, signal: `wezterm pane ${paneId} closed` })
+            },
+            () => {}, // wezterm not answering for a moment: the health probe will say if the server is gone
+          )
+          .finally(() => (busy = false))
       }, this.options.pollMs ?? 2_000)
       timer.unref()
     })
+    return {
+      exited,
+      cancel: () => {
+        clearInterval(timer)
+        timer = undefined
+      },
+    }
   }
 
   private async cli(args: string[]): Promise<string> {
