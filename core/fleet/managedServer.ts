@@ -65,6 +65,7 @@ export class ManagedServer {
   externalBusy = 0
   client: OpencodeClient | undefined
   instance: RunningServer | undefined
+  private launchAbort: AbortController | undefined
 
   private stream: ServerEventStream | undefined
   private incarnation = 0
@@ -133,6 +134,7 @@ export class ManagedServer {
 
   async stop(reason = 'stopped'): Promise<void> {
     this.incarnation++
+    this.launchAbort?.abort()
     clearTimeout(this.restartTimer)
     const wasActive = this.state !== 'stopped' && this.state !== 'failed'
     this.setState('stopped')
@@ -159,9 +161,12 @@ export class ManagedServer {
   private async bringUp(incarnation: number): Promise<void> {
     this.startedAt = Date.now()
     this.readyAt = undefined
+    // A stop during the start cancels it: the launcher stops polling and cleans up what it made.
+    this.launchAbort?.abort()
+    const abort = (this.launchAbort = new AbortController())
     let instance: RunningServer
     try {
-      instance = await this.launcher.start(this.spec, await this.context())
+      instance = await this.launcher.start(this.spec, { ...(await this.context()), signal: abort.signal })
     } catch (error) {
       if (incarnation !== this.incarnation) return
       // Some failures will not go away by retrying (a refused host key, opencode not installed).

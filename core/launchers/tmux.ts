@@ -120,10 +120,11 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
         writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 })
         return state
       }
-      if (!isAlive(pid) || Date.now() > deadline) {
+      if (!isAlive(pid) || Date.now() > deadline || context.signal?.aborted) {
         const tail = text.trim().split('\n').slice(-5).join(' | ')
         await stopPid(pid, 500)
         await this.tmux(['kill-window', '-t', target]).catch(() => {})
+        if (context.signal?.aborted) throw new Error('start cancelled')
         throw new Error(`opencode serve in tmux window ${target} ${isAlive(pid) ? 'printed no listen line in time' : 'exited before listening'}${tail ? `: ${tail}` : ''}`)
       }
       await new Promise((r) => setTimeout(r, 150))

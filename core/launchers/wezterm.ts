@@ -51,7 +51,7 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const where = `wezterm pane ${paneId} · ${spec.domain}`
     try {
       await this.cli(['send-text', '--pane-id', String(paneId), '--no-paste', `${password}\n`])
-      const port = await this.waitForPort(paneId)
+      const port = await this.waitForPort(paneId, context.signal)
       context.onOutput?.(`opencode serve listening in ${where}`)
       const watch = this.watchPane(paneId)
       return {
@@ -86,10 +86,11 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     return parsed.data
   }
 
-  private async waitForPort(paneId: number): Promise<number> {
+  private async waitForPort(paneId: number, signal: AbortSignal | undefined): Promise<number> {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000)
     let text = ''
     while (Date.now() < deadline) {
+      if (signal?.aborted) throw new Error('start cancelled')
       text = await this.cli(['get-text', '--pane-id', String(paneId)]).catch(() => '')
       const match = LISTEN.exec(text)
       if (match) return Number(new URL(match[1]!).port)
@@ -131,8 +132,10 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
   }
 
   private async cli(args: string[]): Promise<string> {
+    // Only spawn may start a WezTerm mux server; a poll or a stop must never bring one up.
+    const autoStart = args[0] === 'spawn' ? [] : ['--no-auto-start']
     try {
-      const { stdout } = await run(this.options.binary ?? 'wezterm', ['cli', ...args], { timeout: 15_000 })
+      const { stdout } = await run(this.options.binary ?? 'wezterm', ['cli', ...autoStart, ...args], { timeout: 15_000 })
       return stdout
     } catch (error) {
       const e = error as { code?: string; stderr?: string; message: string }

@@ -81,5 +81,7 @@ describe('servers in WezTerm panes (stand-in wezterm)', () => {
     wezterm('kill-pane', '--pane-id', String(second))
     await h.waitFor('the supervisor to notice', () => /closed/.test(h.engine.fleet.get('wez-2').view().lastError ?? ''), 15_000)
     await h.engine.removeServer('wez-2')
+    // A restart that was under way is cancelled and cleans up its pane too.
+    await h.waitFor('every pane to be gone', () => panes().length === 0, 15_000)
   }, 60_000)
 })
