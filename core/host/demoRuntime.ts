@@ -45,6 +45,7 @@ export class DemoRuntime {
 
   async close(): Promise<void> {
     await this.model.close()
-    rmSync(this.root, { recursive: true, force: true })
+    // A server's background plugin install can still be writing there for a moment: retry.
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
   }
 }

@@ -132,12 +132,19 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
   }
 }
 
+/** Running, not merely a zombie waiting for tmux to reap it (signal 0 succeeds on those). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch {
     return false
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) S ..."; the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return process.platform !== 'linux'
   }
 }
 
