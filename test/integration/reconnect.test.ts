@@ -24,9 +24,11 @@ beforeAll(async () => {
 }, 90_000)
 
 afterAll(async () => {
-  await h?.close()
-  await proxy?.close()
+  // The server first: it keeps its state in the demo runtime's folder, which h.close() removes
+  // (and its background plugin install may still be writing there).
   await direct?.stop()
+  await proxy?.close()
+  await h?.close()
 })
 
 const WORDS = Array.from({ length: 24 }, (_, i) => `w${i}`)
