@@ -1,20 +1,18 @@
-import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser } from 'playwright-core'
 import { ensureRendererBuilt } from '../core/host/web/rendererBuild'
 import { loadStatic } from '../core/host/web/staticFiles'
 import { median } from './stats'
+import { startServe } from './support/serve'
 
 // Cold start: `flotilla serve` spawned → the dashboard interactive in Chromium (the prompt box
 // enabled), vs the same built page from a bare static server. Plus the renderer bundle size.
 // Goal: bundle ≤ 1 MB gzipped.
 const ROUNDS = 3
-const BIN = fileURLToPath(new URL('../bin/flotilla.js', import.meta.url))
 
 async function interactive(browser: Browser, url: string): Promise<void> {
   const page = await browser.newPage()
@@ -25,21 +23,10 @@ async function interactive(browser: Browser, url: string): Promise<void> {
 
 async function flotilla(browser: Browser): Promise<number> {
   const start = performance.now()
-  const child = spawn(process.execPath, [BIN, 'serve', '--demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /Flotilla dashboard: (\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', () => reject(new Error('flotilla serve exited')))
-  })
-  await interactive(browser, url)
+  const serve = await startServe(['--demo'])
+  await interactive(browser, serve.url)
   const elapsed = performance.now() - start
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await exited
+  await serve.stop()
   return elapsed
 }
 

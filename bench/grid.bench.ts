@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
 import { ensureRendererBuilt } from '../core/host/web/rendererBuild'
+import { startServe } from './support/serve'
 
 // Grid: frames per second in Chromium while 16 shell panes stream 1 MB/s in total (64 KB/s
 // each, coloured log lines from bench/support/emit.mjs), as a ratio to the same page's frame
@@ -13,24 +13,9 @@ import { ensureRendererBuilt } from '../core/host/web/rendererBuild'
 const PANES = 16
 const TOTAL_BYTES_PER_SECOND = 1024 * 1024
 const MEASURE_MS = 6000
-const BIN = fileURLToPath(new URL('../bin/flotilla.js', import.meta.url))
 const EMIT = fileURLToPath(new URL('./support/emit.mjs', import.meta.url))
 /** Bytes in one of emit.mjs's lines: colour (5), number (8), reset (4), text (61), CRLF (2). */
 const EMIT_LINE_BYTES = 80
-
-async function startServe(home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOTILLA_HOME: home } })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /Flotilla dashboard: (\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`flotilla serve exited (${code}) before printing its URL`)))
-  })
-  return { child, url }
-}
 
 async function palette(page: Page, text: string): Promise<void> {
   // Ctrl+Shift+P: focus may be inside a shell pane, whose program owns Ctrl+K.
@@ -65,14 +50,14 @@ async function lastLineNumbers(page: Page): Promise<number[]> {
 export async function gridBench(): Promise<string[]> {
   ensureRendererBuilt(() => {})
   const home = mkdtempSync(join(tmpdir(), 'flotilla-bench-grid-'))
-  const { child, url } = await startServe(home)
+  const serve = await startServe([], { ...process.env, FLOTILLA_HOME: home })
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-renderer-backgrounding'],
   })
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
-    await page.goto(url)
+    await page.goto(serve.url)
     await page.getByRole('textbox', { name: 'Prompt' }).waitFor()
     await palette(page, 'Layout: up to 16')
     for (let i = 1; i <= PANES; i++) {
@@ -107,9 +92,7 @@ export async function gridBench(): Promise<string[]> {
   } finally {
     await browser.close()
     // `exec` made each emitter its shell: stopping serve closes the ptys and hangs them up.
-    const exited = new Promise((r) => child.once('exit', r))
-    child.kill('SIGTERM')
-    await exited
+    await serve.stop()
     rmSync(home, { recursive: true, force: true })
   }
 }

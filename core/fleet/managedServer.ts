@@ -1,6 +1,6 @@
 import type { ServerSpec, ServerState, ServerView } from '../contract/servers'
 import type { OcAnyEvent } from '../contract/opencode'
-import { errorMessage } from '../lib/errors'
+import { errorMessage, PermanentError } from '../lib/errors'
 import type { LaunchContext, Launcher, RunningServer } from '../launchers/types'
 import { OpencodeClient, ServerRequestError } from '../opencode/client'
 import { ServerEventStream } from '../opencode/eventStream'
@@ -170,7 +170,7 @@ export class ManagedServer {
     } catch (error) {
       if (incarnation !== this.incarnation) return
       // Some failures will not go away by retrying (a refused host key, opencode not installed).
-      if ((error as { permanent?: boolean } | undefined)?.permanent === true) this.giveUp(`start failed: ${errorMessage(error)}`)
+      if (error instanceof PermanentError) this.giveUp(`start failed: ${errorMessage(error)}`)
       else this.fail(`start failed: ${errorMessage(error)}`)
       return
     }

@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import { z } from 'zod'
 import type { TmuxSpec } from '../contract/servers'
 import { DEFAULT_USERNAME } from '../opencode/auth'
+import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { shQuote } from '../ssh/shell'
 import { resolveOpencodeBinary } from './opencodeBinary'
@@ -65,7 +66,7 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
       return stdout
     } catch (error) {
       const e = error as { code?: string; stderr?: string; message: string }
-      if (e.code === 'ENOENT') throw Object.assign(new Error('tmux is not installed (apt-get install tmux)'), { permanent: true })
+      if (e.code === 'ENOENT') throw new PermanentError('tmux is not installed (apt-get install tmux)')
       throw new Error(`tmux ${args[0]}: ${(e.stderr || e.message).trim()}`)
     }
   }
@@ -86,7 +87,7 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
   }
 
   private async startWindow(spec: TmuxSpec, context: LaunchContext, target: string, statePath: string): Promise<State> {
-    if (!existsSync(spec.directory)) throw Object.assign(new Error(`the directory ${spec.directory} does not exist`), { permanent: true })
+    if (!existsSync(spec.directory)) throw new PermanentError(`the directory ${spec.directory} does not exist`)
     const password = randomPassword()
     const binary = resolveOpencodeBinary(spec.binary)
     mkdirSync(this.options.stateDir, { recursive: true, mode: 0o700 })

@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import { z } from 'zod'
 import type { WeztermSpec } from '../contract/servers'
 import { DEFAULT_USERNAME } from '../opencode/auth'
+import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { shQuote } from '../ssh/shell'
 import { resolveOpencodeBinary } from './opencodeBinary'
@@ -139,12 +140,13 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
       return stdout
     } catch (error) {
       const e = error as { code?: string; stderr?: string; message: string }
-      if (e.code === 'ENOENT') throw Object.assign(new Error('wezterm is not installed (https://wezterm.org/install)'), { permanent: true })
+      if (e.code === 'ENOENT') throw new PermanentError('wezterm is not installed (https://wezterm.org/install)')
       // wezterm wraps the mux server's answer in a debug print: keep just its reason.
       const raw = (e.stderr || e.message).trim()
       const reason = /reason: "((?:[^"\\]|\\.)*)"/.exec(raw)?.[1]?.replace(/\\(.)/g, '$1') ?? raw
       // A domain WezTerm does not know will not appear by retrying.
-      throw Object.assign(new Error(`wezterm cli ${args[0]}: ${reason}`), { permanent: /domain name .* is invalid/.test(reason) })
+      const message = `wezterm cli ${args[0]}: ${reason}`
+      throw /domain name .* is invalid/.test(reason) ? new PermanentError(message) : new Error(message)
     }
   }
 }

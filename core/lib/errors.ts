@@ -14,3 +14,14 @@ export class FlotillaError extends Error {
     this.name = 'FlotillaError'
   }
 }
+
+/**
+ * A failure that retrying will not fix (a refused host key, a missing program, an unknown
+ * WezTerm domain): the supervisor gives up at once instead of backing off and trying again.
+ */
+export class PermanentError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PermanentError'
+  }
+}

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net'
+import { PermanentError } from '../lib/errors'
 import { SshConnection, type SshConnectOptions } from './sshConnection'
 import type { SshTarget } from './sshConfig'
 
@@ -140,7 +141,7 @@ export class PersistentLink {
         connection?.close()
         lastError = (error as Error).message
         // A refusal (changed host key, server gone) will not get better by trying again.
-        if ((error as { permanent?: boolean }).permanent) {
+        if (error instanceof PermanentError) {
           this.ended(lastError)
           return
         }

@@ -1,18 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import ssh2, { type AnyAuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2'
 
 // ssh2 is CommonJS: its named exports are not visible to Node's ESM loader.
 const { Client, utils } = ssh2
+import { PermanentError } from '../lib/errors'
 import { addHostKey, checkHostKey, hostKeyFromBlob } from './knownHosts'
 import type { SshTarget } from './sshConfig'
 
-/** Why a connection was refused before authentication; permanent: retrying will not help. */
-export class SshRefusedError extends Error {
-  readonly permanent = true
-}
+/** Why a connection was refused (host key, authentication): retrying will not help. */
+export class SshRefusedError extends PermanentError {}
 
 export interface HostKeyQuestion {
   host: string
@@ -47,23 +46,16 @@ export interface ExecResult {
   code: number | null
 }
 
-export interface Tunnel {
-  /** The local port (on 127.0.0.1) that leads to the remote address. */
-  port: number
-  close(): Promise<void>
-}
-
 /** Files OpenSSH tries when the config names none. */
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa']
 
 /**
  * One authenticated SSH connection (through its ProxyJump hops, if any): run commands, open
- * tunnels. `closed` settles when the connection ends for any reason, keepalive included.
+ * channels and reverse forwards (the local tunnel port is PersistentLink's). `closed` settles when the connection ends for any reason, keepalive included.
  */
 export class SshConnection {
   readonly closed: Promise<Error | undefined>
   private ended = false
-  private readonly tunnels = new Set<Tunnel>()
   private readonly reverseTargets = new Map<number, number>()
   private listeningForReverse = false
 
@@ -195,37 +187,6 @@ export class SshConnection {
     })
   }
 
-  /** A local port on 127.0.0.1 whose connections are carried to `host:port` on the remote side. */
-  async forward(host: string, port: number): Promise<Tunnel> {
-    const sockets = new Set<Socket>()
-    const server: Server = createServer((socket) => {
-      sockets.add(socket)
-      socket.setNoDelay(true)
-      socket.once('close', () => sockets.delete(socket))
-      this.client.forwardOut('127.0.0.1', socket.remotePort ?? 0, host, port, (error, channel) => {
-        if (error) return void socket.destroy()
-        socket.pipe(channel).pipe(socket)
-        channel.once('close', () => socket.destroy())
-        socket.once('close', () => channel.close())
-      })
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => resolve())
-    })
-    const local = (server.address() as { port: number }).port
-    const tunnel: Tunnel = {
-      port: local,
-      close: async () => {
-        this.tunnels.delete(tunnel)
-        for (const socket of sockets) socket.destroy()
-        await new Promise<void>((resolve) => server.close(() => resolve()))
-      },
-    }
-    this.tunnels.add(tunnel)
-    return tunnel
-  }
-
   /**
    * A port on the remote side's loopback whose connections come back to 127.0.0.1:localPort
    * here (ssh -R). `remotePort` 0 picks a free one; a reattach asks for the same again.
@@ -257,9 +218,8 @@ export class SshConnection {
     }
   }
 
-  /** Closes tunnels, the connection and its hops. */
+  /** Closes the connection (its channels and forwards with it) and its hops. */
   close(): void {
-    for (const tunnel of this.tunnels) void tunnel.close()
     this.client.end()
     for (const hop of this.hops) hop.close()
   }
