@@ -12,23 +12,31 @@ export const QuestionInfo = z.object({
 /** An SSH host key seen for the first time, waiting to be accepted or refused. */
 export const HostKeyInfo = z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string() })
 
+/** An encrypted key file that needs its passphrase; `retry` when the last one given was wrong. */
+export const PassphraseInfo = z.object({ keyPath: z.string(), host: z.string(), retry: z.boolean() })
+
+/** opencode is missing on a remote host; Flotilla can run `command` there if allowed. */
+export const InstallInfo = z.object({ host: z.string(), command: z.string() })
+
 /**
  * Something a server waits on a human for: a permission to run a tool, a question, or (while
- * connecting over SSH) an unknown host key.
+ * connecting over SSH) an unknown host key, a key's passphrase, or leave to install opencode.
  */
 export const AttentionItem = z.object({
   /** opencode's request id; unique per server, so the pair (serverId, requestId) is the key. */
   id: z.string(),
   requestId: z.string(),
-  kind: z.enum(['permission', 'question', 'hostKey']),
+  kind: z.enum(['permission', 'question', 'hostKey', 'passphrase', 'install']),
   serverId: Id,
-  /** The session asking (none for a host key: it comes before any session). */
+  /** The session asking (none for the SSH kinds: they come before any session). */
   sessionId: z.string().optional(),
   taskId: Id.optional(),
   title: z.string(),
   patterns: z.array(z.string()).optional(),
   questions: z.array(QuestionInfo).optional(),
   hostKey: HostKeyInfo.optional(),
+  passphrase: PassphraseInfo.optional(),
+  install: InstallInfo.optional(),
   createdAt: Timestamp,
 })
 
@@ -41,9 +49,14 @@ export const AttentionAnswer = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('question-reject') }),
   /** once: connect this time only; always: also record it in known_hosts; reject: refuse. */
   z.strictObject({ kind: z.literal('hostKey'), reply: PermissionReply }),
+  /** The key's passphrase; without one the key is skipped (the next key or the agent is tried). */
+  z.strictObject({ kind: z.literal('passphrase'), passphrase: z.string().min(1).max(1024).optional() }),
+  z.strictObject({ kind: z.literal('install'), accept: z.boolean() }),
 ])
 
 export type AttentionItem = z.infer<typeof AttentionItem>
 export type AttentionAnswer = z.infer<typeof AttentionAnswer>
 export type PermissionReply = z.infer<typeof PermissionReply>
 export type HostKeyInfo = z.infer<typeof HostKeyInfo>
+export type PassphraseInfo = z.infer<typeof PassphraseInfo>
+export type InstallInfo = z.infer<typeof InstallInfo>

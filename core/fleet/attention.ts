@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { AttentionAnswer, AttentionItem, HostKeyInfo } from '../contract/attention'
+import type { AttentionAnswer, AttentionItem, HostKeyInfo, InstallInfo, PassphraseInfo } from '../contract/attention'
 import type { OcAnyEvent, OcPermissionRequest, OcQuestionRequest } from '../contract/opencode'
 import { FlotillaError } from '../lib/errors'
 import type { Fleet } from './fleet'
@@ -17,8 +17,12 @@ export interface AttentionEvents {
  */
 export class AttentionInbox extends EventEmitter<AttentionEvents> {
   private readonly items = new Map<string, AttentionItem & { directory?: string }>()
-  /** Host keys waiting for a human, by item id: every connection attempt for it waits on the same answer. */
-  private readonly hostKeyAnswers = new Map<string, { promise: Promise<HostKeyDecision>; settle: (decision: HostKeyDecision) => void }>()
+  /**
+   * Questions asked while connecting over SSH (host key, passphrase, install), by request id: a
+   * second asker of the same question (a retry, another server on the same host or key) waits
+   * on the same item instead of asking again. Settled with undefined when the item goes away.
+   */
+  private readonly asked = new Map<string, { itemId: string; promise: Promise<AttentionAnswer | undefined>; settle: (answer: AttentionAnswer | undefined) => void }>()
   /** Keys accepted "once": good for this run of Flotilla (reconnects included), not recorded. */
   private readonly acceptedOnce = new Set<string>()
 
@@ -55,7 +59,7 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     if (!client) return
     const [permissions, questions] = await Promise.all([client.permissions(), client.questions()])
     const live = new Set([...permissions, ...questions].map((r) => itemId(server.id, r.id)))
-    for (const [id, item] of this.items) if (item.serverId === server.id && item.kind !== 'hostKey' && !live.has(id)) this.resolve(id)
+    for (const [id, item] of this.items) if (item.serverId === server.id && !SSH_KINDS.has(item.kind) && !live.has(id)) this.resolve(id)
     for (const p of permissions) this.addPermission(server.id, p)
     for (const q of questions) this.addQuestion(server.id, q)
   }
@@ -69,45 +73,52 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
    * An unknown SSH host key for `serverId`: shown in the inbox until someone accepts or refuses
    * it. A retry while it is still open waits on the same item rather than asking again.
    */
-  askHostKey(serverId: string, key: HostKeyInfo): Promise<HostKeyDecision> {
+  async askHostKey(serverId: string, key: HostKeyInfo): Promise<HostKeyDecision> {
     const requestId = `hostkey:${key.host}:${key.port}:${key.fingerprint}`
-    if (this.acceptedOnce.has(requestId)) return Promise.resolve('once')
-    const id = itemId(serverId, requestId)
-    const pending = this.hostKeyAnswers.get(id)
-    if (pending) return pending.promise
-    let settle!: (decision: HostKeyDecision) => void
-    const promise = new Promise<HostKeyDecision>((resolve) => (settle = resolve))
-    this.hostKeyAnswers.set(id, { promise, settle })
-    this.add({
-      id,
-      requestId,
+    if (this.acceptedOnce.has(requestId)) return 'once'
+    const answer = await this.ask(serverId, requestId, {
       kind: 'hostKey',
-      serverId,
       title: `Unknown SSH host key for ${key.port === 22 ? key.host : `${key.host}:${key.port}`}: ${key.keyType} ${key.fingerprint}`,
       hostKey: key,
-      createdAt: Date.now(),
     })
-    return promise
+    if (answer?.kind !== 'hostKey' || answer.reply === 'reject') return 'reject'
+    if (answer.reply === 'always') return 'record'
+    this.acceptedOnce.add(requestId)
+    return 'once'
+  }
+
+  /** The passphrase of an encrypted key file; undefined when the user skips the key. Never stored here. */
+  async askPassphrase(serverId: string, info: PassphraseInfo): Promise<string | undefined> {
+    const answer = await this.ask(serverId, `passphrase:${info.keyPath}`, {
+      kind: 'passphrase',
+      title: `${info.retry ? 'Wrong passphrase; try again. ' : ''}Passphrase for ${info.keyPath} (to log in to ${info.host})`,
+      passphrase: info,
+    })
+    return answer?.kind === 'passphrase' ? answer.passphrase : undefined
+  }
+
+  /** May Flotilla install opencode on a host that lacks it? */
+  async askInstall(serverId: string, info: InstallInfo): Promise<boolean> {
+    const answer = await this.ask(serverId, `install:${info.host}`, {
+      kind: 'install',
+      title: `opencode is not installed on ${info.host}. Install it there with: ${info.command}`,
+      install: info,
+    })
+    return answer?.kind === 'install' && answer.accept
   }
 
   async answer(id: string, answer: AttentionAnswer): Promise<void> {
     const item = this.items.get(id)
     if (!item) throw new FlotillaError(`expected a pending attention item id, got "${id}"`, 'not_found')
-    if ((item.kind === 'hostKey') !== (answer.kind === 'hostKey')) {
-      throw new FlotillaError(`expected a ${item.kind === 'hostKey' ? 'hostKey' : 'permission or question'} answer for this ${item.kind}, got "${answer.kind}"`, 'bad_request')
-    }
-    if (answer.kind === 'hostKey') {
-      const decision: HostKeyDecision = answer.reply === 'reject' ? 'reject' : answer.reply === 'always' ? 'record' : 'once'
-      if (decision === 'once') this.acceptedOnce.add(item.requestId)
+    const expected = ANSWER_KINDS[item.kind]
+    if (!expected.includes(answer.kind)) throw new FlotillaError(`expected a ${expected.join(' or ')} answer for this ${item.kind}, got "${answer.kind}"`, 'bad_request')
+    const asked = this.asked.get(item.requestId)
+    if (asked) {
       // Settled before resolve(), which would otherwise count it as refused.
-      this.hostKeyAnswers.get(id)?.settle(decision)
-      this.hostKeyAnswers.delete(id)
+      asked.settle(answer)
+      this.asked.delete(item.requestId)
       this.resolve(id)
       return
-    }
-    const expected = item.kind === 'permission' ? 'permission' : 'question or question-reject'
-    if ((item.kind === 'permission') !== (answer.kind === 'permission')) {
-      throw new FlotillaError(`expected a ${expected} answer for this ${item.kind}, got "${answer.kind}"`, 'bad_request')
     }
     const client = this.fleet.get(item.serverId).client
     if (!client) throw new FlotillaError(`server ${item.serverId} is not running`, 'unavailable')
@@ -115,6 +126,17 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     else if (answer.kind === 'question') await client.replyQuestion(item.requestId, answer.answers)
     else if (answer.kind === 'question-reject') await client.rejectQuestion(item.requestId)
     this.resolve(id)
+  }
+
+  private ask(serverId: string, requestId: string, fields: Pick<AttentionItem, 'kind' | 'title' | 'hostKey' | 'passphrase' | 'install'>): Promise<AttentionAnswer | undefined> {
+    const pending = this.asked.get(requestId)
+    if (pending) return pending.promise
+    let settle!: (answer: AttentionAnswer | undefined) => void
+    const promise = new Promise<AttentionAnswer | undefined>((resolve) => (settle = resolve))
+    const id = itemId(serverId, requestId)
+    this.asked.set(requestId, { itemId: id, promise, settle })
+    this.add({ id, requestId, serverId, createdAt: Date.now(), ...fields })
+    return promise
   }
 
   private addPermission(serverId: string, p: OcPermissionRequest): void {
@@ -157,12 +179,28 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
   }
 
   private resolve(id: string): void {
-    // An unanswered host key whose server went away counts as refused.
-    this.hostKeyAnswers.get(id)?.settle('reject')
-    this.hostKeyAnswers.delete(id)
+    // An unanswered SSH question whose server went away counts as refused.
+    const item = this.items.get(id)
+    const asked = item && this.asked.get(item.requestId)
+    if (asked?.itemId === id) {
+      asked.settle(undefined)
+      this.asked.delete(item!.requestId)
+    }
     if (this.items.delete(id)) this.emit('resolved', id)
   }
 }
+
+/** Which answers fit which item. */
+const ANSWER_KINDS: Record<AttentionItem['kind'], AttentionAnswer['kind'][]> = {
+  permission: ['permission'],
+  question: ['question', 'question-reject'],
+  hostKey: ['hostKey'],
+  passphrase: ['passphrase'],
+  install: ['install'],
+}
+
+/** Asked by Flotilla itself while connecting, not by an opencode server (so never re-read from one). */
+const SSH_KINDS = new Set<AttentionItem['kind']>(['hostKey', 'passphrase', 'install'])
 
 /** record: accept and add to known_hosts; once: accept for this run only; reject: refuse. */
 export type HostKeyDecision = 'record' | 'once' | 'reject'

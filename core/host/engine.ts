@@ -97,6 +97,8 @@ export class Engine extends EventEmitter<EnginePush> {
         demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
         // Unknown host keys go to the attention inbox unless the front end decides itself (the CLI).
         confirmHostKey: spec.kind === 'ssh' ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
+        passphrase: spec.kind === 'ssh' ? (this.options.ssh?.passphrase ?? ((keyPath, retry) => this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry }))) : undefined,
+        confirmInstall: spec.kind === 'ssh' ? (this.options.ssh?.confirmInstall ?? ((q) => this.attention.askInstall(spec.id, q))) : undefined,
         password: this.passwords.get(spec.id),
       }),
       supervisor: options.supervisor,
@@ -268,4 +270,9 @@ export class Engine extends EventEmitter<EnginePush> {
 async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+}
+
+/** How an SSH spec's host is named in questions about it: user@host as typed (the alias, if one). */
+function sshHostOf(spec: Extract<ServerSpec, { kind: 'ssh' }>): string {
+  return spec.user ? `${spec.user}@${spec.host}` : spec.host
 }

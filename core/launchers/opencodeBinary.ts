@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
@@ -22,6 +22,21 @@ export function resolveOpencodeBinary(binary?: string): string {
   throw new Error(
     `expected the embedded opencode binary (npm package ${base}), got none: run the install step again, or set the server's binary to an opencode on PATH`,
   )
+}
+
+/**
+ * The command that installs opencode on another machine: the version embedded here, so a
+ * remote server speaks the same API as the local ones (unpinned when that is unknown).
+ */
+export function opencodeInstallCommand(): string {
+  const manifest = tryResolve('opencode-ai/package.json')
+  let version: string | undefined
+  try {
+    version = manifest ? (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version as string | undefined : undefined
+  } catch {
+    version = undefined
+  }
+  return typeof version === 'string' && /^\d+\.\d+\.\d+[\w.-]*$/.test(version) ? `npm install -g opencode-ai@${version}` : 'npm install -g opencode-ai'
 }
 
 function tryResolve(request: string): string | undefined {

@@ -4,8 +4,10 @@ import { demoServerEnv } from '../demo/opencodeConfig'
 import { DEFAULT_USERNAME } from '../opencode/auth'
 import { randomPassword } from '../lib/random'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
+import type { ParsedKey } from 'ssh2'
 import { SshRefusedError, type SshConnection, type SshConnectOptions } from '../ssh/sshConnection'
 import { openSshShell } from '../ssh/sshShell'
+import { opencodeInstallCommand } from './opencodeBinary'
 import { resolveSshTarget, type ResolveOptions, type SshTarget } from '../ssh/sshConfig'
 import { shQuote } from '../ssh/shell'
 import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
@@ -19,6 +21,10 @@ export interface SshLauncherOptions extends SshConnectOptions {
   stopGraceMs?: number
   /** Reconnect backoff and patience after a dropped connection. */
   link?: PersistentLinkOptions
+  /** May opencode be installed where it is missing? (The context's question wins; neither = no.) */
+  confirmInstall?: LaunchContext['confirmInstall']
+  /** How long installing opencode on a remote host may take. */
+  installTimeoutMs?: number
 }
 
 /** Where a remote server's bookkeeping lives on its host: pid, port and password, mode 0600. */
@@ -40,6 +46,9 @@ type RemoteState = z.infer<typeof RemoteState>
  * sessions intact. Demo servers reach the scripted model through a reverse tunnel.
  */
 export class SshLauncher implements Launcher<SshSpec> {
+  /** Decrypted key files, shared by every server and reconnect of this launcher (memory only). */
+  private readonly unlockedKeys = new Map<string, ParsedKey>()
+
   constructor(private readonly options: SshLauncherOptions = {}) {}
 
   async start(spec: SshSpec, context: LaunchContext): Promise<RunningServer> {
@@ -50,7 +59,12 @@ export class SshLauncher implements Launcher<SshSpec> {
     const exited = new Promise<ServerExit>((resolve) => (exit = resolve))
     const link = await PersistentLink.open(
       target,
-      { ...this.options, confirmHostKey: context.confirmHostKey ?? this.options.confirmHostKey },
+      {
+        ...this.options,
+        confirmHostKey: context.confirmHostKey ?? this.options.confirmHostKey,
+        passphrase: context.passphrase ?? this.options.passphrase,
+        unlockedKeys: this.unlockedKeys,
+      },
       {
         onConnected: async (connection, reconnect) => {
           if (!reconnect) {
@@ -102,7 +116,7 @@ export class SshLauncher implements Launcher<SshSpec> {
     }
   }
 
-  private async startRemote(spec: SshSpec, context: LaunchContext, connection: SshConnection, target: SshTarget, reversePort: number | undefined): Promise<RemoteState> {
+  private async startRemote(spec: SshSpec, context: LaunchContext, connection: SshConnection, target: SshTarget, reversePort: number | undefined, installed = false): Promise<RemoteState> {
     const password = randomPassword()
     const binary = spec.binary ?? 'opencode'
     const home = (await connection.exec('printf %s "$HOME"', { timeoutMs: 15_000 })).stdout.trim()
@@ -114,7 +128,11 @@ export class SshLauncher implements Launcher<SshSpec> {
       'umask 077',
       'IFS= read -r OPENCODE_SERVER_PASSWORD; export OPENCODE_SERVER_PASSWORD',
       `bin=${shQuote(binary)}`,
-      'if ! command -v "$bin" >/dev/null 2>&1; then echo FLOTILLA_NO_OPENCODE; exit 0; fi',
+      // npm's global bin folder is often missing from a non-interactive PATH (and is where an install puts it).
+      'if ! command -v "$bin" >/dev/null 2>&1; then',
+      '  p=$(npm prefix -g 2>/dev/null) || p=',
+      '  if [ "$bin" = opencode ] && [ -n "$p" ] && [ -x "$p/bin/opencode" ]; then bin="$p/bin/opencode"; else echo FLOTILLA_NO_OPENCODE; exit 0; fi',
+      'fi',
       `cd ${remotePath(spec.remoteDirectory)} || { echo FLOTILLA_NO_DIRECTORY; exit 0; }`,
       `state=${STATE_DIR}; mkdir -p "$state" || exit 1`,
       // After $state: a demo server gets a HOME of its own, the bookkeeping stays in the real one.
@@ -143,9 +161,13 @@ export class SshLauncher implements Launcher<SshSpec> {
     const out = result.stdout.trim()
     const name = `${target.user}@${target.hostName}`
     if (out.startsWith('FLOTILLA_NO_OPENCODE')) {
-      throw new SshRefusedError(
-        `opencode is not installed on ${name} (no "${binary}" on the PATH of a non-interactive shell). Install it there with: npm install -g opencode-ai`,
-      )
+      const command = opencodeInstallCommand()
+      const missing = `opencode is not installed on ${name} (no "${binary}" on the PATH of a non-interactive shell, nor in npm's global bin folder)`
+      if (installed) throw new SshRefusedError(`${missing}, even after "${command}" succeeded there: add npm's global bin folder (npm prefix -g)/bin to the PATH`)
+      const ask = context.confirmInstall ?? this.options.confirmInstall
+      if (binary !== 'opencode' || !ask || !(await ask({ host: name, command }))) throw new SshRefusedError(`${missing}. Install it there with: ${command}`)
+      await this.install(connection, name, command, context)
+      return this.startRemote(spec, context, connection, target, reversePort, true)
     }
     if (out.startsWith('FLOTILLA_NO_DIRECTORY')) throw new SshRefusedError(`the directory ${spec.remoteDirectory} does not exist on ${name}`)
     if (out.startsWith('FLOTILLA_EXITED')) throw new Error(`opencode serve exited on ${name} before listening: ${tail(out)}`)
@@ -153,6 +175,29 @@ export class SshLauncher implements Launcher<SshSpec> {
     const ready = /FLOTILLA_READY (\d+) (\d+)/.exec(out)
     if (!ready) throw new Error(`starting opencode on ${name} failed (exit ${result.code}): ${tail(`${out}\n${result.stderr}`)}`)
     return { pid: Number(ready[1]), port: Number(ready[2]), password, reversePort }
+  }
+
+  /** Runs the install command on the remote host, its output going to the server's log as it comes. */
+  private async install(connection: SshConnection, name: string, command: string, context: LaunchContext): Promise<void> {
+    context.onOutput?.(`installing opencode on ${name}: ${command}`)
+    const script = ['command -v npm >/dev/null 2>&1 || { echo FLOTILLA_NO_NPM; exit 0; }', `${command} 2>&1`, 'echo "FLOTILLA_INSTALL_EXIT $?"'].join('\n')
+    let partial = ''
+    const result = await connection.exec(script, {
+      timeoutMs: this.options.installTimeoutMs ?? 15 * 60_000,
+      signal: context.signal,
+      onStdout: (text) => {
+        const lines = (partial + text).split('\n')
+        partial = lines.pop()!
+        for (const line of lines) if (line.trim() && !line.startsWith('FLOTILLA_')) context.onOutput?.(`[npm on ${name}] ${line}`)
+      },
+    })
+    const out = result.stdout
+    if (out.includes('FLOTILLA_NO_NPM')) throw new SshRefusedError(`opencode is not installed on ${name}, and npm is not there either to install it: install Node.js there (or opencode with its own installer), then start the server again`)
+    const exit = /FLOTILLA_INSTALL_EXIT (\d+)/.exec(out)
+    if (exit?.[1] === '0') return context.onOutput?.(`installed opencode on ${name}`)
+    const lines = out.split('\n').filter((line) => line.trim() && !line.startsWith('FLOTILLA_'))
+    const hint = /EACCES|permission denied/i.test(out) ? ` npm's global folder is not writable for ${name.split('@')[0]}: set a folder of your own there (npm config set prefix ~/.local) and try again.` : ''
+    throw new SshRefusedError(`installing opencode on ${name} failed (${command} exited ${exit?.[1] ?? 'without a status'}): ${lines.slice(-3).join(' | ') || '(no output)'}.${hint}`)
   }
 }
 

@@ -39,6 +39,10 @@ export interface LaunchContext {
   demo?: { modelPort: number; config(modelBaseURL: string): Record<string, unknown> }
   /** SSH: who decides on a host key seen for the first time (the attention inbox, a CLI flag). */
   confirmHostKey?: HostKeyConfirm
+  /** SSH: who gives an encrypted key's passphrase (`retry` after a wrong one); undefined skips the key. */
+  passphrase?: (keyPath: string, retry: boolean) => Promise<string | undefined>
+  /** SSH: may opencode be installed on a host that lacks it (by running `command` there)? */
+  confirmInstall?: (question: { host: string; command: string }) => Promise<boolean>
 }
 
 export interface Launcher<S extends ServerSpec = ServerSpec> {

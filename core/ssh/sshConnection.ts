@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import ssh2, { type AnyAuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2'
+import ssh2, { type AnyAuthMethod, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2'
 
 // ssh2 is CommonJS: its named exports are not visible to Node's ESM loader.
 const { Client, utils } = ssh2
@@ -33,11 +33,28 @@ export interface SshConnectOptions {
   confirmHostKey?: HostKeyConfirm
   /** The ssh-agent socket; default SSH_AUTH_SOCK. */
   agent?: string
-  /** Asked for the passphrase of an encrypted key file; undefined skips that key. */
-  passphrase?: (keyPath: string) => Promise<string | undefined>
+  /**
+   * Asked for the passphrase of an encrypted key file (again, with `retry`, after a wrong one,
+   * up to three times as ssh does); undefined skips that key.
+   */
+  passphrase?: (keyPath: string, retry: boolean) => Promise<string | undefined>
+  /**
+   * Keys already decrypted, by file: a reconnect or a second server using the same key does not
+   * ask again. Held in memory only, like an agent would.
+   */
+  unlockedKeys?: Map<string, ParsedKey>
   /** Keepalive every this many ms; the connection is declared dead after 3 unanswered. */
   keepaliveMs?: number
   readyTimeoutMs?: number
+}
+
+export interface ExecOptions {
+  stdin?: string
+  timeoutMs?: number
+  /** Closes the channel (the remote command gets SIGHUP-like EOF) and rejects. */
+  signal?: AbortSignal
+  /** Output as it arrives (progress of long commands). */
+  onStdout?: (text: string) => void
 }
 
 export interface ExecResult {
@@ -153,23 +170,30 @@ export class SshConnection {
    * Runs a command with `sh -c` semantics on the remote side. `stdin` is written and closed
    * (secrets go this way, never on a command line `ps` would show).
    */
-  exec(command: string, options: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       if (this.ended) return reject(new Error(`${where(this.target)}: the connection is closed`))
+      if (options.signal?.aborted) return reject(new Error(`${where(this.target)}: cancelled`))
       this.client.exec(command, (error, channel) => {
         if (error) return reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`))
         let stdout = ''
         let stderr = ''
-        const timer = options.timeoutMs
-          ? setTimeout(() => {
-              channel.close()
-              reject(new Error(`${where(this.target)}: command did not finish within ${options.timeoutMs} ms`))
-            }, options.timeoutMs)
-          : undefined
-        channel.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+        const fail = (message: string) => {
+          channel.close()
+          reject(new Error(`${where(this.target)}: ${message}`))
+        }
+        const timer = options.timeoutMs ? setTimeout(() => fail(`command did not finish within ${options.timeoutMs} ms`), options.timeoutMs) : undefined
+        const onAbort = () => fail('cancelled')
+        options.signal?.addEventListener('abort', onAbort, { once: true })
+        channel.on('data', (d: Buffer) => {
+          const text = d.toString('utf8')
+          stdout += text
+          options.onStdout?.(text)
+        })
         channel.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
         channel.on('close', (code: number | null) => {
           clearTimeout(timer)
+          options.signal?.removeEventListener('abort', onAbort)
           resolve({ stdout, stderr, code: code ?? null })
         })
         channel.end(options.stdin ?? '')
@@ -258,21 +282,35 @@ async function authMethods(target: SshTarget, options: SshConnectOptions): Promi
   const files = target.identityFiles.length ? target.identityFiles : DEFAULT_KEYS.map((name) => join(homedir(), '.ssh', name))
   for (const file of files) {
     if (!existsSync(file)) continue
-    const data = readFileSync(file)
-    let parsed = utils.parseKey(data)
-    if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
-      const passphrase = await options.passphrase?.(file)
-      if (passphrase === undefined) continue
-      parsed = utils.parseKey(data, passphrase)
-      if (parsed instanceof Error) throw new SshRefusedError(`${where(target)}: wrong passphrase for ${file}`)
-    }
-    if (parsed instanceof Error) throw new SshRefusedError(`${where(target)}: cannot read the key ${file}: ${parsed.message}`)
-    methods.push({ type: 'publickey', username: target.user, key: Array.isArray(parsed) ? parsed[0]! : parsed })
+    const parsed = options.unlockedKeys?.get(file) ?? (await readKey(file, target, options))
+    if (!parsed) continue
+    methods.push({ type: 'publickey', username: target.user, key: parsed })
   }
   if (methods.length === 0) {
-    throw new SshRefusedError(`${where(target)}: no way to authenticate: no ssh-agent (SSH_AUTH_SOCK) and none of ${files.join(', ')} exists`)
+    throw new SshRefusedError(`${where(target)}: no way to authenticate: no ssh-agent (SSH_AUTH_SOCK) and no usable key among ${files.join(', ')} (missing, or encrypted and no passphrase given)`)
   }
   return methods
+}
+
+/** A key file, decrypted with its passphrase if it needs one; undefined when the user skips it. */
+async function readKey(file: string, target: SshTarget, options: SshConnectOptions): Promise<ParsedKey | undefined> {
+  const data = readFileSync(file)
+  const first = utils.parseKey(data)
+  let parsed: ParsedKey | ParsedKey[] | Error = first
+  if (first instanceof Error && /passphrase/i.test(first.message)) {
+    for (let attempt = 0; ; attempt++) {
+      const passphrase = await options.passphrase?.(file, attempt > 0)
+      if (passphrase === undefined) return undefined
+      parsed = utils.parseKey(data, passphrase)
+      if (!(parsed instanceof Error)) break
+      if (attempt === 2) throw new SshRefusedError(`${where(target)}: wrong passphrase for ${file} (3 tries)`)
+    }
+    const key = Array.isArray(parsed) ? parsed[0]! : parsed
+    options.unlockedKeys?.set(file, key)
+    return key
+  }
+  if (parsed instanceof Error) throw new SshRefusedError(`${where(target)}: cannot read the key ${file}: ${parsed.message}`)
+  return Array.isArray(parsed) ? parsed[0]! : parsed
 }
 
 function describeAuth(methods: AnyAuthMethod[]): string {

@@ -234,6 +234,48 @@ describe('App', () => {
     expect(engine.calls).toContainEqual(['attention.answer', { id: 'far/hostkey', answer: { kind: 'hostKey', reply: 'always' } }])
   })
 
+  it('unlocks a key from the inbox: Enter goes to the hidden field, Enter there sends it, and the field is emptied', async () => {
+    transport.push('attention.added', {
+      id: 'local-2/passphrase:/k', requestId: 'passphrase:/k', kind: 'passphrase', serverId: 'local-2', title: 'Passphrase for /k (to log in to me@box)', createdAt: 1,
+      passphrase: { keyPath: '/k', host: 'me@box', retry: false },
+    })
+    await settle()
+    const li = host.querySelector('ul[aria-label="Attention"] li') as HTMLLIElement
+    const input = li.querySelector('input') as HTMLInputElement
+    expect(input.type).toBe('password')
+    li.focus()
+    // Single keys typed in the field are text, not shortcuts: "s" there does not skip the key.
+    await key(li, { key: 'Enter', code: 'Enter' })
+    expect(document.activeElement).toBe(input)
+    type(input, 'sesame')
+    await key(input, { key: 's', code: 'KeyS' })
+    expect(engine.calls.some(([m]) => m === 'attention.answer')).toBe(false)
+    await act(async () => (input.form as HTMLFormElement).requestSubmit())
+    await settle()
+    expect(engine.calls).toContainEqual(['attention.answer', { id: 'local-2/passphrase:/k', answer: { kind: 'passphrase', passphrase: 'sesame' } }])
+    expect(input.value).toBe('')
+  })
+
+  it('skips a key with s, and answers an install offer with i', async () => {
+    transport.push('attention.added', {
+      id: 'local-2/passphrase:/j', requestId: 'passphrase:/j', kind: 'passphrase', serverId: 'local-2', title: 'Passphrase for /j', createdAt: 1,
+      passphrase: { keyPath: '/j', host: 'box', retry: true },
+    })
+    transport.push('attention.added', {
+      id: 'local-2/install:box', requestId: 'install:box', kind: 'install', serverId: 'local-2', title: 'opencode is not installed on box', createdAt: 2,
+      install: { host: 'box', command: 'npm install -g opencode-ai@1.0.0' },
+    })
+    await settle()
+    const [passRow, installRow] = [...host.querySelectorAll('ul[aria-label="Attention"] li')] as HTMLLIElement[]
+    passRow!.focus()
+    await key(passRow!, { key: 's', code: 'KeyS' })
+    installRow!.focus()
+    await key(installRow!, { key: 'i', code: 'KeyI' })
+    await settle()
+    expect(engine.calls).toContainEqual(['attention.answer', { id: 'local-2/passphrase:/j', answer: { kind: 'passphrase' } }])
+    expect(engine.calls).toContainEqual(['attention.answer', { id: 'local-2/install:box', answer: { kind: 'install', accept: true } }])
+  })
+
   it('answers a question with a number key', async () => {
     transport.push('attention.added', {
       id: 'q1', requestId: 'q1', kind: 'question', serverId: 'local-2', sessionId: 'ses', title: 'Which one?', createdAt: 1,

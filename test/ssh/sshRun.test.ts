@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { spawn as spawnPty } from 'node-pty'
 import { FLOTILLA_BIN, runCli, type CliRun } from '../support/cli'
+import { opencodeInstallCommand, resolveOpencodeBinary } from '../../core/launchers/opencodeBinary'
+import { startNpmRegistry } from '../support/npmRegistry'
 import { knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
 
 // `flotilla run --ssh` end to end: two real sshd "machines" named by ~/.ssh/config aliases and
@@ -100,6 +102,39 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
         // already exited
       }
       rmSync(ttyHome, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  it('--install-opencode installs opencode with npm where it is missing; without it the run fails naming the command', async () => {
+    const command = opencodeInstallCommand()
+    const registry = await startNpmRegistry({
+      name: 'opencode-ai',
+      version: /opencode-ai@(\S+)$/.exec(command)![1]!,
+      manifest: { bin: { opencode: 'bin/opencode' } },
+      // A stand-in package (the real one carries a 177 MB binary): it execs the binary we have.
+      files: { 'bin/opencode': { content: `#!/bin/sh\nexec ${resolveOpencodeBinary()} "$@"\n`, executable: true } },
+    })
+    const npmDir = mkdtempSync(join(tmpdir(), 'flotilla-cli-npm-'))
+    const bare = await startSshd({ path: '/usr/bin:/bin', env: { npm_config_registry: registry.url, npm_config_prefix: join(npmDir, 'global'), npm_config_cache: join(npmDir, 'cache'), npm_config_update_notifier: 'false' } })
+    try {
+      const dest = `${bare.user}@127.0.0.1:${bare.port}`
+      writeFileSync(join(home, '.ssh', 'config'), `${readFileSync(join(home, '.ssh', 'config'), 'utf8')}Host 127.0.0.1\n  IdentityFile ${bare.userKey}\n`)
+      const refused = cli(['run', '--demo', '--ssh', dest, '--remote-dir', bare.home, '--accept-new-host-key', '@reply never'])
+      expect(await refused.exited).toBe(1)
+      expect(refused.stderr()).toContain(`Install it there with: ${command}`)
+      expect(registry.requests).toEqual([])
+
+      const run = cli(['run', '--demo', '--ssh', dest, '--remote-dir', bare.home, '--install-opencode', '--json', '@reply installed'])
+      const code = await run.exited
+      expect(code, run.stderr()).toBe(0)
+      expect(run.stderr()).toContain(`running ${command} there (--install-opencode)`)
+      const summary = JSON.parse(run.stdout().trim().split('\n').at(-1)!) as { tasks: Array<{ output: string }> }
+      expect(summary.tasks.map((t) => t.output)).toEqual(['installed'])
+      expect(existsSync(join(npmDir, 'global', 'bin', 'opencode'))).toBe(true)
+    } finally {
+      await bare.stop()
+      await registry.stop()
+      rmSync(npmDir, { recursive: true, force: true })
     }
   }, 120_000)
 })

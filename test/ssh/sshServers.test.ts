@@ -6,6 +6,8 @@ import type { SshSpec } from '../../core/contract/servers'
 import type { HostKeyQuestion } from '../../core/ssh/sshConnection'
 import { startHarness, type Harness } from '../support/harness'
 import { execFileSync } from 'node:child_process'
+import { opencodeInstallCommand, resolveOpencodeBinary } from '../../core/launchers/opencodeBinary'
+import { startNpmRegistry } from '../support/npmRegistry'
 import { createNetns, knownHostsLine, SSHD_BINARY, startSshAgent, startSshd, type Sshd } from '../support/sshd'
 
 // Real sshd instances on 127.0.0.1 stand in for other machines: each has its own host key,
@@ -215,16 +217,60 @@ describe.skipIf(missing)('servers over SSH', () => {
     }
   }, 90_000)
 
-  it('says how to install opencode when the remote machine has none', async () => {
-    const bare = await startSshd({ path: '/usr/bin:/bin' })
+  it('where opencode is missing: names the install command, and installs it with npm when allowed from the inbox', async () => {
+    // A real npm installs from a registry on our loopback. The package is a stand-in: the real
+    // opencode-ai pulls a 177 MB platform binary, so this one execs the binary we already have.
+    const command = opencodeInstallCommand()
+    const version = /opencode-ai@(\S+)$/.exec(command)?.[1]
+    expect(version, command).toMatch(/^\d+\.\d+\.\d+/)
+    const registry = await startNpmRegistry({
+      name: 'opencode-ai',
+      version: version!,
+      manifest: { bin: { opencode: 'bin/opencode' } },
+      files: { 'bin/opencode': { content: `#!/bin/sh\nexec ${resolveOpencodeBinary()} "$@"\n`, executable: true } },
+    })
+    const npmDir = mkdtempSync(join(tmpdir(), 'flotilla-remote-npm-'))
+    // npm's global folder is not on this machine's PATH: the server is found there all the same.
+    const bare = await startSshd({
+      path: '/usr/bin:/bin',
+      env: { npm_config_registry: registry.url, npm_config_prefix: join(npmDir, 'global'), npm_config_cache: join(npmDir, 'cache'), npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' },
+    })
+    const installItem = () => h.waitFor('the install question', () => h.engine.attention.list().find((item) => item.kind === 'install' && item.serverId === 'bare'), 60_000)
     try {
       trust(bare)
-      const view = await addSsh(spec('bare', bare))
-      expect(view.state).toBe('failed')
-      expect(view.lastError).toMatch(/opencode is not installed on root@127\.0\.0\.1.*npm install -g opencode-ai/)
+      // Refused: the server fails with the exact command to run there.
+      void h.engine.addServer(spec('bare', bare), { start: true }).catch(() => {})
+      const refused = await installItem()
+      expect(refused.install).toEqual({ host: `root@127.0.0.1`, command })
+      await h.engine.attention.answer(refused.id, { kind: 'install', accept: false })
+      const failed = await h.waitFor('bare to fail', () => {
+        const view = h.engine.fleet.get('bare').view()
+        return view.state === 'failed' ? view : undefined
+      }, 30_000)
+      expect(failed.lastError).toContain(`opencode is not installed on root@127.0.0.1`)
+      expect(failed.lastError).toContain(`Install it there with: ${command}`)
+      expect(registry.requests).toEqual([])
+      await h.engine.removeServer('bare')
+
+      // Allowed: npm installs it, the server starts from npm's global bin and runs a task.
+      void h.engine.addServer(spec('bare', bare), { start: true }).catch(() => {})
+      await h.engine.attention.answer((await installItem()).id, { kind: 'install', accept: true })
+      const view = await h.waitFor('bare to settle', () => {
+        const v = h.engine.fleet.get('bare').view()
+        return ['ready', 'failed'].includes(v.state) ? v : undefined
+      }, 120_000)
+      expect(view.state, view.lastError).toBe('ready')
+      expect(registry.requests).toContain('/opencode-ai')
+      expect(existsSync(join(npmDir, 'global', 'bin', 'opencode'))).toBe(true)
+      const [task] = await h.submit([{ prompt: '@reply installed and running', target: { kind: 'server', serverId: 'bare' } }])
+      const [done] = await h.waitTasks([task!.id])
+      expect(done!.result?.text).toBe('installed and running')
       await h.engine.removeServer('bare')
     } finally {
+      if (h.engine.fleet.has('bare')) await h.engine.removeServer('bare')
       await bare.stop()
+      await registry.stop()
+      rmSync(npmDir, { recursive: true, force: true })
     }
-  }, 60_000)
+  }, 180_000)
 })

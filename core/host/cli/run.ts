@@ -38,7 +38,17 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
         const answer = (await io.ask(`The host key of ${shown} is not known. Accept it? [y = yes and remember / o = this time only / N] `)).trim().toLowerCase()
         return answer === 'y' || answer === 'yes' ? 'record' : answer === 'o' || answer === 'once' ? 'once' : 'reject'
       },
-      passphrase: io.ask ? async (keyPath) => (await io.ask!(`Passphrase for ${keyPath}: `, { secret: true })) || undefined : undefined,
+      passphrase: io.ask ? async (keyPath, retry) => (await io.ask!(`${retry ? 'Wrong passphrase, try again. ' : ''}Passphrase for ${keyPath}: `, { secret: true })) || undefined : undefined,
+      confirmInstall: async ({ host, command }) => {
+        if (options.installOpencode) {
+          io.err(`opencode is missing on ${host}: running ${command} there (--install-opencode)`)
+          return true
+        }
+        // Without the flag or a terminal, the server fails with the command to run by hand.
+        if (!io.ask) return false
+        const answer = (await io.ask(`opencode is not installed on ${host}. Install it there with "${command}"? [y/N] `)).trim().toLowerCase()
+        return answer === 'y' || answer === 'yes'
+      },
     },
   })
   const tasks = new Map<string, TaskView>()

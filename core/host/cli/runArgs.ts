@@ -16,6 +16,8 @@ export interface RunOptions {
   ssh: Array<{ host: string; user?: string; port?: number; label: string }>
   remoteDir: string
   acceptNewHostKey: boolean
+  /** Install opencode (npm install -g opencode-ai@version) on --ssh machines that lack it. */
+  installOpencode: boolean
   /** The prompts came from standard input (so it cannot answer questions). */
   promptsFromStdin: boolean
   passwordEnv?: string
@@ -48,6 +50,8 @@ cancelled, 2 = bad usage.
   --remote-dir PATH      project directory on the --ssh machines (default ~)
   --accept-new-host-key  accept (and record in ~/.ssh/known_hosts) host keys seen for the first
                          time; a changed key is always refused
+  --install-opencode     install opencode on --ssh machines that lack it (npm install -g
+                         opencode-ai@<the version Flotilla embeds>); on a terminal it asks
   --dir PATH             project directory (default: the current one)
   --strategy NAME        round-robin | least-loaded | random (default least-loaded)
   --capacity N           concurrent tasks per server (default 1)
@@ -76,6 +80,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
         ssh: { type: 'string', multiple: true },
         'remote-dir': { type: 'string' },
         'accept-new-host-key': { type: 'boolean' },
+        'install-opencode': { type: 'boolean' },
         dir: { type: 'string' },
         strategy: { type: 'string' },
         capacity: { type: 'string' },
@@ -154,6 +159,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     ssh,
     remoteDir,
     acceptNewHostKey: v['accept-new-host-key'] ?? false,
+    installOpencode: v['install-opencode'] ?? false,
     promptsFromStdin: v.prompts === '-',
     passwordEnv,
     dir,

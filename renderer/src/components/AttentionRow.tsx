@@ -1,4 +1,4 @@
-import { memo, useState, type KeyboardEvent } from 'react'
+import { memo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
 import type { AttentionAnswer, AttentionItem } from '../../../core/contract/attention'
 
 interface Props {
@@ -10,7 +10,9 @@ interface Props {
 
 /**
  * One request. Focused, it takes single keys: a = allow once, A = always, r = reject; for
- * questions, 1-9 pick that option of the current question (the last pick sends the answers).
+ * questions, 1-9 pick that option of the current question (the last pick sends the answers);
+ * for an install offer, i = install, r = refuse; for a passphrase, Enter goes to the field
+ * (Enter there sends it, Escape comes back) and s skips the key.
  */
 export const AttentionRow = memo(function AttentionRow({ item, serverName, onAnswer, onMove }: Props) {
   const questions = item.questions ?? []
@@ -32,15 +34,34 @@ export const AttentionRow = memo(function AttentionRow({ item, serverName, onAns
     onAnswer(item, item.kind === 'hostKey' ? { kind: 'hostKey', reply } : { kind: 'permission', reply })
   }
 
+  // The passphrase lives only in this field until it is sent; it is never kept in app state.
+  const secret = useRef<HTMLInputElement>(null)
+  function sendPassphrase(event?: FormEvent): void {
+    event?.preventDefault()
+    const value = secret.current?.value ?? ''
+    if (!value) return
+    secret.current!.value = ''
+    onAnswer(item, { kind: 'passphrase', passphrase: value })
+  }
+
   function onKeyDown(event: KeyboardEvent<HTMLLIElement>): void {
+    if (event.target === secret.current && event.key === 'Escape') {
+      event.preventDefault()
+      event.currentTarget.focus()
+      return
+    }
     if (event.target !== event.currentTarget || event.ctrlKey || event.altKey || event.metaKey) return
     const key = event.key
     let handled = true
     if (key === 'ArrowDown') onMove(event.currentTarget, 1)
     else if (key === 'ArrowUp') onMove(event.currentTarget, -1)
+    else if (item.kind === 'passphrase' && key === 'Enter') secret.current?.focus()
+    else if (item.kind === 'passphrase' && key === 's') onAnswer(item, { kind: 'passphrase' })
+    else if (item.kind === 'install' && key === 'i') onAnswer(item, { kind: 'install', accept: true })
+    else if (item.kind === 'install' && key === 'r') onAnswer(item, { kind: 'install', accept: false })
     else if (yesNo && key === 'a') reply('once')
     else if (yesNo && key === 'A') reply('always')
-    else if (key === 'r' || key === 'R') yesNo ? reply('reject') : onAnswer(item, { kind: 'question-reject' })
+    else if (item.kind !== 'passphrase' && (key === 'r' || key === 'R')) yesNo ? reply('reject') : onAnswer(item, { kind: 'question-reject' })
     else if (item.kind === 'question' && /^[1-9]$/.test(key) && questions[current]?.options[Number(key) - 1]) pick(current, questions[current].options[Number(key) - 1].label)
     else handled = false
     if (handled) event.preventDefault()
@@ -48,13 +69,33 @@ export const AttentionRow = memo(function AttentionRow({ item, serverName, onAns
 
   const task = item.taskId ? `task ${item.taskId}` : item.sessionId ? `session ${item.sessionId}` : 'connecting over SSH'
   const labels = item.kind === 'hostKey' ? ['Accept once', 'Accept and remember'] : ['Allow once', 'Always']
+  const shortcuts = yesNo ? 'a Shift+A r' : item.kind === 'install' ? 'i r' : item.kind === 'passphrase' ? 'Enter s' : '1 2 3 4 5 6 7 8 9 r'
   return (
-    <li tabIndex={0} data-id={item.id} className={`attention-item ${item.kind}`} onKeyDown={onKeyDown} aria-keyshortcuts={yesNo ? 'a Shift+A r' : '1 2 3 4 5 6 7 8 9 r'}>
+    <li tabIndex={0} data-id={item.id} className={`attention-item ${item.kind}`} onKeyDown={onKeyDown} aria-keyshortcuts={shortcuts}>
       <div className="attention-meta">
         <span className="server">{serverName}</span> · <span className="task">{task}</span>
       </div>
       <div className="attention-title">{item.title}</div>
       {item.patterns && item.patterns.length > 0 && <code className="patterns">{item.patterns.join(' ')}</code>}
+      {item.kind === 'passphrase' && (
+        <form className="attention-actions" onSubmit={sendPassphrase}>
+          <input ref={secret} type="password" autoComplete="off" spellCheck={false} aria-label={`Passphrase for ${item.passphrase?.keyPath ?? 'the key'}`} placeholder="passphrase" />
+          <button type="submit">Unlock</button>
+          <button type="button" onClick={() => onAnswer(item, { kind: 'passphrase' })} title="s">
+            Skip key <kbd aria-hidden="true">s</kbd>
+          </button>
+        </form>
+      )}
+      {item.kind === 'install' && (
+        <div className="attention-actions">
+          <button type="button" onClick={() => onAnswer(item, { kind: 'install', accept: true })} title="i">
+            Install <kbd aria-hidden="true">i</kbd>
+          </button>
+          <button type="button" onClick={() => onAnswer(item, { kind: 'install', accept: false })} title="r">
+            Don&apos;t install <kbd aria-hidden="true">r</kbd>
+          </button>
+        </div>
+      )}
       {yesNo ? (
         <div className="attention-actions">
           <button type="button" onClick={() => reply('once')} title="a">
