@@ -89,15 +89,17 @@ export class Engine extends EventEmitter<EnginePush> {
         url: new UrlLauncher(),
         ssh: new SshLauncher(options.ssh),
         tmux: new TmuxLauncher({ stateDir: join(flotillaHome().state, 'tmux'), ...options.tmux }),
-        wezterm: new WeztermLauncher(options.wezterm),
+        // Lazy: the domain file is read at each start, so a domain added in the app counts at once.
+        wezterm: new WeztermLauncher({ sshDomains: () => this.weztermDomains.list(), ssh: options.ssh, ...options.wezterm }),
         ...options.launchers,
       },
       context: (spec) => ({
         env: (spec.kind === 'local' || spec.kind === 'tmux' || spec.kind === 'wezterm') && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
         demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
         // Unknown host keys go to the attention inbox unless the front end decides itself (the CLI).
-        confirmHostKey: spec.kind === 'ssh' ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
-        passphrase: spec.kind === 'ssh' ? (this.options.ssh?.passphrase ?? ((keyPath, retry) => this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry }))) : undefined,
+        // (wezterm: for servers in an SSH domain, which Flotilla reaches through a tunnel of its own)
+        confirmHostKey: spec.kind === 'ssh' || spec.kind === 'wezterm' ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
+        passphrase: spec.kind === 'ssh' || spec.kind === 'wezterm' ? (this.options.ssh?.passphrase ?? ((keyPath, retry) => this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry }))) : undefined,
         confirmInstall: spec.kind === 'ssh' ? (this.options.ssh?.confirmInstall ?? ((q) => this.attention.askInstall(spec.id, q))) : undefined,
         password: this.passwords.get(spec.id),
       }),
@@ -272,7 +274,9 @@ async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<voi
   while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
 }
 
-/** How an SSH spec's host is named in questions about it: user@host as typed (the alias, if one). */
-function sshHostOf(spec: Extract<ServerSpec, { kind: 'ssh' }>): string {
+/** How a server's SSH host is named in questions about it: user@host as typed (the alias, if one), or the WezTerm domain. */
+function sshHostOf(spec: ServerSpec): string {
+  if (spec.kind === 'wezterm') return `WezTerm domain ${spec.domain}`
+  if (spec.kind !== 'ssh') return spec.name
   return spec.user ? `${spec.user}@${spec.host}` : spec.host
 }

@@ -7,6 +7,11 @@ import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { shQuote } from '../ssh/shell'
 import { resolveOpencodeBinary } from './opencodeBinary'
+import type { WeztermDomain } from '../contract/wezterm'
+import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
+import type { SshConnectOptions } from '../ssh/sshConnection'
+import { resolveSshTarget, type ResolveOptions } from '../ssh/sshConfig'
+import { openSshShell } from '../ssh/sshShell'
 import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
 
 const run = promisify(execFile)
@@ -18,26 +23,43 @@ export interface WeztermLauncherOptions {
   startTimeoutMs?: number
   /** How often the pane list is read to notice the server's pane closing. */
   pollMs?: number
+  /**
+   * The SSH domains Flotilla manages: a server spawned in one runs on that host, and is reached
+   * through an SSH tunnel of ours to its loopback. Other domains are taken to be on this machine.
+   */
+  sshDomains?: () => WeztermDomain[]
+  /** How that tunnel connects (known_hosts, ~/.ssh/config, agent, reconnect backoff). */
+  ssh?: SshConnectOptions & { config?: ResolveOptions; link?: PersistentLinkOptions }
 }
+
+/** Shown in the pane once its tty stops echoing: only then is the password typed. */
+const PASSWORD_PROMPT = 'flotilla: waiting for the server password (not echoed)'
 
 /** The fields of `wezterm cli list --format json` that are read (WezTerm 20240203-110809-5046fc22). */
 const PaneEntry = z.object({ pane_id: z.number().int(), window_id: z.number().int(), tab_id: z.number().int(), title: z.string(), cwd: z.string() })
 
 /**
- * Runs `opencode serve` visibly in a WezTerm pane (`wezterm cli spawn`), locally or in a WezTerm
- * unix domain on this machine. The password is typed into the pane with `send-text` while the
- * pane's tty does not echo, so it is on no command line and never on screen. The port is read
- * from the pane's text (`get-text`); stop is `kill-pane`.
+ * Runs `opencode serve` visibly in a WezTerm pane (`wezterm cli spawn`): locally, in a domain on
+ * this machine, or in a managed SSH domain, where it runs on that host and is reached through an
+ * SSH tunnel of ours. The password is typed into the pane with `send-text` once the pane's tty
+ * has stopped echoing, so it is on no command line and never on screen. The port is read from
+ * the pane's text (`get-text`); stop is `kill-pane`.
  */
 export class WeztermLauncher implements Launcher<WeztermSpec> {
   constructor(private readonly options: WeztermLauncherOptions = {}) {}
 
   async start(spec: WeztermSpec, context: LaunchContext): Promise<RunningServer> {
+    const sshDomain = this.options.sshDomains?.().find((d) => d.name === spec.domain)
+    if (sshDomain && spec.demo) {
+      throw new PermanentError(`${spec.name}: the scripted model is not reachable from the SSH domain ${spec.domain}; run demo servers there as ssh servers (they get a reverse tunnel)`)
+    }
     const password = randomPassword()
-    const binary = resolveOpencodeBinary(spec.binary)
+    // On an SSH domain's host the embedded binary does not exist: opencode is looked up there.
+    const binary = sshDomain ? (spec.binary ?? 'opencode') : resolveOpencodeBinary(spec.binary)
     const env = { ...context.env, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     const program = [
       'stty -echo 2>/dev/null',
+      `echo ${shQuote(PASSWORD_PROMPT)}`,
       'IFS= read -r OPENCODE_SERVER_PASSWORD',
       'stty echo 2>/dev/null',
       'export OPENCODE_SERVER_PASSWORD',
@@ -50,27 +72,61 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const paneId = Number(spawned.trim())
     if (!Number.isInteger(paneId) || paneId < 0) throw new Error(`wezterm cli spawn: expected a pane id, got "${spawned.trim().slice(0, 100)}"`)
     const where = `wezterm pane ${paneId} · ${spec.domain}`
+    let link: PersistentLink | undefined
     try {
+      // Typed only once echo is off (the prompt shows after stty), so it never reaches the screen.
+      await this.waitForText(paneId, (text) => text.includes(PASSWORD_PROMPT), 'the password prompt', context.signal)
       await this.cli(['send-text', '--pane-id', String(paneId), '--no-paste', `${password}\n`])
-      const port = await this.waitForPort(paneId, context.signal)
+      const remotePort = await this.waitForText(paneId, (text) => { const m = LISTEN.exec(text); return m ? Number(new URL(m[1]!).port) : undefined }, 'a listen line', context.signal)
       context.onOutput?.(`opencode serve listening in ${where}`)
+      let port = remotePort
+      if (sshDomain) {
+        link = await this.tunnelTo(sshDomain, context)
+        port = await link.tunnel('127.0.0.1', remotePort)
+        context.onOutput?.(`reached through an SSH tunnel to ${link.connection?.target.hostName ?? sshDomain.remoteAddress}`)
+      }
       const watch = this.watchPane(paneId)
+      const linkDone = link?.done.then((reason): ServerExit => ({ code: null, signal: `ssh tunnel to domain ${spec.domain}: ${reason}` }))
+      const openedLink = link
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         auth: { username: DEFAULT_USERNAME, password },
         directory: spec.directory,
         host: where,
-        exited: watch.exited,
+        exited: linkDone ? Promise.race([watch.exited, linkDone]) : watch.exited,
+        openShell: openedLink
+          ? (size, onData, onExit) => {
+              const connection = openedLink.connection
+              if (!connection) return Promise.reject(new Error(`the ssh connection for domain ${spec.domain} is down; try again once the server is back`))
+              return openSshShell(connection, spec.directory, size, onData, onExit)
+            }
+          : undefined,
         stop: async () => {
           // Polling must end with the server: a `wezterm cli` call starts a mux server when none runs.
           watch.cancel()
           await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
+          openedLink?.close()
         },
       }
     } catch (error) {
+      link?.close()
       await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
       throw error
     }
+  }
+
+  /** Our own SSH connection to an SSH domain's host (WezTerm's is not ours to forward ports on). */
+  private tunnelTo(domain: WeztermDomain, context: LaunchContext): Promise<PersistentLink> {
+    const ssh = this.options.ssh ?? {}
+    const [host, port] = domain.remoteAddress.split(':') as [string, string | undefined]
+    const resolved = resolveSshTarget(host, ssh.config)
+    const target = { ...resolved, user: domain.username ?? resolved.user, port: port ? Number(port) : resolved.port }
+    return PersistentLink.open(
+      target,
+      { ...ssh, confirmHostKey: context.confirmHostKey ?? ssh.confirmHostKey, passphrase: context.passphrase ?? ssh.passphrase },
+      { onConnected: async () => {}, onNotice: (message) => context.onOutput?.(message) },
+      ssh.link,
+    )
   }
 
   /** The panes WezTerm has now. */
@@ -87,19 +143,20 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     return parsed.data
   }
 
-  private async waitForPort(paneId: number, signal: AbortSignal | undefined): Promise<number> {
+  /** Reads the pane until `found` gives a value; fails when the pane closes or time runs out. */
+  private async waitForText<T>(paneId: number, found: (text: string) => T | undefined | false, what: string, signal: AbortSignal | undefined): Promise<T> {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000)
     let text = ''
     while (Date.now() < deadline) {
       if (signal?.aborted) throw new Error('start cancelled')
       text = await this.cli(['get-text', '--pane-id', String(paneId)]).catch(() => '')
-      const match = LISTEN.exec(text)
-      if (match) return Number(new URL(match[1]!).port)
+      const value = found(text)
+      if (value !== undefined && value !== false) return value
       if (!(await this.panes()).some((p) => p.pane_id === paneId)) break
       await new Promise((r) => setTimeout(r, 150))
     }
     const tail = text.trim().split('\n').slice(-5).join(' | ')
-    throw new Error(`opencode serve in wezterm pane ${paneId} ${Date.now() < deadline ? 'exited' : 'printed no listen line in time'}${tail ? `: ${tail}` : ''}`)
+    throw new Error(`opencode serve in wezterm pane ${paneId} ${Date.now() < deadline ? 'exited' : `showed no ${what} in time`}${tail ? `: ${tail}` : ''}`)
   }
 
   private watchPane(paneId: number): { exited: Promise<ServerExit>; cancel(): void } {

@@ -28,8 +28,8 @@ export class ClientTerminals {
       this.onExit(terminalId, code)
     }
     const server = serverId === undefined ? undefined : this.engine.fleet.get(serverId)
-    // A shell on an SSH server runs on its machine, over its connection.
-    if (kind === 'shell' && server?.spec.kind === 'ssh') {
+    // A shell for a server on another machine (SSH, a WezTerm SSH domain) runs there, over its connection.
+    if (kind === 'shell' && server && (server.spec.kind === 'ssh' || server.instance?.openShell)) {
       const openShell = server.instance?.openShell
       if (!openShell) throw new FlotillaError(`expected a running server to open a shell on, got ${server.spec.name} ${server.state}`, 'unavailable')
       const session = await openShell({ cols, rows }, onData, onExit)

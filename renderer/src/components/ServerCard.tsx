@@ -87,7 +87,7 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
           TUI
         </button>
         {(server.kind === 'local' || server.kind === 'ssh') && (
-          <button type="button" onClick={() => onOpenPane(server.id, 'shell')} title={server.kind === 'ssh' ? "A shell on the server's machine, in its directory" : "A shell in this server's directory"}>
+          <button type="button" onClick={() => onOpenPane(server.id, 'shell')} title="A shell on the server's machine, in its directory">
             Shell
           </button>
         )}

@@ -86,13 +86,23 @@ fs.rmSync(sockPath, { force: true })
 // ---- the mux -----------------------------------------------------------------------------------
 
 const baseEnv = { ...process.env }
+/**
+ * SSH domains (WezTerm's `ssh_domains`, multiplexing "None"): a pane runs its command on the
+ * remote host. The real WezTerm speaks SSH itself; the stand-in runs the system `ssh -tt` in the
+ * pane. JSON {name: {remote_address, username, ssh_options: [extra ssh arguments]}}.
+ */
+const sshDomains = JSON.parse(process.env.WEZTERM_STANDIN_SSH_DOMAINS || '{}')
 const knownDomains = [
   'local',
   ...(process.env.WEZTERM_STANDIN_DOMAINS ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'local'),
+  ...Object.keys(sshDomains),
 ]
+
+/** POSIX shell quoting for the remote command line (ssh joins its arguments with spaces). */
+const shQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`
 
 let nextWindowId = 0
 let nextTabId = 0
@@ -262,7 +272,14 @@ function spawn(req) {
     })
     let argv = req.argv
     let file
-    if (argv.length === 0) {
+    const ssh = sshDomains[domain]
+    if (ssh) {
+      // The remote side gets the cwd and the command; the local ssh runs in HOME.
+      const [host, port] = ssh.remote_address.split(':')
+      const remote = `${req.cwd ? `cd ${shQuote(req.cwd)} && ` : ''}${argv.length ? `exec ${argv.map(shQuote).join(' ')}` : 'exec "$SHELL" -l'}`
+      argv = ['ssh', '-tt', '-p', port ?? '22', ...(ssh.ssh_options ?? []), `${ssh.username}@${host}`, remote]
+      file = searchPath('ssh', cwd, env)
+    } else if (argv.length === 0) {
       // No PROG: the default program, a login shell.
       file = shell
       argv = [shell, '-l']
@@ -284,7 +301,7 @@ function spawn(req) {
       tabId: tab.id,
       domain,
       argv,
-      cwd,
+      cwd: ssh && req.cwd ? req.cwd : cwd,
       pid: term.pid,
       pty: term,
       ttyName: term.ptsName ?? null,

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url'
  * dir); the first call starts a detached mux-server daemon there that keeps the caller's
  * environment and gives it to every pane. Extra domain names (besides `local`) come from
  * `WEZTERM_STANDIN_DOMAINS` (comma-separated, read when the daemon starts); their panes still run
- * locally and `<dir>/panes.json` records each pane's domain. End it all with stopWeztermStandin.
+ * locally and `<dir>/panes.json` records each pane's domain. SSH domains come from
+ * `WEZTERM_STANDIN_SSH_DOMAINS` (JSON {name: {remote_address, username, ssh_options}}): their panes
+ * run the command on that host through the system `ssh -tt` (WezTerm has its own SSH client).
+ * End it all with stopWeztermStandin.
  */
 export const WEZTERM_STANDIN: string = fileURLToPath(new URL('./wezterm', import.meta.url))
 
