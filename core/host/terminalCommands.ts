@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { FlotillaError } from '../lib/errors'
 import { resolveOpencodeBinary } from '../launchers/opencodeBinary'
 import type { PtyCommand } from '../stream/ptySession'
 import type { Engine } from './engine'
+
+/** Kinds whose server runs on this machine (a WezTerm server in an SSH domain opens its shell remotely first). */
+const ON_THIS_MACHINE = new Set(['local', 'tmux', 'wezterm'])
 
 /** The environment a terminal inherits: ours, minus any server password we were given. */
 function baseEnv(): Record<string, string> {
@@ -16,15 +20,16 @@ function baseEnv(): Record<string, string> {
 /**
  * What a terminal pane runs. `tui`: the real opencode TUI attached to a running server (its
  * password passed in the environment, never on the command line where `ps` shows it).
- * `shell`: the user's shell, in the server's directory (local servers; remote shells come with
- * the SSH work).
+ * `shell`: the user's shell, in the server's directory, for servers on this machine (remote
+ * servers open theirs over SSH: RunningServer.openShell). The TUI always runs here, against the
+ * server's URL (for a remote server: the local end of its tunnel).
  */
 export function terminalCommand(engine: Engine, kind: 'shell' | 'tui', serverId: string | undefined): PtyCommand {
   const server = serverId === undefined ? undefined : engine.fleet.get(serverId)
   const directory = server?.instance?.directory ?? (server && 'directory' in server.spec ? server.spec.directory : undefined)
   if (kind === 'shell') {
-    if (server && server.spec.kind !== 'local') {
-      throw new FlotillaError(`shells on ${server.spec.kind} servers are not available yet; open one on a local server`, 'bad_request')
+    if (server && !ON_THIS_MACHINE.has(server.spec.kind)) {
+      throw new FlotillaError(`expected a server on this machine for a local shell, got the ${server.spec.kind} server ${server.spec.name}${server.instance ? '' : ' (start it to open a shell on its machine)'}`, 'unavailable')
     }
     const shell = process.env.SHELL || '/bin/bash'
     return { file: shell, args: [], cwd: directory ?? homedir(), env: baseEnv(), title: `shell · ${server?.spec.name ?? 'local'}` }
@@ -34,12 +39,14 @@ export function terminalCommand(engine: Engine, kind: 'shell' | 'tui', serverId:
   if (!instance || server.state !== 'ready') throw new FlotillaError(`expected a ready server to attach to, got ${server.spec.name} ${server.state}`, 'unavailable')
   const env = baseEnv()
   // Demo servers keep opencode's state in a temp folder; their TUI must use the same.
-  if (server.spec.kind === 'local' && server.spec.demo && engine.demo) Object.assign(env, engine.demo.envFor(server.id))
+  if ('demo' in server.spec && server.spec.demo && engine.demo) Object.assign(env, engine.demo.envFor(server.id))
   if (instance.auth) {
     env.OPENCODE_SERVER_USERNAME = instance.auth.username
     env.OPENCODE_SERVER_PASSWORD = instance.auth.password
   }
-  const binary = resolveOpencodeBinary('binary' in server.spec ? server.spec.binary : undefined)
+  // A remote spec's binary names the program over there; the TUI here is the embedded one.
+  const binary = resolveOpencodeBinary(server.spec.kind === 'local' || server.spec.kind === 'tmux' ? server.spec.binary : undefined)
+  // --dir is the server's project (on its machine); the process itself needs a folder that exists here.
   const args = ['attach', instance.baseUrl, ...(directory ? ['--dir', directory] : [])]
-  return { file: binary, args, cwd: directory ?? homedir(), env, title: `tui · ${server.spec.name}` }
+  return { file: binary, args, cwd: directory && existsSync(directory) ? directory : homedir(), env, title: `tui · ${server.spec.name}` }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SshSpec } from '../../core/contract/servers'
 import type { HostKeyQuestion } from '../../core/ssh/sshConnection'
+import { stripAnsi } from '../../core/view/ansi'
 import { startHarness, type Harness } from '../support/harness'
 import { execFileSync } from 'node:child_process'
 import { opencodeInstallCommand, resolveOpencodeBinary } from '../../core/launchers/opencodeBinary'
@@ -163,6 +164,18 @@ describe.skipIf(missing)('servers over SSH', () => {
     expect(resized).not.toHaveProperty('error')
     await h.dispatcher.call('terminals.write', { terminalId, data: 'stty size\n' })
     await h.waitFor('the new size to reach the remote pty', () => output().includes('40 120'), 15_000)
+    await h.dispatcher.call('terminals.close', { terminalId })
+  }, 60_000)
+
+  it('opens the opencode TUI here, attached to the remote server through the tunnel', async () => {
+    const opened = await h.dispatcher.call('terminals.open', { kind: 'tui', serverId: 'box-a', cols: 100, rows: 30 })
+    if ('error' in opened) throw new Error(opened.error.message)
+    const { terminalId, title } = opened.result as { terminalId: string; title: string }
+    expect(title).toBe('tui · box-a')
+    const output = () => stripAnsi(h.pushes.filter((p) => p.event === 'terminals.data' && (p.payload as { terminalId: string }).terminalId === terminalId).map((p) => (p.payload as { data: string }).data).join(''))
+    // The TUI draws its prompt with the model the remote server gave it: the scripted model.
+    await h.waitFor('the TUI to draw', () => output().includes('Scripted model'), 45_000)
+    expect(output()).toContain('Ask anything')
     await h.dispatcher.call('terminals.close', { terminalId })
   }, 60_000)
 

@@ -86,7 +86,7 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
         <button type="button" onClick={() => onOpenPane(server.id, 'tui')} disabled={server.state !== 'ready' && server.state !== 'busy'} title="The opencode TUI, attached to this server">
           TUI
         </button>
-        {(server.kind === 'local' || server.kind === 'ssh') && (
+        {server.kind !== 'url' && (
           <button type="button" onClick={() => onOpenPane(server.id, 'shell')} title="A shell on the server's machine, in its directory">
             Shell
           </button>
