@@ -12,7 +12,7 @@ import { percentile } from './stats'
 // in for the remote machine, so both paths end at the SAME opencode process: direct is its
 // loopback port P (from the remote state file), tunnel is the launcher's baseUrl.
 // Goal: p50 added ≤ 1 ms, for an API call and for SSE event delivery.
-const CALLS = 300
+const CALLS = 600
 const WARMUP = 20
 const EVENTS = 300
 const GAP_MS = 20
@@ -97,8 +97,10 @@ function report(label: string, d: number[], t: number[]): string {
   const added99 = percentile(t, 99) - percentile(d, 99)
   // d[i] and t[i] are one pair (same iteration, or the same event), so the median of the
   // differences is less swayed by load that comes and goes than the difference of the medians.
+  // The goal is judged on that paired median: the unpaired difference is also printed.
   const paired = t.map((x, i) => x - d[i]!)
-  return `  ${label}  direct p50 ${p(d, 50)} ms p99 ${p(d, 99)} ms; tunnel p50 ${p(t, 50)} ms p99 ${p(t, 99)} ms; added p50 ${added50.toFixed(3)} ms p99 ${added99.toFixed(3)} ms, per pair p50 ${p(paired, 50)} ms (goal p50 ≤ ${GOAL_MS} ms) ${added50 <= GOAL_MS ? 'OK' : 'OVER'}`
+  const pairedP50 = percentile(paired, 50)
+  return `  ${label}  direct p50 ${p(d, 50)} ms p99 ${p(d, 99)} ms; tunnel p50 ${p(t, 50)} ms p99 ${p(t, 99)} ms; added: per pair p50 ${pairedP50.toFixed(3)} ms (goal ≤ ${GOAL_MS} ms) ${pairedP50 <= GOAL_MS ? 'OK' : 'OVER'}; p50 of tunnel - p50 of direct ${added50.toFixed(3)} ms, p99s ${added99.toFixed(3)} ms`
 }
 
 export async function tunnelBench(): Promise<string[]> {

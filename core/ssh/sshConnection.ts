@@ -146,6 +146,8 @@ export class SshConnection {
       }
       const onReady = () => {
         client.removeListener('error', onError)
+        // ssh2 leaves Nagle on: small request/response packets would wait for ACKs (tunnel latency).
+        client.setNoDelay(true)
         resolve()
       }
       client.once('ready', onReady)
