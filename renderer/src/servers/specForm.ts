@@ -44,8 +44,9 @@ const BY_KIND: Record<ServerKind, FieldDef[]> = {
     { name: 'demo', label: 'Scripted demo model (reverse tunnel)', type: 'checkbox' },
   ],
   wezterm: [
-    { name: 'domain', label: 'Domain', type: 'text', placeholder: 'local' },
-    { name: 'directory', label: 'Directory', type: 'text', required: true, placeholder: '/home/me/project' },
+    // An SSH domain (palette: "WezTerm SSH domains…") runs the server on its host, in its directory.
+    { name: 'domain', label: 'Domain', type: 'text', placeholder: 'local, or an SSH domain' },
+    { name: 'directory', label: 'Directory', type: 'text', required: true, placeholder: "/home/me/project (on the domain's host)" },
     binary,
     { name: 'demo', label: 'Scripted demo model', type: 'checkbox' },
   ],
