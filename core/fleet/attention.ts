@@ -22,7 +22,7 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
    * second asker of the same question (a retry, another server on the same host or key) waits
    * on the same item instead of asking again. Settled with undefined when the item goes away.
    */
-  private readonly asked = new Map<string, { itemId: string; promise: Promise<AttentionAnswer | undefined>; settle: (answer: AttentionAnswer | undefined) => void }>()
+  private readonly asked = new Map<string, Asked>()
   /** Keys accepted "once": good for this run of Flotilla (reconnects included), not recorded. */
   private readonly acceptedOnce = new Set<string>()
 
@@ -64,8 +64,21 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     for (const q of questions) this.addQuestion(server.id, q)
   }
 
-  /** A server went away: whatever it was asking can no longer be answered. */
+  /**
+   * A server went away: whatever it was asking can no longer be answered. A shared SSH question
+   * stays open while other servers still wait on it: its item moves to one of them.
+   */
   dropServer(serverId: string): void {
+    for (const asked of this.asked.values()) {
+      asked.waiting.delete(serverId)
+      const item = this.items.get(asked.itemId)
+      const next = asked.waiting.values().next()
+      if (item?.serverId !== serverId || next.done) continue
+      this.items.delete(asked.itemId)
+      this.emit('resolved', asked.itemId)
+      asked.itemId = itemId(next.value, item.requestId)
+      this.add({ ...item, id: asked.itemId, serverId: next.value })
+    }
     for (const [id, item] of this.items) if (item.serverId === serverId) this.resolve(id)
   }
 
@@ -130,11 +143,14 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
 
   private ask(serverId: string, requestId: string, fields: Pick<AttentionItem, 'kind' | 'title' | 'hostKey' | 'passphrase' | 'install'>): Promise<AttentionAnswer | undefined> {
     const pending = this.asked.get(requestId)
-    if (pending) return pending.promise
+    if (pending) {
+      pending.waiting.add(serverId)
+      return pending.promise
+    }
     let settle!: (answer: AttentionAnswer | undefined) => void
     const promise = new Promise<AttentionAnswer | undefined>((resolve) => (settle = resolve))
     const id = itemId(serverId, requestId)
-    this.asked.set(requestId, { itemId: id, promise, settle })
+    this.asked.set(requestId, { itemId: id, waiting: new Set([serverId]), promise, settle })
     this.add({ id, requestId, serverId, createdAt: Date.now(), ...fields })
     return promise
   }
@@ -188,6 +204,14 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     }
     if (this.items.delete(id)) this.emit('resolved', id)
   }
+}
+
+/** An SSH question in the inbox: its item (owned by one of the waiting servers) and its answer. */
+interface Asked {
+  itemId: string
+  waiting: Set<string>
+  promise: Promise<AttentionAnswer | undefined>
+  settle: (answer: AttentionAnswer | undefined) => void
 }
 
 /** Which answers fit which item. */

@@ -15,6 +15,7 @@ import { UrlLauncher } from '../launchers/url'
 import { WeztermLauncher, type WeztermLauncherOptions } from '../launchers/wezterm'
 import { defaultDomainsFile, WeztermDomainFile } from '../launchers/weztermDomains'
 import { OpencodeRunner } from '../scheduler/opencodeRunner'
+import type { UnlockedKeys } from '../ssh/sshConnection'
 import { Scheduler } from '../scheduler/scheduler'
 import type { TaskSink } from '../scheduler/types'
 import type { SecretStore } from '../store/secretStore'
@@ -71,6 +72,8 @@ export class Engine extends EventEmitter<EnginePush> {
   readonly weztermDomains: WeztermDomainFile
   readonly warnings: string[] = []
   private readonly passwords = new Map<string, string>()
+  /** SSH keys unlocked with a passphrase, shared by ssh servers and WezTerm SSH-domain tunnels (memory only). */
+  private readonly unlockedKeys: UnlockedKeys
   private readonly busySessions = new Map<string, Set<string>>()
   /** "serverId/sessionId" → task id, for attempts that are running now. */
   private readonly sessionTasks = new Map<string, string>()
@@ -83,14 +86,15 @@ export class Engine extends EventEmitter<EnginePush> {
     readonly demo: DemoRuntime | undefined,
   ) {
     super()
+    this.unlockedKeys = options.ssh?.unlockedKeys ?? new Map()
     this.fleet = new Fleet({
       launchers: {
         local: new LocalLauncher(),
         url: new UrlLauncher(),
-        ssh: new SshLauncher(options.ssh),
+        ssh: new SshLauncher({ ...options.ssh, unlockedKeys: this.unlockedKeys }),
         tmux: new TmuxLauncher({ stateDir: join(flotillaHome().state, 'tmux'), ...options.tmux }),
         // Lazy: the domain file is read at each start, so a domain added in the app counts at once.
-        wezterm: new WeztermLauncher({ sshDomains: () => this.weztermDomains.list(), ssh: options.ssh, ...options.wezterm }),
+        wezterm: new WeztermLauncher({ sshDomains: () => this.weztermDomains.list(), ssh: { ...options.ssh, unlockedKeys: this.unlockedKeys }, ...options.wezterm }),
         ...options.launchers,
       },
       context: (spec) => ({

@@ -28,11 +28,12 @@ export function terminalCommand(engine: Engine, kind: 'shell' | 'tui', serverId:
   const server = serverId === undefined ? undefined : engine.fleet.get(serverId)
   const directory = server?.instance?.directory ?? (server && 'directory' in server.spec ? server.spec.directory : undefined)
   if (kind === 'shell') {
-    if (server && !ON_THIS_MACHINE.has(server.spec.kind)) {
+    const remoteDomain = server?.spec.kind === 'wezterm' && server.spec.domain !== 'local' && engine.weztermDomains.list().some((d) => d.name === (server.spec as { domain: string }).domain)
+    if (server && (!ON_THIS_MACHINE.has(server.spec.kind) || remoteDomain)) {
       throw new FlotillaError(`expected a server on this machine for a local shell, got the ${server.spec.kind} server ${server.spec.name}${server.instance ? '' : ' (start it to open a shell on its machine)'}`, 'unavailable')
     }
     const shell = process.env.SHELL || '/bin/bash'
-    return { file: shell, args: [], cwd: directory ?? homedir(), env: baseEnv(), title: `shell · ${server?.spec.name ?? 'local'}` }
+    return { file: shell, args: [], cwd: directory && existsSync(directory) ? directory : homedir(), env: baseEnv(), title: `shell · ${server?.spec.name ?? 'local'}` }
   }
   if (!server) throw new FlotillaError('expected a serverId for a TUI terminal, got none', 'bad_request')
   const instance = server.instance

@@ -4,8 +4,7 @@ import { demoServerEnv } from '../demo/opencodeConfig'
 import { DEFAULT_USERNAME } from '../opencode/auth'
 import { randomPassword } from '../lib/random'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
-import type { ParsedKey } from 'ssh2'
-import { SshRefusedError, type SshConnection, type SshConnectOptions } from '../ssh/sshConnection'
+import { SshRefusedError, type SshConnection, type SshConnectOptions, type UnlockedKeys } from '../ssh/sshConnection'
 import { openSshShell } from '../ssh/sshShell'
 import { opencodeInstallCommand } from './opencodeBinary'
 import { resolveSshTarget, type ResolveOptions, type SshTarget } from '../ssh/sshConfig'
@@ -46,10 +45,14 @@ type RemoteState = z.infer<typeof RemoteState>
  * sessions intact. Demo servers reach the scripted model through a reverse tunnel.
  */
 export class SshLauncher implements Launcher<SshSpec> {
-  /** Decrypted key files, shared by every server and reconnect of this launcher (memory only). */
-  private readonly unlockedKeys = new Map<string, ParsedKey>()
+  /** Unlocked key files, shared by every server and reconnect of this launcher (memory only). */
+  private readonly unlockedKeys: UnlockedKeys
+  /** Installs running now, by user@host: servers on the same host wait for one instead of racing npm. */
+  private readonly installs = new Map<string, Promise<void>>()
 
-  constructor(private readonly options: SshLauncherOptions = {}) {}
+  constructor(private readonly options: SshLauncherOptions = {}) {
+    this.unlockedKeys = options.unlockedKeys ?? new Map()
+  }
 
   async start(spec: SshSpec, context: LaunchContext): Promise<RunningServer> {
     if (spec.demo && !context.demo) throw new SshRefusedError(`${spec.name} is a demo server, but the scripted model is not running (start Flotilla with --demo)`)
@@ -166,7 +169,12 @@ export class SshLauncher implements Launcher<SshSpec> {
       if (installed) throw new SshRefusedError(`${missing}, even after "${command}" succeeded there: add npm's global bin folder (npm prefix -g)/bin to the PATH`)
       const ask = context.confirmInstall ?? this.options.confirmInstall
       if (binary !== 'opencode' || !ask || !(await ask({ host: name, command }))) throw new SshRefusedError(`${missing}. Install it there with: ${command}`)
-      await this.install(connection, name, command, context)
+      let install = this.installs.get(name)
+      if (!install) {
+        install = this.install(connection, name, command, context).finally(() => this.installs.delete(name))
+        this.installs.set(name, install)
+      } else context.onOutput?.(`waiting for the opencode install already running on ${name}`)
+      await install
       return this.startRemote(spec, context, connection, target, reversePort, true)
     }
     if (out.startsWith('FLOTILLA_NO_DIRECTORY')) throw new SshRefusedError(`the directory ${spec.remoteDirectory} does not exist on ${name}`)
@@ -180,18 +188,26 @@ export class SshLauncher implements Launcher<SshSpec> {
   /** Runs the install command on the remote host, its output going to the server's log as it comes. */
   private async install(connection: SshConnection, name: string, command: string, context: LaunchContext): Promise<void> {
     context.onOutput?.(`installing opencode on ${name}: ${command}`)
-    const script = ['command -v npm >/dev/null 2>&1 || { echo FLOTILLA_NO_NPM; exit 0; }', `${command} 2>&1`, 'echo "FLOTILLA_INSTALL_EXIT $?"'].join('\n')
+    const script = [
+      'command -v npm >/dev/null 2>&1 || { echo FLOTILLA_NO_NPM; exit 0; }',
+      // Plain lines for the log: no spinner or colours although it runs in a terminal.
+      'export npm_config_progress=false npm_config_color=false NO_COLOR=1',
+      `${command} 2>&1`,
+      'echo "FLOTILLA_INSTALL_EXIT $?"',
+    ].join('\n')
     let partial = ''
     const result = await connection.exec(script, {
       timeoutMs: this.options.installTimeoutMs ?? 15 * 60_000,
       signal: context.signal,
+      // In a terminal, so a stop or a timeout (closing the channel) hangs npm up instead of leaving it running.
+      pty: true,
       onStdout: (text) => {
-        const lines = (partial + text).split('\n')
+        const lines = (partial + text).replace(/\r/g, '').split('\n')
         partial = lines.pop()!
         for (const line of lines) if (line.trim() && !line.startsWith('FLOTILLA_')) context.onOutput?.(`[npm on ${name}] ${line}`)
       },
     })
-    const out = result.stdout
+    const out = result.stdout.replace(/\r/g, '')
     if (out.includes('FLOTILLA_NO_NPM')) throw new SshRefusedError(`opencode is not installed on ${name}, and npm is not there either to install it: install Node.js there (or opencode with its own installer), then start the server again`)
     const exit = /FLOTILLA_INSTALL_EXIT (\d+)/.exec(out)
     if (exit?.[1] === '0') return context.onOutput?.(`installed opencode on ${name}`)

@@ -28,6 +28,8 @@ export interface WeztermLauncherOptions {
    * through an SSH tunnel of ours to its loopback. Other domains are taken to be on this machine.
    */
   sshDomains?: () => WeztermDomain[]
+  /** Where server passwords come from (tests pin one; default: random). */
+  password?: () => string
   /** How that tunnel connects (known_hosts, ~/.ssh/config, agent, reconnect backoff). */
   ssh?: SshConnectOptions & { config?: ResolveOptions; link?: PersistentLinkOptions }
 }
@@ -49,17 +51,17 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
   constructor(private readonly options: WeztermLauncherOptions = {}) {}
 
   async start(spec: WeztermSpec, context: LaunchContext): Promise<RunningServer> {
-    const sshDomain = this.options.sshDomains?.().find((d) => d.name === spec.domain)
+    const sshDomain = spec.domain === 'local' ? undefined : this.sshDomain(spec.domain)
     if (sshDomain && spec.demo) {
       throw new PermanentError(`${spec.name}: the scripted model is not reachable from the SSH domain ${spec.domain}; run demo servers there as ssh servers (they get a reverse tunnel)`)
     }
-    const password = randomPassword()
+    const password = (this.options.password ?? randomPassword)()
     // On an SSH domain's host the embedded binary does not exist: opencode is looked up there.
     const binary = sshDomain ? (spec.binary ?? 'opencode') : resolveOpencodeBinary(spec.binary)
     const env = { ...context.env, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     const program = [
-      'stty -echo 2>/dev/null',
-      `echo ${shQuote(PASSWORD_PROMPT)}`,
+      // No prompt (so no password) unless echo really went off.
+      `{ stty -echo && echo ${shQuote(PASSWORD_PROMPT)}; } || { echo 'flotilla: cannot turn echo off in this pane; not sending the password'; exit 1; }`,
       'IFS= read -r OPENCODE_SERVER_PASSWORD',
       'stty echo 2>/dev/null',
       'export OPENCODE_SERVER_PASSWORD',
@@ -76,7 +78,8 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     try {
       // Typed only once echo is off (the prompt shows after stty), so it never reaches the screen.
       await this.waitForText(paneId, (text) => text.includes(PASSWORD_PROMPT), 'the password prompt', context.signal)
-      await this.cli(['send-text', '--pane-id', String(paneId), '--no-paste', `${password}\n`])
+      // '--': a password may begin with '-', which clap would take for a flag.
+      await this.cli(['send-text', '--pane-id', String(paneId), '--no-paste', '--', `${password}\n`])
       const remotePort = await this.waitForText(paneId, (text) => { const m = LISTEN.exec(text); return m ? Number(new URL(m[1]!).port) : undefined }, 'a listen line', context.signal)
       context.onOutput?.(`opencode serve listening in ${where}`)
       let port = remotePort
@@ -112,6 +115,15 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
       link?.close()
       await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
       throw error
+    }
+  }
+
+  /** The managed SSH domain of that name, if it is one. A damaged domain file will not heal by retrying. */
+  private sshDomain(name: string): WeztermDomain | undefined {
+    try {
+      return this.options.sshDomains?.().find((d) => d.name === name)
+    } catch (error) {
+      throw new PermanentError(`cannot tell whether ${name} is an SSH domain: ${(error as Error).message}`)
     }
   }
 

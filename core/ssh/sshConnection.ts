@@ -39,20 +39,24 @@ export interface SshConnectOptions {
    */
   passphrase?: (keyPath: string, retry: boolean) => Promise<string | undefined>
   /**
-   * Keys already decrypted, by file: a reconnect or a second server using the same key does not
-   * ask again. Held in memory only, like an agent would.
+   * Encrypted keys unlocked (or being unlocked) by file: a reconnect or another server using the
+   * same key waits for that instead of asking again. Held in memory only, like an agent would.
    */
-  unlockedKeys?: Map<string, ParsedKey>
+  unlockedKeys?: UnlockedKeys
   /** Keepalive every this many ms; the connection is declared dead after 3 unanswered. */
   keepaliveMs?: number
   readyTimeoutMs?: number
 }
 
+export type UnlockedKeys = Map<string, Promise<ParsedKey | undefined>>
+
 export interface ExecOptions {
   stdin?: string
   timeoutMs?: number
-  /** Closes the channel (the remote command gets SIGHUP-like EOF) and rejects. */
+  /** Closes the channel and rejects. Only with `pty` does that also stop the remote command (hangup). */
   signal?: AbortSignal
+  /** Run in a pseudo-terminal (output then has \r\n line ends and stderr mixed in). */
+  pty?: boolean
   /** Output as it arrives (progress of long commands). */
   onStdout?: (text: string) => void
 }
@@ -176,7 +180,7 @@ export class SshConnection {
     return new Promise((resolve, reject) => {
       if (this.ended) return reject(new Error(`${where(this.target)}: the connection is closed`))
       if (options.signal?.aborted) return reject(new Error(`${where(this.target)}: cancelled`))
-      this.client.exec(command, (error, channel) => {
+      this.client.exec(command, options.pty ? { pty: { term: 'dumb', cols: 200, rows: 50 } } : {}, (error, channel) => {
         if (error) return reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`))
         let stdout = ''
         let stderr = ''
@@ -284,7 +288,7 @@ async function authMethods(target: SshTarget, options: SshConnectOptions): Promi
   const files = target.identityFiles.length ? target.identityFiles : DEFAULT_KEYS.map((name) => join(homedir(), '.ssh', name))
   for (const file of files) {
     if (!existsSync(file)) continue
-    const parsed = options.unlockedKeys?.get(file) ?? (await readKey(file, target, options))
+    const parsed = await readKey(file, target, options)
     if (!parsed) continue
     methods.push({ type: 'publickey', username: target.user, key: parsed })
   }
@@ -297,22 +301,32 @@ async function authMethods(target: SshTarget, options: SshConnectOptions): Promi
 /** A key file, decrypted with its passphrase if it needs one; undefined when the user skips it. */
 async function readKey(file: string, target: SshTarget, options: SshConnectOptions): Promise<ParsedKey | undefined> {
   const data = readFileSync(file)
-  const first = utils.parseKey(data)
-  let parsed: ParsedKey | ParsedKey[] | Error = first
-  if (first instanceof Error && /passphrase/i.test(first.message)) {
-    for (let attempt = 0; ; attempt++) {
-      const passphrase = await options.passphrase?.(file, attempt > 0)
-      if (passphrase === undefined) return undefined
-      parsed = utils.parseKey(data, passphrase)
-      if (!(parsed instanceof Error)) break
-      if (attempt === 2) throw new SshRefusedError(`${where(target)}: wrong passphrase for ${file} (3 tries)`)
-    }
-    const key = Array.isArray(parsed) ? parsed[0]! : parsed
-    options.unlockedKeys?.set(file, key)
-    return key
+  const plain = utils.parseKey(data)
+  if (!(plain instanceof Error)) return Array.isArray(plain) ? plain[0]! : plain
+  if (!/passphrase/i.test(plain.message)) throw new SshRefusedError(`${where(target)}: cannot read the key ${file}: ${plain.message}`)
+  const cache = options.unlockedKeys
+  let unlocking = cache?.get(file)
+  if (!unlocking) {
+    unlocking = unlockKey(data, file, target, options)
+    cache?.set(file, unlocking)
+    // A skipped or failed unlock is asked again next time.
+    unlocking.then(
+      (key) => key || cache?.delete(file),
+      () => cache?.delete(file),
+    )
   }
-  if (parsed instanceof Error) throw new SshRefusedError(`${where(target)}: cannot read the key ${file}: ${parsed.message}`)
-  return Array.isArray(parsed) ? parsed[0]! : parsed
+  return unlocking
+}
+
+/** Asks for the passphrase until it opens the key: three tries, as ssh gives. */
+async function unlockKey(data: Buffer, file: string, target: SshTarget, options: SshConnectOptions): Promise<ParsedKey | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const passphrase = await options.passphrase?.(file, attempt > 0)
+    if (passphrase === undefined) return undefined
+    const parsed = utils.parseKey(data, passphrase)
+    if (!(parsed instanceof Error)) return Array.isArray(parsed) ? parsed[0]! : parsed
+    if (attempt === 2) throw new SshRefusedError(`${where(target)}: wrong passphrase for ${file} (3 tries)`)
+  }
 }
 
 function describeAuth(methods: AnyAuthMethod[]): string {

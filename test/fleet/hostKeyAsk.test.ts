@@ -53,4 +53,20 @@ describe('host keys in the attention inbox', () => {
     await expect(box.answer(added[0]!.id, { kind: 'permission', reply: 'once' })).rejects.toThrow(/expected a hostKey answer/)
     expect(box.list()).toHaveLength(1)
   })
+
+  it('a question two servers wait on stays open when the one that asked first goes away', async () => {
+    const { box, added, resolved } = inbox()
+    const first = box.askHostKey('s1', key)
+    const second = box.askHostKey('s2', key)
+    expect(added).toHaveLength(1)
+    box.dropServer('s1')
+    // The item moved to s2; nothing was refused.
+    expect(resolved).toEqual([added[0]!.id])
+    expect(box.list()).toEqual([expect.objectContaining({ serverId: 's2', hostKey: key })])
+    await box.answer(box.list()[0]!.id, { kind: 'hostKey', reply: 'always' })
+    expect(await second).toBe('record')
+    expect(await first).toBe('record')
+    box.dropServer('s2')
+    expect(box.list()).toEqual([])
+  })
 })

@@ -116,9 +116,11 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
     })
     const npmDir = mkdtempSync(join(tmpdir(), 'flotilla-cli-npm-'))
     const bare = await startSshd({ path: '/usr/bin:/bin', env: { npm_config_registry: registry.url, npm_config_prefix: join(npmDir, 'global'), npm_config_cache: join(npmDir, 'cache'), npm_config_update_notifier: 'false' } })
+    const config = join(home, '.ssh', 'config')
+    const savedConfig = readFileSync(config, 'utf8')
     try {
       const dest = `${bare.user}@127.0.0.1:${bare.port}`
-      writeFileSync(join(home, '.ssh', 'config'), `${readFileSync(join(home, '.ssh', 'config'), 'utf8')}Host 127.0.0.1\n  IdentityFile ${bare.userKey}\n`)
+      writeFileSync(config, `${savedConfig}Host 127.0.0.1\n  IdentityFile ${bare.userKey}\n`)
       const refused = cli(['run', '--demo', '--ssh', dest, '--remote-dir', bare.home, '--accept-new-host-key', '@reply never'])
       expect(await refused.exited).toBe(1)
       expect(refused.stderr()).toContain(`Install it there with: ${command}`)
@@ -132,6 +134,7 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
       expect(summary.tasks.map((t) => t.output)).toEqual(['installed'])
       expect(existsSync(join(npmDir, 'global', 'bin', 'opencode'))).toBe(true)
     } finally {
+      writeFileSync(config, savedConfig)
       await bare.stop()
       await registry.stop()
       rmSync(npmDir, { recursive: true, force: true })

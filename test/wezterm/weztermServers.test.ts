@@ -70,6 +70,18 @@ describe('servers in WezTerm panes (stand-in wezterm)', () => {
     await h.engine.removeServer('wez-bad')
   }, 60_000)
 
+  it('types a password that begins with "-" (send-text would take it for a flag without "--")', async () => {
+    const { WeztermLauncher } = await import('../../core/launchers/wezterm')
+    const launcher = new WeztermLauncher({ binary: WEZTERM_STANDIN, pollMs: 300, password: () => '-Dash1234567890abcdefXYZ' })
+    const running = await launcher.start(spec('wez-dash', { demo: false }), {})
+    try {
+      const health = await fetch(`${running.baseUrl}/global/health`, { headers: { authorization: `Basic ${Buffer.from(`${running.auth!.username}:-Dash1234567890abcdefXYZ`).toString('base64')}` } })
+      expect(health.status).toBe(200)
+    } finally {
+      await running.stop()
+    }
+  }, 60_000)
+
   it('stop kills the pane; a pane closed from WezTerm is noticed as the server exiting', async () => {
     const paneOf = (id: string) => Number(/pane (\d+)/.exec(h.engine.fleet.get(id).view().host ?? '')![1])
     const first = paneOf('wez-1')

@@ -100,6 +100,9 @@ describe.skipIf(missing)('servers in a WezTerm SSH domain (stand-in wezterm, rea
     const view = await h!.engine.addServer(spec('wez-demo', { demo: true }), { start: true })
     expect(view.state).toBe('failed')
     expect(view.lastError).toMatch(/scripted model is not reachable from the SSH domain far/)
+    // Not running, so no shell on its host; and never a local shell in the remote folder instead.
+    const shell = await h!.dispatcher.call('terminals.open', { kind: 'shell', serverId: 'wez-demo', cols: 80, rows: 24 })
+    expect(shell).toMatchObject({ error: { code: 'unavailable', message: expect.stringMatching(/start it to open a shell on its machine/) } })
     await h!.engine.removeServer('wez-demo')
   }, 30_000)
 })

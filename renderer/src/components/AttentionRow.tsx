@@ -58,7 +58,7 @@ export const AttentionRow = memo(function AttentionRow({ item, serverName, onAns
     else if (item.kind === 'passphrase' && key === 'Enter') secret.current?.focus()
     else if (item.kind === 'passphrase' && key === 's') onAnswer(item, { kind: 'passphrase' })
     else if (item.kind === 'install' && key === 'i') onAnswer(item, { kind: 'install', accept: true })
-    else if (item.kind === 'install' && key === 'r') onAnswer(item, { kind: 'install', accept: false })
+    else if (item.kind === 'install' && (key === 'r' || key === 'R')) onAnswer(item, { kind: 'install', accept: false })
     else if (yesNo && key === 'a') reply('once')
     else if (yesNo && key === 'A') reply('always')
     else if (item.kind !== 'passphrase' && (key === 'r' || key === 'R')) yesNo ? reply('reject') : onAnswer(item, { kind: 'question-reject' })
