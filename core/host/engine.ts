@@ -97,16 +97,19 @@ export class Engine extends EventEmitter<EnginePush> {
         wezterm: new WeztermLauncher({ sshDomains: () => this.weztermDomains.list(), ssh: { ...options.ssh, unlockedKeys: this.unlockedKeys }, ...options.wezterm }),
         ...options.launchers,
       },
-      context: (spec) => ({
-        env: (spec.kind === 'local' || spec.kind === 'tmux' || spec.kind === 'wezterm') && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
-        demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
-        // Unknown host keys go to the attention inbox unless the front end decides itself (the CLI).
+      context: (spec) => {
         // (wezterm: for servers in an SSH domain, which Flotilla reaches through a tunnel of its own)
-        confirmHostKey: spec.kind === 'ssh' || spec.kind === 'wezterm' ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
-        passphrase: spec.kind === 'ssh' || spec.kind === 'wezterm' ? (this.options.ssh?.passphrase ?? ((keyPath, retry) => this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry }))) : undefined,
-        confirmInstall: spec.kind === 'ssh' ? (this.options.ssh?.confirmInstall ?? ((q) => this.attention.askInstall(spec.id, q))) : undefined,
-        password: this.passwords.get(spec.id),
-      }),
+        const overSsh = spec.kind === 'ssh' || spec.kind === 'wezterm'
+        return {
+          env: (spec.kind === 'local' || spec.kind === 'tmux' || spec.kind === 'wezterm') && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
+          demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
+          // Unknown host keys go to the attention inbox unless the front end decides itself (the CLI).
+          confirmHostKey: overSsh ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
+          passphrase: overSsh ? (this.options.ssh?.passphrase ?? ((keyPath, retry) => this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry }))) : undefined,
+          confirmInstall: spec.kind === 'ssh' ? (this.options.ssh?.confirmInstall ?? ((q) => this.attention.askInstall(spec.id, q))) : undefined,
+          password: this.passwords.get(spec.id),
+        }
+      },
       supervisor: options.supervisor,
       random: options.random,
     })

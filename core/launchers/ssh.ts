@@ -5,7 +5,7 @@ import { DEFAULT_USERNAME } from '../opencode/auth'
 import { randomPassword } from '../lib/random'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import { SshRefusedError, type SshConnection, type SshConnectOptions, type UnlockedKeys } from '../ssh/sshConnection'
-import { openSshShell } from '../ssh/sshShell'
+import { shellOverLink } from '../ssh/sshShell'
 import { opencodeInstallCommand } from './opencodeBinary'
 import { resolveSshTarget, type ResolveOptions, type SshTarget } from '../ssh/sshConfig'
 import { shQuote } from '../ssh/shell'
@@ -103,11 +103,7 @@ export class SshLauncher implements Launcher<SshSpec> {
       directory: spec.remoteDirectory,
       host: target.hostName,
       exited,
-      openShell: (size, onData, onExit) => {
-        const connection = link.connection
-        if (!connection) return Promise.reject(new Error(`the ssh connection to ${target.hostName} is down; try again once the server is back`))
-        return openSshShell(connection, spec.remoteDirectory, size, onData, onExit)
-      },
+      openShell: shellOverLink(link, spec.remoteDirectory, `to ${target.hostName}`),
       stop: async () => {
         if (stopped) return
         stopped = true

@@ -11,7 +11,7 @@ import type { WeztermDomain } from '../contract/wezterm'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import type { SshConnectOptions } from '../ssh/sshConnection'
 import { resolveSshTarget, type ResolveOptions } from '../ssh/sshConfig'
-import { openSshShell } from '../ssh/sshShell'
+import { shellOverLink } from '../ssh/sshShell'
 import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
 
 const run = promisify(execFile)
@@ -90,25 +90,18 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
       }
       const watch = this.watchPane(paneId)
       const linkDone = link?.done.then((reason): ServerExit => ({ code: null, signal: `ssh tunnel to domain ${spec.domain}: ${reason}` }))
-      const openedLink = link
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         auth: { username: DEFAULT_USERNAME, password },
         directory: spec.directory,
         host: where,
         exited: linkDone ? Promise.race([watch.exited, linkDone]) : watch.exited,
-        openShell: openedLink
-          ? (size, onData, onExit) => {
-              const connection = openedLink.connection
-              if (!connection) return Promise.reject(new Error(`the ssh connection for domain ${spec.domain} is down; try again once the server is back`))
-              return openSshShell(connection, spec.directory, size, onData, onExit)
-            }
-          : undefined,
+        openShell: link && shellOverLink(link, spec.directory, `for domain ${spec.domain}`),
         stop: async () => {
           // Polling must end with the server: a `wezterm cli` call starts a mux server when none runs.
           watch.cancel()
           await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
-          openedLink?.close()
+          link?.close()
         },
       }
     } catch (error) {

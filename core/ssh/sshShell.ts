@@ -1,4 +1,5 @@
 import { FrameBatcher, type TerminalSession } from '../stream/frameBatcher'
+import type { PersistentLink } from './persistentLink'
 import type { SshConnection } from './sshConnection'
 import { shQuote } from './shell'
 
@@ -37,5 +38,14 @@ export async function openSshShell(
       channel.signal('HUP')
       channel.close()
     },
+  }
+}
+
+/** A shell opener for a server behind `link`: over its current connection, or a clear error while that is down. */
+export function shellOverLink(link: PersistentLink, directory: string, what: string) {
+  return (size: { cols: number; rows: number }, onData: (data: string) => void, onExit: (code: number | null) => void): Promise<TerminalSession> => {
+    const connection = link.connection
+    if (!connection) return Promise.reject(new Error(`the ssh connection ${what} is down; try again once the server is back`))
+    return openSshShell(connection, directory, size, onData, onExit)
   }
 }

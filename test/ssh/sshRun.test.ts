@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { spawn as spawnPty } from 'node-pty'
 import { FLOTILLA_BIN, runCli, type CliRun } from '../support/cli'
-import { opencodeInstallCommand, resolveOpencodeBinary } from '../../core/launchers/opencodeBinary'
-import { startNpmRegistry } from '../support/npmRegistry'
+import { startOpencodeRegistry } from '../support/npmRegistry'
 import { knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
 
 // `flotilla run --ssh` end to end: two real sshd "machines" named by ~/.ssh/config aliases and
@@ -106,16 +105,10 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
   }, 120_000)
 
   it('--install-opencode installs opencode with npm where it is missing; without it the run fails naming the command', async () => {
-    const command = opencodeInstallCommand()
-    const registry = await startNpmRegistry({
-      name: 'opencode-ai',
-      version: /opencode-ai@(\S+)$/.exec(command)![1]!,
-      manifest: { bin: { opencode: 'bin/opencode' } },
-      // A stand-in package (the real one carries a 177 MB binary): it execs the binary we have.
-      files: { 'bin/opencode': { content: `#!/bin/sh\nexec ${resolveOpencodeBinary()} "$@"\n`, executable: true } },
-    })
     const npmDir = mkdtempSync(join(tmpdir(), 'flotilla-cli-npm-'))
-    const bare = await startSshd({ path: '/usr/bin:/bin', env: { npm_config_registry: registry.url, npm_config_prefix: join(npmDir, 'global'), npm_config_cache: join(npmDir, 'cache'), npm_config_update_notifier: 'false' } })
+    const registry = await startOpencodeRegistry(npmDir)
+    const { command } = registry
+    const bare = await startSshd({ path: '/usr/bin:/bin', env: registry.env })
     const config = join(home, '.ssh', 'config')
     const savedConfig = readFileSync(config, 'utf8')
     try {
@@ -132,7 +125,7 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
       expect(run.stderr()).toContain(`running ${command} there (--install-opencode)`)
       const summary = JSON.parse(run.stdout().trim().split('\n').at(-1)!) as { tasks: Array<{ output: string }> }
       expect(summary.tasks.map((t) => t.output)).toEqual(['installed'])
-      expect(existsSync(join(npmDir, 'global', 'bin', 'opencode'))).toBe(true)
+      expect(existsSync(join(registry.globalBin, 'opencode'))).toBe(true)
     } finally {
       writeFileSync(config, savedConfig)
       await bare.stop()

@@ -7,8 +7,7 @@ import type { HostKeyQuestion } from '../../core/ssh/sshConnection'
 import { stripAnsi } from '../../core/view/ansi'
 import { startHarness, type Harness } from '../support/harness'
 import { execFileSync } from 'node:child_process'
-import { opencodeInstallCommand, resolveOpencodeBinary } from '../../core/launchers/opencodeBinary'
-import { startNpmRegistry } from '../support/npmRegistry'
+import { startOpencodeRegistry } from '../support/npmRegistry'
 import { createNetns, knownHostsLine, SSHD_BINARY, startSshAgent, startSshd, type Sshd } from '../support/sshd'
 
 // Real sshd instances on 127.0.0.1 stand in for other machines: each has its own host key,
@@ -79,6 +78,15 @@ async function addSsh(s: SshSpec) {
     const view = h.engine.fleet.get(s.id).view()
     return ['ready', 'failed'].includes(view.state) ? view : undefined
   }, 60_000)
+}
+
+/** A terminal pane through the dispatcher, and what it has shown so far (colours stripped). */
+async function openTerminal(kind: 'shell' | 'tui', serverId: string) {
+  const opened = await h.dispatcher.call('terminals.open', { kind, serverId, cols: 100, rows: 30 })
+  if ('error' in opened) throw new Error(opened.error.message)
+  const { terminalId, title } = opened.result as { terminalId: string; title: string }
+  const output = () => stripAnsi(h.pushes.filter((p) => p.event === 'terminals.data' && (p.payload as { terminalId: string }).terminalId === terminalId).map((p) => (p.payload as { data: string }).data).join(''))
+  return { terminalId, title, output }
 }
 
 /** As if the user had connected once before: the host's key is in known_hosts. */
@@ -153,11 +161,8 @@ describe.skipIf(missing)('servers over SSH', () => {
   }, 90_000)
 
   it('opens a shell pane on the remote machine, in the server\'s directory', async () => {
-    const opened = await h.dispatcher.call('terminals.open', { kind: 'shell', serverId: 'box-a', cols: 100, rows: 30 })
-    if ('error' in opened) throw new Error(opened.error.message)
-    const { terminalId, title } = opened.result as { terminalId: string; title: string }
+    const { terminalId, title, output } = await openTerminal('shell', 'box-a')
     expect(title).toBe('shell · box-a')
-    const output = () => h.pushes.filter((p) => p.event === 'terminals.data' && (p.payload as { terminalId: string }).terminalId === terminalId).map((p) => (p.payload as { data: string }).data).join('')
     await h.dispatcher.call('terminals.write', { terminalId, data: 'echo "where:$(pwd):$FLOTILLA_MARK_END"\n' })
     await h.waitFor('the remote shell to answer', () => output().includes(`where:${sshdA.home}:`), 15_000)
     const resized = await h.dispatcher.call('terminals.resize', { terminalId, cols: 120, rows: 40 })
@@ -168,11 +173,8 @@ describe.skipIf(missing)('servers over SSH', () => {
   }, 60_000)
 
   it('opens the opencode TUI here, attached to the remote server through the tunnel', async () => {
-    const opened = await h.dispatcher.call('terminals.open', { kind: 'tui', serverId: 'box-a', cols: 100, rows: 30 })
-    if ('error' in opened) throw new Error(opened.error.message)
-    const { terminalId, title } = opened.result as { terminalId: string; title: string }
+    const { terminalId, title, output } = await openTerminal('tui', 'box-a')
     expect(title).toBe('tui · box-a')
-    const output = () => stripAnsi(h.pushes.filter((p) => p.event === 'terminals.data' && (p.payload as { terminalId: string }).terminalId === terminalId).map((p) => (p.payload as { data: string }).data).join(''))
     // The TUI draws its prompt with the model the remote server gave it: the scripted model.
     await h.waitFor('the TUI to draw', () => output().includes('Scripted model'), 45_000)
     expect(output()).toContain('Ask anything')
@@ -231,23 +233,12 @@ describe.skipIf(missing)('servers over SSH', () => {
   }, 90_000)
 
   it('where opencode is missing: names the install command, and installs it with npm when allowed from the inbox', async () => {
-    // A real npm installs from a registry on our loopback. The package is a stand-in: the real
-    // opencode-ai pulls a 177 MB platform binary, so this one execs the binary we already have.
-    const command = opencodeInstallCommand()
-    const version = /opencode-ai@(\S+)$/.exec(command)?.[1]
-    expect(version, command).toMatch(/^\d+\.\d+\.\d+/)
-    const registry = await startNpmRegistry({
-      name: 'opencode-ai',
-      version: version!,
-      manifest: { bin: { opencode: 'bin/opencode' } },
-      files: { 'bin/opencode': { content: `#!/bin/sh\nexec ${resolveOpencodeBinary()} "$@"\n`, executable: true } },
-    })
+    // A real npm installs from a registry on our loopback (a stand-in package: see startOpencodeRegistry).
     const npmDir = mkdtempSync(join(tmpdir(), 'flotilla-remote-npm-'))
+    const registry = await startOpencodeRegistry(npmDir)
+    const { command } = registry
     // npm's global folder is not on this machine's PATH: the server is found there all the same.
-    const bare = await startSshd({
-      path: '/usr/bin:/bin',
-      env: { npm_config_registry: registry.url, npm_config_prefix: join(npmDir, 'global'), npm_config_cache: join(npmDir, 'cache'), npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' },
-    })
+    const bare = await startSshd({ path: '/usr/bin:/bin', env: registry.env })
     const installItem = () => h.waitFor('the install question', () => h.engine.attention.list().find((item) => item.kind === 'install' && item.serverId === 'bare'), 60_000)
     try {
       trust(bare)
@@ -274,7 +265,7 @@ describe.skipIf(missing)('servers over SSH', () => {
       }, 120_000)
       expect(view.state, view.lastError).toBe('ready')
       expect(registry.requests).toContain('/opencode-ai')
-      expect(existsSync(join(npmDir, 'global', 'bin', 'opencode'))).toBe(true)
+      expect(existsSync(join(registry.globalBin, 'opencode'))).toBe(true)
       const [task] = await h.submit([{ prompt: '@reply installed and running', target: { kind: 'server', serverId: 'bare' } }])
       const [done] = await h.waitTasks([task!.id])
       expect(done!.result?.text).toBe('installed and running')

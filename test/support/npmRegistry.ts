@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { opencodeInstallCommand, resolveOpencodeBinary } from '../../core/launchers/opencodeBinary'
 
 // A package registry on 127.0.0.1 for a real `npm install` in tests (tests never reach the
 // public registry). It serves one package, one version, built from the files given.
@@ -76,4 +77,24 @@ export async function startNpmRegistry(pkg: { name: string; version: string; man
     rmSync(work, { recursive: true, force: true })
     throw error
   }
+}
+
+/**
+ * A registry serving `opencode-ai` at the version Flotilla installs, for a real
+ * `npm install -g` in tests. The package is a stand-in: the real one carries a 177 MB binary,
+ * so its bin execs the opencode binary this machine already has. `env` points a "remote"
+ * machine's npm at it, with a global folder of its own (`globalBin`) that is not on its PATH.
+ */
+export async function startOpencodeRegistry(dir: string): Promise<LocalRegistry & { command: string; env: Record<string, string>; globalBin: string }> {
+  const command = opencodeInstallCommand()
+  const version = /opencode-ai@(\S+)$/.exec(command)?.[1]
+  if (!version) throw new Error(`expected an install command pinned to a version, got "${command}"`)
+  const registry = await startNpmRegistry({
+    name: 'opencode-ai',
+    version,
+    manifest: { bin: { opencode: 'bin/opencode' } },
+    files: { 'bin/opencode': { content: `#!/bin/sh\nexec ${resolveOpencodeBinary()} "$@"\n`, executable: true } },
+  })
+  const env = { npm_config_registry: registry.url, npm_config_prefix: join(dir, 'global'), npm_config_cache: join(dir, 'cache'), npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' }
+  return { ...registry, command, env, globalBin: join(dir, 'global', 'bin') }
 }
