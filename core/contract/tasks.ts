@@ -21,8 +21,8 @@ export const TaskSpec = z.strictObject({
   model: z.string().regex(/^[^/\s]{1,100}\/[^\s]{1,200}$/, 'expected provider/model').optional(),
   priority: z.number().int().min(-100).max(100).default(0),
   timeoutMs: z.number().int().min(1_000).max(86_400_000).optional(),
-  /** Attempts before the task fails when its server dies under it. */
-  maxAttempts: z.number().int().min(1).max(10).default(3),
+  /** Attempts before the task fails when its server dies under it; omitted = the settings' maxAttempts. */
+  maxAttempts: z.number().int().min(1).max(10).optional(),
 })
 
 export const TaskState = z.enum(['queued', 'dispatched', 'running', 'completed', 'failed', 'cancelled'])

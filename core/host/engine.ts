@@ -123,6 +123,7 @@ export class Engine extends EventEmitter<EnginePush> {
       sink,
       strategy: options.strategy ?? settings?.get().strategy,
       random: options.random,
+      defaultMaxAttempts: settings ? () => settings.get().maxAttempts : undefined,
     })
     this.attention = new AttentionInbox(this.fleet, (serverId, sessionId) => this.taskForSession(serverId, sessionId))
     this.wire()

@@ -19,6 +19,8 @@ export interface SchedulerOptions {
   strategy?: StrategyName
   random?: () => number
   now?: () => number
+  /** Attempts for a task that does not say (the settings' maxAttempts); default 3. */
+  defaultMaxAttempts?: () => number
 }
 
 interface Active {
@@ -200,7 +202,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       agent: spec.agent,
       model: spec.model,
       timeoutMs: spec.timeoutMs,
-      maxAttempts: spec.maxAttempts,
+      maxAttempts: spec.maxAttempts ?? this.options.defaultMaxAttempts?.() ?? 3,
       attempts: [],
       createdAt: this.now(),
     }

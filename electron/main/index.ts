@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const engine = await Engine.create({
     settingsDir: home.config,
     // electron-store is conf underneath: the app, the CLI and `flotilla serve` share one file.
-    settingsBackend: ({ cwd, name }) => new ElectronStore<Settings>({ cwd, name, clearInvalidConfig: false }),
+    settingsBackend: ({ cwd, name, fileMode }) => new ElectronStore<Settings>({ cwd, name, clearInvalidConfig: false, configFileMode: fileMode }),
     journalPath: join(home.state, 'tasks.jsonl'),
     restoreTasks: true,
     secrets: new SecretStore(join(home.config, 'secrets.json'), {

@@ -11,13 +11,13 @@ afterEach(() => dir && rmSync(dir, { recursive: true, force: true }))
 
 it('reads and writes through the backend it is given (the app passes electron-store), same file', () => {
   dir = mkdtempSync(join(tmpdir(), 'flotilla-backend-'))
-  const asked: Array<{ cwd: string; name: string }> = []
+  const asked: Array<{ cwd: string; name: string; fileMode: number }> = []
   // A stand-in for electron-store (which needs Electron's app object): conf, which it extends.
   const { store } = SettingsStore.open(dir, (options) => {
     asked.push(options)
-    return new Conf<Settings>({ cwd: options.cwd, configName: options.name, projectSuffix: '' })
+    return new Conf<Settings>({ cwd: options.cwd, configName: options.name, projectSuffix: '', configFileMode: options.fileMode })
   })
-  expect(asked).toEqual([{ cwd: dir, name: 'config' }])
+  expect(asked).toEqual([{ cwd: dir, name: 'config', fileMode: 0o600 }])
   store.update({ strategy: 'random' })
   expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({ strategy: 'random', version: 1 })
   // The default backend (conf, for the CLI and the browser host) sees the same settings.
