@@ -1,5 +1,6 @@
 import type { OcAnyEvent, OcMessageWithParts, OcPart } from '../contract/opencode'
 import { ansi, formatDuration, oneLine } from './ansi'
+import { sanitizeTerminalText as safe, TerminalTextFilter } from './terminalText'
 
 /**
  * Turns one session's opencode events into ANSI text (for panes and the CLI alike).
@@ -7,12 +8,17 @@ import { ansi, formatDuration, oneLine } from './ansi'
  * Idempotent by construction: it remembers how much of each part it has shown and which tool
  * states it has announced, so the same part arriving twice (a delta and then the full part, or
  * a resync after a reconnect replaying messages) never prints anything twice.
+ *
+ * Everything a model or a tool wrote passes `TerminalTextFilter` before it is printed, so the
+ * only escape sequences in what it returns are the colours it adds itself.
  */
 export class SessionRenderer {
   private readonly shownText = new Map<string, number>()
   private readonly toolStatus = new Map<string, string>()
   private readonly roles = new Map<string, 'user' | 'assistant'>()
   private readonly announced = new Set<string>()
+  /** One filter per streamed part: a sequence split across its deltas is still dropped whole. */
+  private readonly textFilters = new Map<string, TerminalTextFilter>()
   /**
    * Parts last seen as a snapshot (a resync). Deltas carry no offset, so after a snapshot we
    * cannot tell which deltas it already contains: those parts then advance only by snapshots
@@ -28,7 +34,7 @@ export class SessionRenderer {
         const info = (event as Extract<OcAnyEvent, { type: 'message.updated' }>).properties.info
         this.roles.set(info.id, info.role)
         if (info.role === 'assistant' && info.error && info.error.name !== 'MessageAbortedError') {
-          return this.once(`msgerr:${info.id}`, ansi.red(`✗ ${info.error.name}: ${info.error.data?.message ?? ''}`))
+          return this.once(`msgerr:${info.id}`, ansi.red(`✗ ${safe(info.error.name)}: ${safe(info.error.data?.message ?? '')}`))
         }
         return ''
       }
@@ -40,31 +46,31 @@ export class SessionRenderer {
         const shown = this.shownText.get(p.partID)
         // A delta for a part we never saw started is still text to show.
         this.shownText.set(p.partID, (shown ?? 0) + p.delta.length)
-        return this.text(p.delta)
+        return this.text(this.filterFor(p.partID).push(p.delta))
       }
       case 'permission.asked': {
         const p = (event as Extract<OcAnyEvent, { type: 'permission.asked' }>).properties
-        const what = p.patterns.length ? `: ${oneLine(p.patterns.join(' '), 100)}` : ''
-        return this.once(`perm:${p.id}`, ansi.yellow(`⚠ permission needed: ${p.permission}${what}`))
+        const what = p.patterns.length ? `: ${oneLine(safe(p.patterns.join(' ')), 100)}` : ''
+        return this.once(`perm:${p.id}`, ansi.yellow(`⚠ permission needed: ${safe(p.permission)}${what}`))
       }
       case 'permission.replied': {
         const p = (event as Extract<OcAnyEvent, { type: 'permission.replied' }>).properties
-        return this.once(`perm-reply:${p.requestID}`, ansi.dim(`  permission ${p.reply ?? 'answered'}`))
+        return this.once(`perm-reply:${p.requestID}`, ansi.dim(`  permission ${safe(p.reply ?? 'answered')}`))
       }
       case 'question.asked': {
         const p = (event as Extract<OcAnyEvent, { type: 'question.asked' }>).properties
         const q = p.questions.map((x) => `${x.question}${x.options.length ? ` [${x.options.map((o) => o.label).join(' / ')}]` : ''}`)
-        return this.once(`q:${p.id}`, ansi.yellow(`? question: ${oneLine(q.join('; '), 200)}`))
+        return this.once(`q:${p.id}`, ansi.yellow(`? question: ${oneLine(safe(q.join('; ')), 200)}`))
       }
       case 'session.status': {
         const p = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties
         if (p.status.type !== 'retry') return ''
-        return this.once(`retry:${p.status.attempt ?? ''}:${p.status.message ?? ''}`, ansi.yellow(`↻ retrying (attempt ${p.status.attempt ?? '?'}): ${p.status.message ?? ''}`))
+        return this.once(`retry:${p.status.attempt ?? ''}:${p.status.message ?? ''}`, ansi.yellow(`↻ retrying (attempt ${p.status.attempt ?? '?'}): ${safe(p.status.message ?? '')}`))
       }
       case 'session.error': {
         const p = (event as Extract<OcAnyEvent, { type: 'session.error' }>).properties
         if (p.error?.name === 'MessageAbortedError') return this.line(ansi.dim('■ aborted'))
-        return this.line(ansi.red(`✗ error: ${p.error?.name ?? 'unknown'}${p.error?.data?.message ? `: ${p.error.data.message}` : ''}`))
+        return this.line(ansi.red(`✗ error: ${safe(p.error?.name ?? 'unknown')}${p.error?.data?.message ? `: ${safe(p.error.data.message)}` : ''}`))
       }
       default:
         return ''
@@ -88,8 +94,8 @@ export class SessionRenderer {
       const shown = this.shownText.get(part.id) ?? 0
       if (part.text.length <= shown) return ''
       this.shownText.set(part.id, part.text.length)
-      const fresh = part.text.slice(shown)
-      return this.text(part.type === 'reasoning' ? ansi.dim(fresh) : fresh)
+      const fresh = this.filterFor(part.id).push(part.text.slice(shown))
+      return this.text(part.type === 'reasoning' && fresh ? ansi.dim(fresh) : fresh)
     }
     if (part.type === 'tool' && part.state) {
       const status = part.state.status
@@ -97,14 +103,27 @@ export class SessionRenderer {
       // Never go back: a stale 'running' after 'completed' (resync order) must not print.
       if (this.toolStatus.get(part.id) === 'completed' || this.toolStatus.get(part.id) === 'error') return ''
       this.toolStatus.set(part.id, status)
-      const name = part.tool ?? 'tool'
-      const title = oneLine(part.state.title || describeInput(part.state.input), 100)
+      const name = safe(part.tool ?? 'tool')
+      const title = oneLine(safe(part.state.title || describeInput(part.state.input)), 100)
       const took = part.state.time?.start && part.state.time.end ? ` ${ansi.dim(formatDuration(part.state.time.end - part.state.time.start))}` : ''
       if (status === 'running') return this.line(ansi.cyan(`⚙ ${name}`) + (title ? ` ${title}` : ''))
-      if (status === 'completed') return this.line(ansi.green(`✓ ${name}`) + (title ? ` ${title}` : '') + took) + toolOutput(part.state.output)
-      return this.line(ansi.red(`✗ ${name}`) + ` ${oneLine(part.state.error ?? 'failed', 160)}` + took)
+      if (status === 'completed') {
+        const exit = exitCode(part.state.metadata)
+        // A command that ran but failed (exit 3) is not a success: the mark and colour say so.
+        const succeeded = exit === undefined || exit === 0
+        const paint = succeeded ? ansi.green : ansi.red
+        const code = exit === undefined ? '' : ` ${paint(`(exit code ${exit})`)}`
+        return this.line(paint(`${succeeded ? '✓' : '✗'} ${name}`) + (title ? ` ${title}` : '') + code + took) + toolOutput(part.state.output)
+      }
+      return this.line(ansi.red(`✗ ${name}`) + ` ${oneLine(safe(part.state.error ?? 'failed'), 160)}` + took)
     }
     return ''
+  }
+
+  private filterFor(partId: string): TerminalTextFilter {
+    let filter = this.textFilters.get(partId)
+    if (!filter) this.textFilters.set(partId, (filter = new TerminalTextFilter()))
+    return filter
   }
 
   private once(key: string, text: string): string {
@@ -137,11 +156,21 @@ export class SessionRenderer {
 /** The first lines of what a tool printed, dimmed and indented under its status line. */
 const OUTPUT_LINES = 8
 function toolOutput(output: string | undefined): string {
-  const lines = (output ?? '').replace(/\s+$/, '').split('\n').filter((l, i, all) => l.trim() !== '' || i < all.length - 1)
+  const lines = safe(output ?? '').replace(/\s+$/, '').split('\n').filter((l, i, all) => l.trim() !== '' || i < all.length - 1)
   if (lines.length === 0 || (lines.length === 1 && lines[0] === '')) return ''
   const shown = lines.slice(0, OUTPUT_LINES).map((l) => ansi.dim(`  │ ${l.length > 200 ? l.slice(0, 199) + '…' : l}`))
   if (lines.length > OUTPUT_LINES) shown.push(ansi.dim(`  │ … ${lines.length - OUTPUT_LINES} more lines`))
   return shown.join('\n') + '\n'
+}
+
+/**
+ * The exit code a shell tool reports: opencode 1.18.33 puts it in `state.metadata.exit` for bash
+ * (measured). Other tools put other things in metadata, so it is read only when it is an integer.
+ */
+function exitCode(metadata: unknown): number | undefined {
+  if (typeof metadata !== 'object' || metadata === null || !('exit' in metadata)) return undefined
+  const exit = metadata.exit
+  return typeof exit === 'number' && Number.isInteger(exit) ? exit : undefined
 }
 
 function describeInput(input: Record<string, unknown> | undefined): string {

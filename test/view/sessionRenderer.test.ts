@@ -114,4 +114,83 @@ describe('SessionRenderer', () => {
     expect(r.finish()).toBe('\n')
     expect(r.finish()).toBe('')
   })
+
+  describe('exit codes of shell tools (opencode puts them in state.metadata.exit)', () => {
+    const ran = (exit: unknown) => tool('completed', { start: 1_000, end: 1_051 }, { title: 'exit 3', output: '(no output)', metadata: { output: '(no output)', exit, truncated: false } })
+
+    it('a non-zero exit is shown with its code in red, not with the success mark', () => {
+      const raw = new SessionRenderer().render(ran(3))
+      expect(stripAnsi(raw).split('\n')[0]).toBe('✗ bash exit 3 (exit code 3) 51 ms')
+      expect(raw).not.toContain('✓')
+      expect(raw).toContain(`\x1b[31m✗ bash\x1b[39m`)
+      expect(raw).toContain(`\x1b[31m(exit code 3)\x1b[39m`)
+    })
+
+    it('exit 0 is shown with its code in green and the success mark', () => {
+      const raw = new SessionRenderer().render(ran(0))
+      expect(stripAnsi(raw).split('\n')[0]).toBe('✓ bash exit 3 (exit code 0) 51 ms')
+      expect(raw).toContain(`\x1b[32m(exit code 0)\x1b[39m`)
+    })
+
+    it('a tool without an exit code (or with one that is not an integer) keeps the plain success line', () => {
+      expect(stripAnsi(new SessionRenderer().render(ran(undefined))).split('\n')[0]).toBe('✓ bash exit 3 51 ms')
+      expect(stripAnsi(new SessionRenderer().render(ran('3'))).split('\n')[0]).toBe('✓ bash exit 3 51 ms')
+    })
+  })
+
+  describe('text from the model or a tool reaches the output as text only', () => {
+    const OSC52 = '\x1b]52;c;aGk=\x07'
+    const CLEAR = '\x1b[2J\x1b[H'
+    /** The raw output, colours of Flotilla's own removed: nothing else may remain. */
+    const leftover = (raw: string) => stripAnsi(raw).match(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g) ?? []
+
+    it('in streamed text, also when a sequence is split across deltas', () => {
+      const r = new SessionRenderer()
+      const raw = [message('msg_a', 'assistant'), delta('prt_1', 'Hi \x1b]0;'), delta('prt_1', 'owned\x07there\x1b'), delta('prt_1', '[2J\x9b?1000h!'), partEvent({ id: 'prt_1', text: 'Hi \x1b]0;owned\x07there\x1b[2J\x9b?1000h! And more.' })]
+        .map((e) => r.render(e))
+        .join('')
+      expect(leftover(raw)).toEqual([])
+      expect(raw).toBe('Hi there! And more.')
+    })
+
+    it('in a snapshot of reasoning text', () => {
+      const r = new SessionRenderer()
+      const raw = [message('msg_a', 'assistant'), partEvent({ id: 'prt_r', type: 'reasoning', text: `think${OSC52}ing` })].map((e) => r.render(e)).join('')
+      expect(leftover(raw)).toEqual([])
+      expect(stripAnsi(raw)).toBe('thinking')
+    })
+
+    it('in a tool’s title, output and error', () => {
+      const r = new SessionRenderer()
+      const raw = [
+        message('msg_a', 'assistant'),
+        tool('completed', { start: 1_000, end: 1_200 }, { title: `ls${OSC52}`, output: `${OSC52}${CLEAR}plain text\r\nnext\x1b[?1049h` }),
+        partEvent({ id: 'prt_t2', type: 'tool', tool: 'bash', callID: 'c2', state: { status: 'error', input: {}, error: `boom\x1b]2;title\x1b\\!` } }),
+      ]
+        .map((e) => r.render(e))
+        .join('')
+      expect(leftover(raw)).toEqual([])
+      expect(stripAnsi(raw)).toBe('✓ bash ls 200 ms\n  │ plain text\n  │ next\n✗ bash boom!\n')
+    })
+
+    it('in permission and question requests and in errors', () => {
+      const r = new SessionRenderer()
+      const raw = [
+        { type: 'permission.asked', properties: { id: 'per_9', sessionID: S, permission: 'bash', patterns: ['x'], metadata: { command: `printf '${OSC52}'\rls` }, always: [`x${CLEAR}*`] } },
+        { type: 'question.asked', properties: { id: 'q_1', sessionID: S, questions: [{ question: `Pick${CLEAR}`, options: [{ label: `a${OSC52}` }] }] } },
+        { type: 'session.error', properties: { sessionID: S, error: { name: `Err${OSC52}`, data: { message: `bad${CLEAR}` } } } },
+        message('msg_e', 'assistant', { error: { name: 'APIError', data: { message: `nope${OSC52}` } } }),
+      ]
+        .map((e) => r.render(e as OcAnyEvent))
+        .join('')
+      expect(leftover(raw)).toEqual([])
+      expect(stripAnsi(raw)).toBe([
+        '⚠ permission needed: bash: x',
+        '? question: Pick [a]',
+        '✗ error: Err: bad',
+        '✗ APIError: nope',
+        '',
+      ].join('\n'))
+    })
+  })
 })

@@ -3,6 +3,7 @@ import type { AttentionItem } from '../../contract/attention'
 import type { TaskSpecInput, TaskView } from '../../contract/tasks'
 import { splitUrlCredentials } from '../../opencode/auth'
 import { ansi, stripAnsi } from '../../view/ansi'
+import { sanitizeTerminalText as safe, terminalSafeJson } from '../../view/terminalText'
 import { createDispatcher } from '../dispatcher'
 import { Engine } from '../engine'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
@@ -54,7 +55,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
   const tasks = new Map<string, TaskView>()
   const serverNames = new Map<string, string>()
   const paint = (f: (s: string) => string, s: string) => (io.color ? f(s) : s)
-  const emit = (value: object) => io.out(JSON.stringify(value))
+  const emit = (value: object) => io.out(terminalSafeJson(value))
   const lines = new LinePrefixer((taskId) => {
     const task = tasks.get(taskId)
     return paint(ansi.dim, `[${serverNames.get(task?.serverId ?? '') ?? task?.serverId ?? '?'} ${taskId}] `)
@@ -67,7 +68,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     } else if (event === 'attention.added') {
       const a = payload as AttentionItem
       if (options.json) emit({ type: 'attention', ...a })
-      else io.err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${a.title} (answer it in the app; this run waits or times out)`))
+      else io.err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${safe(a.title)} (answer it in the app; this run waits or times out)`))
     }
   })
   let code = 1
@@ -86,6 +87,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       if (options.json) emit({ type: 'server', ...view })
       else io.err(`${view.state === 'ready' ? paint(ansi.green, '●') : paint(ansi.red, '●')} ${view.name} ${view.state}${view.baseUrl ? ` ${view.baseUrl}` : ''}${view.version ? ` (opencode ${view.version})` : ''}${view.lastError ? ` — ${view.lastError}` : ''}`)
     }
+    // Task output is the session renderer's: model and tool text in it is already made safe there.
     engine.scheduler.on('output', (taskId, text) => {
       const task = tasks.get(taskId)
       if (options.json) emit({ type: 'output', taskId, serverId: task?.serverId, text })
@@ -98,13 +100,13 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     })
     const reportTransition = (task: TaskView) => {
       const tag = paint(ansi.dim, `[${serverNames.get(task.serverId ?? '') ?? task.serverId ?? '-'} ${task.id}] `)
-      if (task.state === 'dispatched') io.out(tag + paint(ansi.bold, `▶ ${task.prompt.split('\n')[0]!.slice(0, 100)}`))
+      if (task.state === 'dispatched') io.out(tag + paint(ansi.bold, `▶ ${safe(task.prompt.split('\n')[0]!).slice(0, 100)}`))
       if (FINAL.has(task.state)) {
         for (const line of lines.flush(task.id)) io.out(line)
-        const mark = task.state === 'completed' ? paint(ansi.green, '✔ completed') : paint(task.state === 'failed' ? ansi.red : ansi.yellow, `✘ ${task.state}: ${task.error ?? ''}`)
+        const mark = task.state === 'completed' ? paint(ansi.green, '✔ completed') : paint(task.state === 'failed' ? ansi.red : ansi.yellow, `✘ ${task.state}: ${safe(task.error ?? '')}`)
         io.out(tag + mark)
       } else if (task.state === 'queued' && task.attempts.length > 0) {
-        io.out(tag + paint(ansi.yellow, `↻ re-queued after attempt ${task.attempts.length}: ${task.attempts.at(-1)?.error ?? ''}`))
+        io.out(tag + paint(ansi.yellow, `↻ re-queued after attempt ${task.attempts.length}: ${safe(task.attempts.at(-1)?.error ?? '')}`))
       }
     }
     const submitted = await dispatcher.call('tasks.submit', { tasks: buildTasks(options) })

@@ -1,5 +1,6 @@
 import type { TaskView } from '../../contract/tasks'
 import { ansi, formatDuration, oneLine } from '../../view/ansi'
+import { sanitizeTerminalText } from '../../view/terminalText'
 
 export interface SummaryRow {
   id: string
@@ -44,7 +45,7 @@ const STATUS_COLOR: Record<string, (s: string) => string> = {
 export function summaryTable(tasks: readonly TaskView[], color: boolean, serverName?: (id: string) => string): string {
   const rows = tasks.map((t) => {
     const r = summaryRow(t, serverName)
-    return [r.id, r.server ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), oneLine(r.error ?? r.output ?? '', 60)]
+    return [r.id, r.server ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), oneLine(sanitizeTerminalText(r.error ?? r.output ?? ''), 60)]
   })
   const header = ['task', 'server', 'status', 'tries', 'time', 'result']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
