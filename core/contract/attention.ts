@@ -32,7 +32,17 @@ export const AttentionItem = z.object({
   sessionId: z.string().optional(),
   taskId: Id.optional(),
   title: z.string(),
+  /** A permission's kind as opencode names it: bash, edit, webfetch, ... */
+  permission: z.string().optional(),
+  /**
+   * The exact command a permission would let run (bash), verbatim: what the user approves.
+   * Untrusted (the model wrote it): shown as text, and sanitised before it reaches a terminal.
+   */
+  command: z.string().optional(),
+  /** What opencode matches a permission against; for bash a parse of `command`, one per simple command. */
   patterns: z.array(z.string()).optional(),
+  /** What answering "always" allows from then on, as opencode's patterns (e.g. `echo *`). */
+  always: z.array(z.string()).optional(),
   questions: z.array(QuestionInfo).optional(),
   hostKey: HostKeyInfo.optional(),
   passphrase: PassphraseInfo.optional(),

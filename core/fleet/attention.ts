@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { AttentionAnswer, AttentionItem, HostKeyInfo, InstallInfo, PassphraseInfo } from '../contract/attention'
 import type { OcAnyEvent, OcPermissionRequest, OcQuestionRequest } from '../contract/opencode'
 import { FlotillaError } from '../lib/errors'
+import { permissionCommand, permissionSubject } from '../view/permissionText'
 import type { Fleet } from './fleet'
 import type { ManagedServer } from './managedServer'
 
@@ -156,6 +157,8 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
   }
 
   private addPermission(serverId: string, p: OcPermissionRequest): void {
+    const command = permissionCommand(p.metadata)
+    const subject = permissionSubject({ permission: p.permission, command, patterns: p.patterns })
     this.add({
       id: itemId(serverId, p.id),
       requestId: p.id,
@@ -163,8 +166,12 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
       serverId,
       sessionId: p.sessionID,
       taskId: this.taskForSession(serverId, p.sessionID),
-      title: `${p.permission}${p.patterns.length ? `: ${p.patterns.join(' ')}` : ''}`.slice(0, 500),
+      // The title is a summary (notifications, logs); `command` carries the whole command.
+      title: `${p.permission}${subject ? `: ${subject}` : ''}`.slice(0, 500),
+      permission: p.permission,
+      command,
       patterns: p.patterns,
+      always: p.always,
       createdAt: Date.now(),
     })
   }

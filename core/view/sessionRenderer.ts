@@ -1,5 +1,6 @@
 import type { OcAnyEvent, OcMessageWithParts, OcPart } from '../contract/opencode'
 import { ansi, formatDuration, oneLine } from './ansi'
+import { permissionCommand, permissionLines } from './permissionText'
 import { sanitizeTerminalText as safe, TerminalTextFilter } from './terminalText'
 
 /**
@@ -50,8 +51,9 @@ export class SessionRenderer {
       }
       case 'permission.asked': {
         const p = (event as Extract<OcAnyEvent, { type: 'permission.asked' }>).properties
-        const what = p.patterns.length ? `: ${oneLine(safe(p.patterns.join(' ')), 100)}` : ''
-        return this.once(`perm:${p.id}`, ansi.yellow(`⚠ permission needed: ${safe(p.permission)}${what}`))
+        const shown = permissionLines({ permission: p.permission, command: permissionCommand(p.metadata), patterns: p.patterns, always: p.always })
+        const rest = [...shown.subject.map((l) => `  │ ${l}`), ...(shown.always ? [ansi.dim(`  ${shown.always}`)] : [])]
+        return this.once(`perm:${p.id}`, [ansi.yellow(`⚠ ${shown.head}`), ...rest].join('\n'))
       }
       case 'permission.replied': {
         const p = (event as Extract<OcAnyEvent, { type: 'permission.replied' }>).properties

@@ -93,7 +93,7 @@ describe('SessionRenderer', () => {
     const r = new SessionRenderer()
     const asked: OcAnyEvent = { type: 'permission.asked', properties: { id: 'per_1', sessionID: S, permission: 'bash', patterns: ['rm -rf build'] } }
     const out = renderAll(r, [asked, asked, asked])
-    expect(out).toBe('⚠ permission needed: bash: rm -rf build\n')
+    expect(out).toBe('⚠ permission needed: bash\n  │ rm -rf build\n')
     expect(count(renderAll(r, [asked, { type: 'permission.replied', properties: { sessionID: S, requestID: 'per_1', reply: 'once' } }]), 'permission')).toBe(1)
   })
 
@@ -113,6 +113,21 @@ describe('SessionRenderer', () => {
     expect(r.render({ type: 'todo.updated', properties: { sessionID: S } })).toBe('')
     expect(r.finish()).toBe('\n')
     expect(r.finish()).toBe('')
+  })
+
+  it('shows the exact command a permission is for, whole and on its own lines, and what "Always" allows', () => {
+    const r = new SessionRenderer()
+    // The shape opencode 1.18.33 sends (measured): patterns are a parse of the command.
+    const command = 'echo hello > perm.txt && cat perm.txt'
+    const asked: OcAnyEvent = {
+      type: 'permission.asked',
+      properties: { id: 'per_2', sessionID: S, permission: 'bash', patterns: ['echo hello > perm.txt', 'cat perm.txt'], metadata: { command }, always: ['echo *', 'cat *'] },
+    }
+    expect(renderAll(r, [asked])).toBe(`⚠ permission needed: bash\n  │ ${command}\n  "Always" allows from now on: "echo *", "cat *"\n`)
+    // A long, multi-line command is neither flattened nor cut.
+    const script = `cat <<'EOF' > x.sh\n${'x'.repeat(300)}\nEOF`
+    const long: OcAnyEvent = { type: 'permission.asked', properties: { id: 'per_3', sessionID: S, permission: 'bash', patterns: ['cat'], metadata: { command: script } } }
+    expect(renderAll(r, [long])).toBe(`⚠ permission needed: bash\n${script.split('\n').map((l) => `  │ ${l}`).join('\n')}\n`)
   })
 
   describe('exit codes of shell tools (opencode puts them in state.metadata.exit)', () => {
@@ -185,7 +200,10 @@ describe('SessionRenderer', () => {
         .join('')
       expect(leftover(raw)).toEqual([])
       expect(stripAnsi(raw)).toBe([
-        '⚠ permission needed: bash: x',
+        '⚠ permission needed: bash',
+        "  │ printf ''",
+        '  │ ls',
+        '  "Always" allows from now on: "x*"',
         '? question: Pick [a]',
         '✗ error: Err: bad',
         '✗ APIError: nope',

@@ -75,8 +75,7 @@ export const AttentionRow = memo(function AttentionRow({ item, serverName, onAns
       <div className="attention-meta">
         <span className="server">{serverName}</span> · <span className="task">{task}</span>
       </div>
-      <div className="attention-title">{item.title}</div>
-      {item.patterns && item.patterns.length > 0 && <code className="patterns">{item.patterns.join(' ')}</code>}
+      {item.kind === 'permission' ? <PermissionAsked item={item} /> : <div className="attention-title">{item.title}</div>}
       {item.kind === 'passphrase' && (
         <form className="attention-actions" onSubmit={sendPassphrase}>
           <input ref={secret} type="password" autoComplete="off" spellCheck={false} aria-label={`Passphrase for ${item.passphrase?.keyPath ?? 'the key'}`} placeholder="passphrase" />
@@ -130,3 +129,40 @@ export const AttentionRow = memo(function AttentionRow({ item, serverName, onAns
     </li>
   )
 })
+
+/**
+ * What a permission would allow, as the user must read it before approving: the exact command
+ * verbatim (patterns are a parse of it and, joined, read like another command), and what
+ * "Always" allows from then on. All of it is the model's text: React renders it as text only.
+ */
+function PermissionAsked({ item }: { item: AttentionItem }) {
+  const always = item.always ?? []
+  const patterns = item.patterns ?? []
+  return (
+    <>
+      <div className="attention-title">{item.permission ? `${item.permission} ${item.command !== undefined ? 'wants to run' : 'wants'}` : item.title}</div>
+      {item.command !== undefined ? (
+        <pre className="permission-command" aria-label="Command">
+          {item.command}
+        </pre>
+      ) : (
+        patterns.length > 0 && (
+          <div className="patterns" aria-label="Asked for">
+            {patterns.map((p, i) => (
+              <code key={i}>{p}</code>
+            ))}
+          </div>
+        )
+      )}
+      {always.length > 0 && (
+        <p className="permission-always">
+          “Always” allows from now on:{' '}
+          {always.map((p, i) => (
+            <code key={i}>{p}</code>
+          ))}
+          {always.includes('*') && ` (every ${item.permission ?? 'such'} request)`}
+        </p>
+      )}
+    </>
+  )
+}
