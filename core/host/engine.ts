@@ -16,6 +16,7 @@ import { WeztermLauncher, type WeztermLauncherOptions } from '../launchers/wezte
 import { defaultDomainsFile, WeztermDomainFile } from '../launchers/weztermDomains'
 import { OpencodeRunner } from '../scheduler/opencodeRunner'
 import type { UnlockedKeys } from '../ssh/sshConnection'
+import { RestoredSessionRunner } from '../scheduler/restoredSessionRunner'
 import { Scheduler } from '../scheduler/scheduler'
 import type { TaskSink } from '../scheduler/types'
 import type { SecretStore } from '../store/secretStore'
@@ -142,7 +143,16 @@ export class Engine extends EventEmitter<EnginePush> {
     const engine = new Engine(options, settings, demo)
     engine.warnings.push(...warnings)
     for (const warning of warnings) engine.push('notice', { level: 'warning', message: warning })
-    if (options.restoreTasks && engine.journal) engine.scheduler.restore(engine.journal.load())
+    if (options.restoreTasks && engine.journal) {
+      // Compacted first: one line per task, and a torn last line gone before anything is appended.
+      const tasks = engine.journal.compact()
+      const warning = engine.journal.warning
+      if (warning) {
+        engine.warnings.push(warning)
+        engine.push('notice', { level: 'warning', message: warning })
+      }
+      engine.scheduler.restore(tasks, new RestoredSessionRunner(engine.fleet))
+    }
     return engine
   }
 
@@ -199,9 +209,11 @@ export class Engine extends EventEmitter<EnginePush> {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    for (const task of this.scheduler.list()) if (task.state === 'running' || task.state === 'dispatched') this.scheduler.cancel(task.id)
+    // Restored tasks whose session was not read yet stay journalled as running: the next start reads it.
+    this.scheduler.stopRestoring()
+    for (const task of this.scheduler.list()) if (this.scheduler.isActive(task.id)) this.scheduler.cancel(task.id)
     // Give cancelled attempts a moment to abort their sessions before the servers go away.
-    await waitFor(() => this.scheduler.list().every((t) => t.state !== 'running' && t.state !== 'dispatched'), 3_000)
+    await waitFor(() => this.scheduler.list().every((t) => !this.scheduler.isActive(t.id)), 3_000)
     await this.fleet.stopAll()
     await this.demo?.close()
   }

@@ -3,6 +3,7 @@ import PQueue from 'p-queue'
 import type { StrategyName, TaskSpec, TaskView } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
 import { shortId } from '../lib/random'
+import { RESUME_GRACE_MS, RestoredTasks } from './restoredTasks'
 import { strategies, type Candidate } from './strategies'
 import { TaskQueue } from './taskQueue'
 import type { AbortReason, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool, TaskSink } from './types'
@@ -46,6 +47,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly avoid = new Map<string, Set<string>>()
   private readonly lanes = new Map<string, PQueue>()
   private lastPicked: string | undefined
+  /** Restored tasks whose session must be read before anything else happens to them. */
+  private restored: RestoredTasks | undefined
   private readonly random: () => number
   private readonly now: () => number
 
@@ -92,24 +95,55 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return task
   }
 
-  /** Restores tasks from the journal; work that was queued or running is queued again. */
-  restore(views: readonly TaskView[]): void {
+  /**
+   * Restores tasks from the journal. Work that never started (queued, or dispatched before its
+   * session was recorded) is queued again. A task that has a session may have done its work
+   * (a crash can tear the journal's last line, its completion), so it is never dispatched
+   * again before `resume` has read that session on its server (see RestoredSessionRunner).
+   */
+  restore(views: readonly TaskView[], resume: AttemptRunner, options: { graceMs?: number } = {}): void {
+    const restored = (this.restored = new RestoredTasks(resume, options.graceMs ?? RESUME_GRACE_MS, this.now))
     for (const view of views) {
       if (this.tasks.has(view.id)) continue
       const task = structuredClone(view)
       this.tasks.set(task.id, task)
       if (FINAL.has(task.state)) continue
-      for (const attempt of task.attempts) {
-        if (attempt.outcome === 'running') Object.assign(attempt, { outcome: 'server-lost', endedAt: this.now(), error: 'Flotilla restarted' })
+      const last = task.attempts.at(-1)
+      if (last?.outcome === 'running' && last.sessionId) {
+        Object.assign(task, { state: 'running', serverId: last.serverId, sessionId: last.sessionId })
+        restored.add(task.id, last.serverId)
+        continue
       }
-      this.requeueOrFail(task, 'interrupted by a Flotilla restart')
+      // The session is journalled before the prompt is sent: an attempt without one did nothing.
+      const unstarted = last?.outcome === 'running'
+      if (unstarted) task.attempts.pop()
+      if (task.state === 'queued' && !unstarted) this.queue.push(task.id, task.priority) // as journalled: nothing to write
+      else this.requeue(task)
     }
+    restored.watch(() => this.pump())
     this.pump()
+  }
+
+  /**
+   * Stops resolving restored tasks (the engine is closing): they stay as journalled, running,
+   * and are resolved at the next start, rather than judged while the servers stop.
+   */
+  stopRestoring(): void {
+    this.restored?.stop()
+  }
+
+  /** Whether an attempt of this task is running on a server now. */
+  isActive(id: string): boolean {
+    return this.active.has(id)
   }
 
   cancel(id: string): TaskView {
     const task = this.get(id)
     if (FINAL.has(task.state)) return task
+    if (this.restored?.delete(id)) {
+      this.finish(task, 'cancelled', `cancelled after a restart, before its session on ${task.serverId} could be read (it may still be running there)`)
+      return task
+    }
     const active = this.active.get(id)
     if (active) this.abort(id, 'cancel')
     else {
@@ -145,9 +179,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** Bind queued tasks to servers with free slots, in queue order. */
   pump(): void {
+    if (this.restored?.size) this.resumeRestored(this.restored)
     if (this.queue.size === 0) return
     const servers = this.options.pool.list()
-    let free = servers.filter((s) => s.acceptsWork)
+    let free = servers.filter((s) => s.acceptsWork && !this.restored?.holdsSlotOn(s.id))
     if (free.length === 0) return
     const order = servers.map((s) => s.id)
     const live = servers.filter((s) => s.state === 'ready')
@@ -171,6 +206,30 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.dispatch(task, server)
       free = free.filter((s) => s.acceptsWork)
       if (free.length === 0) break
+    }
+  }
+
+  /**
+   * Restored tasks with a session: each is resolved from its session once its server is ready.
+   * If that server is gone (failed, removed, or not configured again within the grace time),
+   * the session cannot be read and nobody knows whether the work was done: that is a server
+   * that died under a running task, and it gets that policy (another server, within the task's
+   * attempts, else failed), as it would have had Flotilla kept running. A careful user gets
+   * the same answer with and without a restart, and a task whose server still has its session
+   * never runs twice.
+   */
+  private resumeRestored(restored: RestoredTasks): void {
+    for (const next of restored.take(this.options.pool.list())) {
+      const task = this.tasks.get(next.taskId)!
+      if (next.kind === 'ready') {
+        this.dispatch(task, next.server, restored.runner)
+        continue
+      }
+      const attempt = task.attempts.at(-1)!
+      const error = next.server ? `its server ${next.server.id} failed before its session could be read after a restart` : `its server ${attempt.serverId} is not configured any more`
+      Object.assign(attempt, { outcome: 'server-lost', endedAt: this.now(), error })
+      this.avoidServer(task.id, attempt.serverId)
+      this.requeueOrFail(task, error)
     }
   }
 
@@ -212,20 +271,26 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return task
   }
 
-  private dispatch(task: TaskView, server: SchedulableServer): void {
+  /** Binds a task to a server; `resumeWith` continues a restored attempt (same attempt, same session). */
+  private dispatch(task: TaskView, server: SchedulableServer, resumeWith?: AttemptRunner): void {
     const controller = new AbortController()
     const active: Active = { serverId: server.id, controller }
     this.active.set(task.id, active)
     server.running++
     this.options.pool.touch(server)
-    task.state = 'dispatched'
-    task.serverId = server.id
-    task.serverUrl = undefined
-    task.sessionId = undefined
-    task.attempts.push({ attempt: task.attempts.length + 1, serverId: server.id, startedAt: this.now(), outcome: 'running' })
+    if (resumeWith) task.state = 'running'
+    else {
+      task.state = 'dispatched'
+      task.serverId = server.id
+      task.serverUrl = undefined
+      task.sessionId = undefined
+      task.attempts.push({ attempt: task.attempts.length + 1, serverId: server.id, startedAt: this.now(), outcome: 'running' })
+    }
     this.changed(task)
     if (task.timeoutMs) {
-      active.timer = setTimeout(() => this.abort(task.id, 'timeout'), task.timeoutMs)
+      // A resumed attempt has used part of its time already.
+      const used = resumeWith ? this.now() - task.attempts.at(-1)!.startedAt : 0
+      active.timer = setTimeout(() => this.abort(task.id, 'timeout'), Math.max(0, task.timeoutMs - used))
       active.timer.unref()
     }
     const handle = {
@@ -247,7 +312,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       },
     }
     void this.lane(server)
-      .add(() => this.options.runner.run(handle))
+      .add(() => (resumeWith ?? this.options.runner).run(handle))
       .catch((error: unknown): AttemptOutcome => ({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }))
       .then((outcome) => this.settle(task, server, active, outcome ?? { kind: 'failed', error: 'no outcome' }))
   }
@@ -279,6 +344,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       attempt.outcome = 'failed'
       attempt.error = `timed out after ${Math.round((task.timeoutMs ?? 0) / 1000)} s`
       this.finish(task, 'failed', attempt.error)
+    } else if (outcome.kind === 'not-started' && reason === undefined) {
+      // The prompt never reached the session: nothing ran, so this attempt does not count.
+      task.attempts.pop()
+      this.requeue(task)
     } else if (reason === 'server-lost' || outcome.kind === 'server-lost') {
       attempt.outcome = 'server-lost'
       attempt.error = outcome.kind === 'server-lost' || outcome.kind === 'failed' ? outcome.error : 'server lost'
@@ -293,8 +362,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.finish(task, 'cancelled', 'cancelled on the server')
     } else {
       attempt.outcome = 'failed'
-      attempt.error = outcome.error
-      this.finish(task, 'failed', outcome.error)
+      attempt.error = outcome.kind === 'failed' ? outcome.error : 'no outcome'
+      this.finish(task, 'failed', attempt.error)
     }
     this.pump()
   }
@@ -304,6 +373,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.finish(task, 'failed', `${error} (after ${task.attempts.length} attempt${task.attempts.length === 1 ? '' : 's'})`)
       return
     }
+    this.requeue(task)
+  }
+
+  private requeue(task: TaskView): void {
     task.state = 'queued'
     task.serverId = undefined
     task.serverUrl = undefined

@@ -37,6 +37,8 @@ export type AttemptOutcome =
   | { kind: 'failed'; error: string }
   | { kind: 'cancelled' }
   | { kind: 'server-lost'; error: string }
+  /** Nothing ran (a restored session that never got its prompt): the attempt does not count. */
+  | { kind: 'not-started' }
 
 export interface AttemptRunner {
   run(attempt: AttemptHandle): Promise<AttemptOutcome>

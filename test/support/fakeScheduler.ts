@@ -1,0 +1,90 @@
+// In-memory servers, pool and runner for the scheduler's unit tests (the strategy and queue logic).
+import type { TaskSpec, TaskView } from '../../core/contract/tasks'
+import { Scheduler } from '../../core/scheduler/scheduler'
+import type { AbortReason, AttemptHandle, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool } from '../../core/scheduler/types'
+
+/** An in-memory server: accepts work only when ready with a free slot, like ManagedServer. */
+export class FakeServer implements SchedulableServer {
+  running = 0
+  externalBusy = 0
+  constructor(
+    readonly id: string,
+    public state = 'ready',
+    readonly spec = { capacity: 1 },
+  ) {}
+  get acceptsWork(): boolean {
+    return this.state === 'ready' && this.running < this.spec.capacity
+  }
+}
+
+export class FakePool implements ServerPool {
+  constructor(readonly servers: FakeServer[]) {}
+  list() {
+    return this.servers
+  }
+  touch() {}
+}
+
+/** One call of run(): the test settles it. An abort settles it like the real runner does. */
+export interface Attempt {
+  handle: AttemptHandle
+  reasonAtAbort?: AbortReason
+  resolve(outcome: AttemptOutcome): void
+}
+
+export class FakeRunner implements AttemptRunner {
+  readonly attempts: Attempt[] = []
+  readonly live = new Map<string, number>()
+  maxLive = new Map<string, number>()
+
+  run(handle: AttemptHandle): Promise<AttemptOutcome> {
+    const n = (this.live.get(handle.serverId) ?? 0) + 1
+    this.live.set(handle.serverId, n)
+    this.maxLive.set(handle.serverId, Math.max(n, this.maxLive.get(handle.serverId) ?? 0))
+    return new Promise<AttemptOutcome>((resolve) => {
+      const attempt: Attempt = {
+        handle,
+        resolve: (outcome) => {
+          this.live.set(handle.serverId, this.live.get(handle.serverId)! - 1)
+          resolve(outcome)
+        },
+      }
+      handle.signal.addEventListener('abort', () => {
+        attempt.reasonAtAbort = handle.abortReason()
+        attempt.resolve(attempt.reasonAtAbort === 'server-lost' ? { kind: 'server-lost', error: 'server lost mid-task' } : { kind: 'cancelled' })
+      })
+      this.attempts.push(attempt)
+    })
+  }
+
+  /** The attempt for a task (the latest one), once the lane has started it. */
+  async attemptFor(taskId: string): Promise<Attempt> {
+    await until(() => this.attempts.some((a) => a.handle.task.id === taskId))
+    return this.attempts.filter((a) => a.handle.task.id === taskId).at(-1)!
+  }
+}
+
+export const RESULT = { text: 'done', tokens: { input: 1, output: 2, reasoning: 0, cacheRead: 0, cacheWrite: 0 }, cost: 0, durationMs: 5, files: [] }
+export const completed: AttemptOutcome = { kind: 'completed', result: RESULT }
+
+export function spec(over: Partial<TaskSpec> = {}): TaskSpec {
+  return { prompt: 'hi', target: { kind: 'any' }, priority: 0, maxAttempts: 3, ...over }
+}
+
+export async function until(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 1))
+  }
+}
+
+export function setup(servers: FakeServer[], strategy: 'round-robin' | 'least-loaded' | 'random' = 'round-robin', options: { now?: () => number } = {}) {
+  const pool = new FakePool(servers)
+  const runner = new FakeRunner()
+  const journal: TaskView[] = []
+  const events: TaskView[] = []
+  const scheduler = new Scheduler({ pool, runner, strategy, sink: { append: (t) => journal.push(structuredClone(t)) }, ...options })
+  scheduler.on('task', (t) => events.push(structuredClone(t)))
+  return { pool, runner, journal, events, scheduler }
+}
