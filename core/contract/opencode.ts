@@ -90,7 +90,7 @@ export const OcFileDiff = z.looseObject({
   deletions: z.number().default(0),
 })
 
-/** Every event on `/event`: `{type, properties}`; narrowed per type by `parseOcEvent`. */
+/** Every opencode bus event: `{type, properties}`; narrowed per type by `parseGlobalEvent`. */
 export const OcEventEnvelope = z.looseObject({ type: z.string().min(1), properties: z.record(z.string(), z.unknown()).default({}) })
 
 export const OcEvent = z.discriminatedUnion('type', [
@@ -113,6 +113,8 @@ export const OcEvent = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('question.asked'), properties: OcQuestionRequest }),
   z.looseObject({ type: z.literal('question.replied'), properties: z.looseObject({ sessionID: z.string(), requestID: z.string() }) }),
   z.looseObject({ type: z.literal('question.rejected'), properties: z.looseObject({ sessionID: z.string(), requestID: z.string() }) }),
+  // Shown by the TUI; the relay and tunnel benchmarks trigger it (POST /tui/show-toast) to time the path.
+  z.looseObject({ type: z.literal('tui.toast.show'), properties: z.looseObject({ message: z.string(), title: z.string().optional(), variant: z.string().optional() }) }),
 ])
 
 /** An event Flotilla understands, or `{type, properties}` for one it only passes along. */
@@ -128,22 +130,42 @@ export type OcSessionStatus = z.infer<typeof OcSessionStatus>
 const KNOWN: ReadonlySet<string> = new Set(OcEvent.options.map((o) => o.shape.type.value))
 
 /**
- * Parses one SSE data payload. Unknown event types pass through as envelopes; a known type
- * with a malformed body, or data that is not an event at all, returns null (the caller counts
- * and drops it: one bad event must not take down a server's stream).
+ * One message of `GET /global/event`, the stream that carries every directory's instance:
+ * `{directory?, project?, payload: {type, properties}}`. `server.connected` and the heartbeat
+ * come without a directory.
  */
-export function parseOcEvent(data: string): OcAnyEvent | null {
+export const OcGlobalEnvelope = z.looseObject({
+  directory: z.string().optional(),
+  project: z.string().optional(),
+  payload: OcEventEnvelope,
+})
+
+/** What one SSE payload of `/global/event` turned out to be. */
+export type ParsedGlobalEvent =
+  | { kind: 'event'; event: OcEvent; directory?: string }
+  /** A type Flotilla does not read, or the `sync` copy opencode sends of each durable event: dropped quietly. */
+  | { kind: 'ignored'; type: string }
+  /** Not an event at all, or a known type with a body that does not fit (counted, dropped). */
+  | { kind: 'malformed' }
+
+/**
+ * Parses one SSE data payload of `/global/event`. One bad event must not take down a server's
+ * stream: the caller counts malformed ones and drops them.
+ */
+export function parseGlobalEvent(data: string): ParsedGlobalEvent {
   let json: unknown
   try {
     json = JSON.parse(data)
   } catch {
-    return null
+    return { kind: 'malformed' }
   }
-  const envelope = OcEventEnvelope.safeParse(json)
-  if (!envelope.success) return null
-  if (!KNOWN.has(envelope.data.type)) return envelope.data
-  const known = OcEvent.safeParse(json)
-  return known.success ? known.data : null
+  const envelope = OcGlobalEnvelope.safeParse(json)
+  if (!envelope.success) return { kind: 'malformed' }
+  const { payload, directory } = envelope.data
+  if (!KNOWN.has(payload.type)) return { kind: 'ignored', type: payload.type }
+  const known = OcEvent.safeParse(payload)
+  if (!known.success) return { kind: 'malformed' }
+  return directory === undefined ? { kind: 'event', event: known.data } : { kind: 'event', event: known.data, directory }
 }
 
 /** The session an event belongs to, if any. */

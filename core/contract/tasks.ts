@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AbsolutePath, Id, Timestamp } from './common'
+import { Id, ServerPath, Timestamp } from './common'
 
 export const StrategyName = z.enum(['round-robin', 'least-loaded', 'random'])
 
@@ -15,7 +15,8 @@ export const TaskSpec = z.strictObject({
   prompt: z.string().trim().min(1, 'expected a non-empty prompt').max(100_000),
   title: z.string().max(200).optional(),
   target: TaskTarget.default({ kind: 'any' }),
-  directory: AbsolutePath.optional(),
+  /** On the server's machine; omitted = the server's own folder. */
+  directory: ServerPath.optional(),
   agent: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   /** "provider/model", as opencode names models. */
   model: z.string().regex(/^[^/\s]{1,100}\/[^\s]{1,200}$/, 'expected provider/model').optional(),

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { AttentionAnswer, AttentionItem, HostKeyInfo, InstallInfo, PassphraseInfo } from '../contract/attention'
 import type { OcAnyEvent, OcPermissionRequest, OcQuestionRequest } from '../contract/opencode'
 import { FlotillaError } from '../lib/errors'
+import { ServerRequestError } from '../opencode/client'
 import { permissionCommand, permissionSubject } from '../view/permissionText'
 import type { Fleet } from './fleet'
 import type { ManagedServer } from './managedServer'
@@ -38,13 +39,14 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     return [...this.items.values()].map(({ directory: _directory, ...item }) => item)
   }
 
-  onEvent(serverId: string, event: OcAnyEvent): void {
+  /** `directory`: the opencode instance the request lives in (answers must go to the same one). */
+  onEvent(serverId: string, event: OcAnyEvent, directory?: string): void {
     switch (event.type) {
       case 'permission.asked':
-        this.addPermission(serverId, (event as Extract<OcAnyEvent, { type: 'permission.asked' }>).properties)
+        this.addPermission(serverId, (event as Extract<OcAnyEvent, { type: 'permission.asked' }>).properties, directory)
         break
       case 'question.asked':
-        this.addQuestion(serverId, (event as Extract<OcAnyEvent, { type: 'question.asked' }>).properties)
+        this.addQuestion(serverId, (event as Extract<OcAnyEvent, { type: 'question.asked' }>).properties, directory)
         break
       case 'permission.replied':
       case 'question.replied':
@@ -54,15 +56,46 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     }
   }
 
-  /** Replace what we hold for this server with what it says is pending now. */
-  async resync(server: ManagedServer): Promise<void> {
+  /**
+   * Replace what we hold for this server with what it says is pending now. opencode answers
+   * `/permission` and `/question` per instance (folder), so each folder with live sessions is
+   * asked: `directories`, plus the folders of the requests we hold; undefined is the server's own.
+   */
+  async resync(server: ManagedServer, directories: readonly string[] = []): Promise<void> {
     const client = server.client
     if (!client) return
-    const [permissions, questions] = await Promise.all([client.permissions(), client.questions()])
-    const live = new Set([...permissions, ...questions].map((r) => itemId(server.id, r.id)))
-    for (const [id, item] of this.items) if (item.serverId === server.id && !SSH_KINDS.has(item.kind) && !live.has(id)) this.resolve(id)
-    for (const p of permissions) this.addPermission(server.id, p)
-    for (const q of questions) this.addQuestion(server.id, q)
+    const folders = new Set<string | undefined>([undefined, ...directories])
+    for (const item of this.items.values()) if (item.serverId === server.id && item.directory) folders.add(item.directory)
+    const answers = await Promise.all(
+      [...folders].map(async (directory) => {
+        try {
+          const [permissions, questions] = await Promise.all([client.permissions(directory), client.questions(directory)])
+          return { directory, permissions, questions }
+        } catch (error) {
+          // A folder that went away (a removed worktree) must not keep the stream from opening:
+          // its requests stay as they are, and the others are brought up to date.
+          if (error instanceof ServerRequestError && error.status !== undefined) return { directory, failed: true as const }
+          throw error
+        }
+      }),
+    )
+    const asked = new Set<string | undefined>()
+    const live = new Set<string>()
+    for (const a of answers) {
+      if ('failed' in a) continue
+      asked.add(a.directory)
+      for (const r of [...a.permissions, ...a.questions]) live.add(itemId(server.id, r.id))
+    }
+    for (const [id, item] of this.items) {
+      if (item.serverId !== server.id || SSH_KINDS.has(item.kind) || live.has(id)) continue
+      if (item.directory !== undefined && !asked.has(item.directory)) continue
+      this.resolve(id)
+    }
+    for (const a of answers) {
+      if ('failed' in a) continue
+      for (const p of a.permissions) this.addPermission(server.id, p, a.directory)
+      for (const q of a.questions) this.addQuestion(server.id, q, a.directory)
+    }
   }
 
   /**
@@ -136,9 +169,10 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     }
     const client = this.fleet.get(item.serverId).client
     if (!client) throw new FlotillaError(`server ${item.serverId} is not running`, 'unavailable')
-    if (answer.kind === 'permission') await client.replyPermission(item.requestId, answer.reply, answer.message)
-    else if (answer.kind === 'question') await client.replyQuestion(item.requestId, answer.answers)
-    else if (answer.kind === 'question-reject') await client.rejectQuestion(item.requestId)
+    const directory = item.directory
+    if (answer.kind === 'permission') await client.replyPermission(item.requestId, answer.reply, answer.message, directory)
+    else if (answer.kind === 'question') await client.replyQuestion(item.requestId, answer.answers, directory)
+    else if (answer.kind === 'question-reject') await client.rejectQuestion(item.requestId, directory)
     this.resolve(id)
   }
 
@@ -156,10 +190,11 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     return promise
   }
 
-  private addPermission(serverId: string, p: OcPermissionRequest): void {
+  private addPermission(serverId: string, p: OcPermissionRequest, directory: string | undefined): void {
     const command = permissionCommand(p.metadata)
     const subject = permissionSubject({ permission: p.permission, command, patterns: p.patterns })
     this.add({
+      directory,
       id: itemId(serverId, p.id),
       requestId: p.id,
       kind: 'permission',
@@ -176,8 +211,9 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     })
   }
 
-  private addQuestion(serverId: string, q: OcQuestionRequest): void {
+  private addQuestion(serverId: string, q: OcQuestionRequest, directory: string | undefined): void {
     this.add({
+      directory,
       id: itemId(serverId, q.id),
       requestId: q.id,
       kind: 'question',
@@ -195,7 +231,7 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
     })
   }
 
-  private add(item: AttentionItem): void {
+  private add(item: AttentionItem & { directory?: string }): void {
     if (this.items.has(item.id)) return
     this.items.set(item.id, item)
     this.emit('added', item)

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { OcAnyEvent } from '../contract/opencode'
+import type { OcEvent } from '../contract/opencode'
 import type { ServerSpec, ServerView } from '../contract/servers'
 import { FlotillaError } from '../lib/errors'
 import type { LaunchContext, Launcher } from '../launchers/types'
@@ -8,7 +8,7 @@ import { DEFAULT_SUPERVISOR_OPTIONS, ManagedServer, type SupervisorOptions } fro
 export interface FleetEvents {
   changed: [view: ServerView]
   removed: [id: string]
-  event: [serverId: string, event: OcAnyEvent, at: number]
+  event: [serverId: string, event: OcEvent, at: number, directory: string | undefined]
   resync: [server: ManagedServer]
   lost: [serverId: string, reason: string]
   notice: [level: 'info' | 'warning' | 'error', message: string]
@@ -49,7 +49,7 @@ export class Fleet extends EventEmitter<FleetEvents> {
       launcher,
       (): Promise<LaunchContext> | LaunchContext => this.options.context(server.spec),
       {
-        onEvent: (s, event, at) => this.emit('event', s.id, event, at),
+        onEvent: (s, event, at, directory) => this.emit('event', s.id, event, at, directory),
         onResync: async (s) => {
           for (const handler of this.resyncHandlers) await handler(s)
         },

@@ -1,5 +1,5 @@
 import type { ServerSpec, ServerState, ServerView } from '../contract/servers'
-import type { OcAnyEvent } from '../contract/opencode'
+import type { OcEvent } from '../contract/opencode'
 import { errorMessage, PermanentError } from '../lib/errors'
 import type { LaunchContext, Launcher, RunningServer } from '../launchers/types'
 import { OpencodeClient, ServerRequestError } from '../opencode/client'
@@ -32,7 +32,8 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
 }
 
 export interface ManagedServerHooks {
-  onEvent(server: ManagedServer, event: OcAnyEvent, at: number): void
+  /** `directory`: the opencode instance (folder) the event came from; none for server-wide events. */
+  onEvent(server: ManagedServer, event: OcEvent, at: number, directory: string | undefined): void
   /** After every stream (re)connect: re-read what the stream cannot replay. */
   onResync(server: ManagedServer): Promise<void>
   onChange(server: ManagedServer): void
@@ -225,10 +226,10 @@ export class ManagedServer {
     this.stream = new ServerEventStream(
       { baseUrl: instance.baseUrl, headers: this.client!.authHeaders(), watchdogMs: this.options.watchdogMs, random: this.random },
       {
-        onEvent: (event, at) => {
+        onEvent: (event, at, directory) => {
           if (incarnation !== this.incarnation) return
           this.lastEventAt = at
-          this.hooks.onEvent(this, event, at)
+          this.hooks.onEvent(this, event, at, directory)
         },
         onOpen: () => (incarnation === this.incarnation ? this.hooks.onResync(this) : undefined),
         onDown: (reason) => {

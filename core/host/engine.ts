@@ -50,6 +50,8 @@ export interface EngineOptions {
   wezterm?: WeztermLauncherOptions
   /** The Lua file of managed WezTerm SSH domains; default ~/.config/wezterm/flotilla-domains.lua. */
   weztermDomainsFile?: string
+  /** Fail a running task whose session sends no event for this long (default 10 min; see OpencodeRunner). */
+  noProgressMs?: number
   random?: () => number
 }
 
@@ -75,7 +77,8 @@ export class Engine extends EventEmitter<EnginePush> {
   private readonly passwords = new Map<string, string>()
   /** SSH keys unlocked with a passphrase, shared by ssh servers and WezTerm SSH-domain tunnels (memory only). */
   private readonly unlockedKeys: UnlockedKeys
-  private readonly busySessions = new Map<string, Set<string>>()
+  /** serverId → busy session → the folder (opencode instance) it runs in, as opencode said. */
+  private readonly busySessions = new Map<string, Map<string, string | undefined>>()
   /** "serverId/sessionId" → task id, for attempts that are running now. */
   private readonly sessionTasks = new Map<string, string>()
   private readonly taskSessions = new Map<string, string>()
@@ -116,7 +119,10 @@ export class Engine extends EventEmitter<EnginePush> {
     })
     this.journal = options.journalPath ? new TaskJournal(options.journalPath) : undefined
     this.weztermDomains = new WeztermDomainFile(options.weztermDomainsFile ?? defaultDomainsFile())
-    this.runner = new OpencodeRunner(this.fleet)
+    this.runner = new OpencodeRunner(this.fleet, {
+      noProgressMs: options.noProgressMs,
+      waitingOnUser: (serverId, sessionId) => this.attention.list().some((a) => a.serverId === serverId && a.sessionId === sessionId),
+    })
     const sink: TaskSink | undefined = this.journal
     this.scheduler = new Scheduler({
       pool: this.fleet,
@@ -219,18 +225,18 @@ export class Engine extends EventEmitter<EnginePush> {
   }
 
   private wire(): void {
-    this.fleet.on('event', (serverId, event, at) => {
-      this.hub.publish(serverId, event, at)
+    this.fleet.on('event', (serverId, event, at, directory) => {
+      this.hub.publish(serverId, event, at, directory)
     })
-    this.hub.listen(({ serverId, event }) => {
+    this.hub.listen(({ serverId, event, directory }) => {
       this.runner.onEvent(serverId, event)
-      this.attention.onEvent(serverId, event)
+      this.attention.onEvent(serverId, event, directory)
       if (event.type === 'session.status') {
         const { sessionID, status } = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties
-        this.trackBusy(serverId, sessionID, status.type !== 'idle')
-      } else if (event.type === 'session.idle') this.trackBusy(serverId, String(event.properties.sessionID), false)
+        this.trackBusy(serverId, sessionID, status.type !== 'idle', directory)
+      } else if (event.type === 'session.idle') this.trackBusy(serverId, String(event.properties.sessionID), false, directory)
     })
-    this.fleet.onResync((server) => this.attention.resync(server))
+    this.fleet.onResync((server) => this.attention.resync(server, this.liveDirectories(server.id)))
     this.fleet.onResync((server) => this.runner.resync(server))
     this.fleet.on('changed', (view) => {
       this.push('server.updated', view)
@@ -250,6 +256,10 @@ export class Engine extends EventEmitter<EnginePush> {
     this.scheduler.on('output', (taskId, text) => this.outputs.append(taskId, text))
     this.attention.on('added', (item) => this.push('attention.added', item))
     this.attention.on('resolved', (id) => this.push('attention.resolved', { id }))
+  }
+
+  private liveDirectories(serverId: string): string[] {
+    return uniqueDirectories(this.runner.directoriesOn(serverId), this.busySessions.get(serverId)?.values() ?? [])
   }
 
   /** Keeps the session index and the per-server queued counts in step with a task change. */
@@ -277,16 +287,27 @@ export class Engine extends EventEmitter<EnginePush> {
    * Live session status feeds least-loaded: sessions busy on a server that no task of ours
    * runs (a TUI user, another client) load it without holding one of our slots.
    */
-  private trackBusy(serverId: string, sessionId: string, busy: boolean): void {
+  private trackBusy(serverId: string, sessionId: string, busy: boolean, directory: string | undefined): void {
     if (!this.fleet.has(serverId)) return
-    const sessions = this.busySessions.get(serverId) ?? new Set<string>()
+    const sessions = this.busySessions.get(serverId) ?? new Map<string, string | undefined>()
     this.busySessions.set(serverId, sessions)
-    if (busy) sessions.add(sessionId)
+    if (busy) sessions.set(sessionId, directory)
     else sessions.delete(sessionId)
     let external = 0
-    for (const id of sessions) if (!this.taskForSession(serverId, id)) external++
+    for (const id of sessions.keys()) if (!this.taskForSession(serverId, id)) external++
     this.fleet.get(serverId).externalBusy = external
   }
+}
+
+/**
+ * The folders of a server that have live sessions: where our tasks run and where sessions were
+ * last seen busy (a TUI user's, another client's). A resync after a reconnect asks each of them,
+ * because opencode answers status, permissions and questions per folder.
+ */
+function uniqueDirectories(...lists: Array<Iterable<string | undefined>>): string[] {
+  const dirs = new Set<string>()
+  for (const list of lists) for (const dir of list) if (dir) dirs.add(dir)
+  return [...dirs]
 }
 
 async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {

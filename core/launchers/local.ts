@@ -1,3 +1,4 @@
+import { homedir } from 'node:os'
 import type { LocalSpec } from '../contract/servers'
 import { DEFAULT_USERNAME } from '../opencode/auth'
 import { randomPassword } from '../lib/random'
@@ -75,6 +76,7 @@ export class LocalLauncher implements Launcher<LocalSpec> {
       auth: { username: DEFAULT_USERNAME, password },
       pid,
       directory: spec.directory,
+      home: homedir(),
       host: '127.0.0.1',
       exited: proc.exited,
       stop: () => proc.stop(this.options.stopGraceMs ?? 3_000),

@@ -58,6 +58,7 @@ export class SshLauncher implements Launcher<SshSpec> {
     if (spec.demo && !context.demo) throw new SshRefusedError(`${spec.name} is a demo server, but the scripted model is not running (start Flotilla with --demo)`)
     const target = targetFor(spec, this.options.config)
     let state: RemoteState | undefined
+    let place: { home: string; directory: string } | undefined
     let exit: (value: ServerExit) => void = () => {}
     const exited = new Promise<ServerExit>((resolve) => (exit = resolve))
     const link = await PersistentLink.open(
@@ -71,6 +72,7 @@ export class SshLauncher implements Launcher<SshSpec> {
       {
         onConnected: async (connection, reconnect) => {
           if (!reconnect) {
+            place = await remotePlace(connection, spec.remoteDirectory, `${target.user}@${target.hostName}`)
             const existing = await readState(connection, spec.id)
             if (existing) context.onOutput?.(`reattaching to opencode (pid ${existing.pid}) on ${target.hostName}`)
             const reverse = context.demo ? await connection.reverse(context.demo.modelPort, existing?.reversePort ?? 0) : undefined
@@ -100,10 +102,12 @@ export class SshLauncher implements Launcher<SshSpec> {
       baseUrl: `http://127.0.0.1:${port}`,
       auth: { username: DEFAULT_USERNAME, password: running.password },
       pid: running.pid,
-      directory: spec.remoteDirectory,
+      // Absolute, as the remote shell resolved it: opencode takes a literal "~" for a folder named "~".
+      directory: place!.directory,
+      home: place!.home,
       host: target.hostName,
       exited,
-      openShell: shellOverLink(link, spec.remoteDirectory, `to ${target.hostName}`),
+      openShell: shellOverLink(link, place!.directory, `to ${target.hostName}`),
       stop: async () => {
         if (stopped) return
         stopped = true
@@ -222,6 +226,16 @@ export function targetFor(spec: SshSpec, config: ResolveOptions | undefined): Ss
     port: spec.port ?? resolved.port,
     identityFiles: spec.identityFile ? [spec.identityFile, ...resolved.identityFiles] : resolved.identityFiles,
   }
+}
+
+/** The remote home and the server's folder as an absolute path there (`~` expanded by the remote shell). */
+async function remotePlace(connection: SshConnection, remoteDirectory: string, name: string): Promise<{ home: string; directory: string }> {
+  const script = `printf '%s\\n' "$HOME"; cd ${remotePath(remoteDirectory)} 2>/dev/null && pwd -P || echo FLOTILLA_NO_DIRECTORY`
+  const lines = (await connection.exec(script, { timeoutMs: 15_000 })).stdout.split('\n')
+  const [home, directory] = [lines[0]?.trim() ?? '', lines[1]?.trim() ?? '']
+  if (directory === 'FLOTILLA_NO_DIRECTORY') throw new SshRefusedError(`the directory ${remoteDirectory} does not exist on ${name}`)
+  if (!home.startsWith('/') || !directory.startsWith('/')) throw new Error(`expected the home folder and ${remoteDirectory} as absolute paths from ${name}, got "${home}" and "${directory}"`)
+  return { home, directory }
 }
 
 async function readState(connection: SshConnection, id: string): Promise<RemoteState | undefined> {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { z } from 'zod'
@@ -48,6 +49,7 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
       auth: { username: DEFAULT_USERNAME, password },
       pid,
       directory: spec.directory,
+      home: homedir(),
       host: `tmux ${target}`,
       exited: watchPid(pid),
       stop: async () => {

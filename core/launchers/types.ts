@@ -14,7 +14,13 @@ export interface RunningServer {
   auth?: ServerAuth
   /** The opencode process, where Flotilla started it (shown on the card; used by tests). */
   pid?: number
+  /** The folder opencode serves by default, absolute, as a path on the server's machine. */
   directory?: string
+  /**
+   * The home folder on the server's machine, where Flotilla knows it (it started the server
+   * there): `~` in a task's folder means this, never this machine's home. Unknown for url servers.
+   */
+  home?: string
   host?: string
   /** Settles when the server process ends; never settles for servers Flotilla does not own. */
   exited: Promise<ServerExit>

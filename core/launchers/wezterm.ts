@@ -1,3 +1,4 @@
+import { homedir } from 'node:os'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { z } from 'zod'
@@ -94,6 +95,8 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
         baseUrl: `http://127.0.0.1:${port}`,
         auth: { username: DEFAULT_USERNAME, password },
         directory: spec.directory,
+        // An SSH domain's home is not known here (its pane runs through WezTerm's own SSH client).
+        home: sshDomain ? undefined : homedir(),
         host: where,
         exited: linkDone ? Promise.race([watch.exited, linkDone]) : watch.exited,
         openShell: link && shellOverLink(link, spec.directory, `for domain ${spec.domain}`),

@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource'
-import { parseOcEvent, type OcAnyEvent } from '../contract/opencode'
+import { parseGlobalEvent, type OcEvent } from '../contract/opencode'
 import { fullJitterDelay, type BackoffPolicy } from '../lib/backoff'
 
 export interface EventStreamOptions {
@@ -12,7 +12,8 @@ export interface EventStreamOptions {
 }
 
 export interface EventStreamHandlers {
-  onEvent(event: OcAnyEvent, receivedAt: number): void
+  /** `directory`: the instance (project folder or worktree) the event came from, as opencode resolved it. */
+  onEvent(event: OcEvent, receivedAt: number, directory: string | undefined): void
   /**
    * After every (re)connect. opencode's stream cannot resume (no SSE ids), so the caller
    * re-reads state here; events that arrive meanwhile are held and applied after it settles.
@@ -26,7 +27,9 @@ export interface EventStreamHandlers {
 type Phase = 'idle' | 'connecting' | 'resyncing' | 'open' | 'waiting' | 'closed'
 
 /**
- * The one SSE stream Flotilla keeps per server: heartbeat watchdog, reconnect with
+ * The one SSE stream Flotilla keeps per server, `GET /global/event`: `/event` carries only the
+ * launch folder's instance, so a task in any other folder (a worktree, `--dir`) would never be
+ * seen to end. Heartbeat watchdog, reconnect with
  * exponential backoff and full jitter, resync hook after every connect, and a clean close
  * (an abandoned stream makes the server leak memory).
  */
@@ -37,9 +40,9 @@ export class ServerEventStream {
   private everOpened = false
   private watchdog: NodeJS.Timeout | undefined
   private retryTimer: NodeJS.Timeout | undefined
-  private held: Array<[OcAnyEvent, number]> = []
+  private held: Array<[OcEvent, number, string | undefined]> = []
   private generation = 0
-  readonly stats = { connects: 0, events: 0, malformed: 0, drops: 0 }
+  readonly stats = { connects: 0, events: 0, ignored: 0, malformed: 0, drops: 0 }
 
   constructor(
     private readonly options: EventStreamOptions,
@@ -69,7 +72,7 @@ export class ServerEventStream {
     const generation = ++this.generation
     this.phase = 'connecting'
     const headers = this.options.headers
-    const source = new EventSource(`${this.options.baseUrl.replace(/\/$/, '')}/event`, {
+    const source = new EventSource(`${this.options.baseUrl.replace(/\/$/, '')}/global/event`, {
       fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
     })
     this.source = source
@@ -82,18 +85,22 @@ export class ServerEventStream {
     source.onmessage = (message) => {
       if (generation !== this.generation) return
       this.armWatchdog(generation)
-      const event = parseOcEvent(String(message.data))
-      if (!event) {
+      const parsed = parseGlobalEvent(String(message.data))
+      if (parsed.kind === 'malformed') {
         this.stats.malformed++
         this.handlers.onMalformed?.(String(message.data).slice(0, 500))
         return
       }
-      this.stats.events++
       // A connection that delivered an event is healthy: later failures start backoff afresh.
       this.attempt = 0
+      if (parsed.kind === 'ignored') {
+        this.stats.ignored++
+        return
+      }
+      this.stats.events++
       const now = Date.now()
-      if (this.phase === 'resyncing' || this.phase === 'connecting') this.held.push([event, now])
-      else this.handlers.onEvent(event, now)
+      if (this.phase === 'resyncing' || this.phase === 'connecting') this.held.push([parsed.event, now, parsed.directory])
+      else this.handlers.onEvent(parsed.event, now, parsed.directory)
     }
     source.onerror = (error) => {
       if (generation !== this.generation) return
@@ -116,7 +123,7 @@ export class ServerEventStream {
     this.phase = 'open'
     const held = this.held
     this.held = []
-    for (const [event, at] of held) this.handlers.onEvent(event, at)
+    for (const [event, at, directory] of held) this.handlers.onEvent(event, at, directory)
   }
 
   private armWatchdog(generation: number): void {

@@ -6,6 +6,7 @@ import { ServerRequestError, type OpencodeClient } from '../opencode/client'
 import type { ChangedFile } from '../contract/tasks'
 import { SessionRenderer } from '../view/sessionRenderer'
 import { turnError, turnFinished, turnResult } from './sessionResult'
+import { resolveTaskDirectory } from './taskDirectory'
 import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
 
 interface Watch {
@@ -15,8 +16,29 @@ interface Watch {
   /** Settles when the session's turn ends (idle) or errors. */
   done: (end: { error?: string }) => void
   error?: string
+  /** Called when a `session.error` arrives (it can come just after the idle). */
+  onError?: () => void
   ended: boolean
+  /** When an event of this session last arrived: the no-progress watchdog's clock. */
+  lastEventAt: number
 }
+
+export interface OpencodeRunnerOptions {
+  /**
+   * A running task whose session stays busy with no event for this long is failed (and its
+   * session aborted): a wedged agent must not hold a slot forever. A silent long tool (a big
+   * build) sends nothing either, hence the generous default. Time spent waiting on a user's
+   * answer does not count.
+   */
+  noProgressMs?: number
+  /** Whether a session waits on a person (a permission or a question in the inbox). */
+  waitingOnUser?: (serverId: string, sessionId: string) => boolean
+  now?: () => number
+}
+
+export const DEFAULT_NO_PROGRESS_MS = 10 * 60_000
+/** How long to wait after an idle without an answer for opencode's `session.error` (it follows the idle). */
+const ERROR_AFTER_IDLE_MS = 1_000
 
 const key = (serverId: string, sessionId: string) => `${serverId}\u0000${sessionId}`
 
@@ -26,20 +48,42 @@ const key = (serverId: string, sessionId: string) => `${serverId}\u0000${session
  */
 export class OpencodeRunner implements AttemptRunner {
   private readonly watches = new Map<string, Watch>()
+  private readonly noProgressMs: number
+  private readonly now: () => number
 
-  constructor(private readonly fleet: Fleet) {}
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly options: OpencodeRunnerOptions = {},
+  ) {
+    this.noProgressMs = options.noProgressMs ?? DEFAULT_NO_PROGRESS_MS
+    this.now = options.now ?? Date.now
+  }
+
+  /** The folders this runner's live sessions on a server run in (what a resync must ask about). */
+  directoriesOn(serverId: string): string[] {
+    const dirs = new Set<string>()
+    for (const watch of this.watches.values()) if (watch.handle.serverId === serverId && !watch.ended && watch.directory) dirs.add(watch.directory)
+    return [...dirs]
+  }
 
   /** Route one server event to the attempt it belongs to (called inline by the hub). */
   onEvent(serverId: string, event: OcAnyEvent): void {
     const sessionId = eventSessionId(event)
     if (!sessionId) return
     const watch = this.watches.get(key(serverId, sessionId))
-    if (!watch || watch.ended) return
-    watch.handle.output(watch.renderer.render(event))
+    if (!watch) return
     if (event.type === 'session.error') {
+      // Taken even after the idle: opencode sends the reason a turn never ran just after it.
       const e = (event as Extract<OcAnyEvent, { type: 'session.error' }>).properties.error
-      watch.error = e ? `${e.name}${e.data?.message ? `: ${e.data.message}` : ''}` : 'session error'
-    } else if (event.type === 'session.idle') watch.done({ error: watch.error })
+      watch.error ??= e ? `${e.name}${e.data?.message ? `: ${e.data.message}` : ''}` : 'session error'
+      watch.handle.output(watch.renderer.render(event))
+      watch.onError?.()
+      return
+    }
+    if (watch.ended) return
+    watch.lastEventAt = this.now()
+    watch.handle.output(watch.renderer.render(event))
+    if (event.type === 'session.idle') watch.done({ error: watch.error })
     else if (event.type === 'session.status') {
       const status = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties.status
       if (status.type === 'idle') watch.done({ error: watch.error })
@@ -74,7 +118,12 @@ export class OpencodeRunner implements AttemptRunner {
     const baseUrl = server.instance?.baseUrl
     if (!client || !baseUrl) return { kind: 'server-lost', error: 'server not running' }
     const task = handle.task
-    const directory = task.directory ?? server.instance?.directory
+    let directory: string | undefined
+    try {
+      directory = resolveTaskDirectory(task.directory, server.instance ?? {}, server.spec.name)
+    } catch (error) {
+      return { kind: 'failed', error: errorMessage(error) }
+    }
     const started = Date.now()
     let sessionId: string
     try {
@@ -88,6 +137,7 @@ export class OpencodeRunner implements AttemptRunner {
         renderer: new SessionRenderer(),
         directory,
         ended: false,
+        lastEventAt: this.now(),
         done: (end) => {
           if (watch.ended) return
           watch.ended = true
@@ -107,8 +157,15 @@ export class OpencodeRunner implements AttemptRunner {
       } catch (error) {
         return this.failure(handle, 'could not send the prompt', error)
       }
-      const end = await Promise.race([ended, aborted])
       const watch = this.watches.get(key(handle.serverId, sessionId))!
+      const stall = this.watchProgress(watch, sessionId)
+      const end = await Promise.race([ended, aborted, stall.stalled]).finally(stall.stop)
+      if (end === 'stalled') {
+        watch.ended = true
+        await client.abort(sessionId, directory).catch(() => {})
+        handle.output(watch.renderer.finish())
+        return { kind: 'failed', error: `no progress: the session stayed busy with no event for ${Math.round(this.noProgressMs / 1000)} s` }
+      }
       if (end === 'aborted') {
         watch.ended = true
         const reason = handle.abortReason()
@@ -119,8 +176,12 @@ export class OpencodeRunner implements AttemptRunner {
       }
       const messages = await client.messages(sessionId, directory)
       this.replay(watch, messages)
+      // An idle without a finished answer is a turn opencode accepted but did not run (a folder
+      // it cannot open, say): its reason arrives as a session.error just after the idle.
+      const finished = turnFinished(messages)
+      if (!finished && !watch.error) await errorWithin(watch, ERROR_AFTER_IDLE_MS)
       handle.output(watch.renderer.finish())
-      const error = end.error ?? turnError(messages)
+      const error = watch.error ?? end.error ?? turnError(messages) ?? (finished ? undefined : 'opencode ended the turn without an answer')
       if (error) return { kind: 'failed', error }
       const files = await this.changedFiles(client, sessionId, messages, directory)
       return { kind: 'completed', result: turnResult(messages, Date.now() - started, files) }
@@ -148,6 +209,27 @@ export class OpencodeRunner implements AttemptRunner {
     }
   }
 
+  /**
+   * The no-progress watchdog of one attempt: settles with 'stalled' once the session has sent no
+   * event for `noProgressMs` while nobody owes it an answer.
+   */
+  private watchProgress(watch: Watch, sessionId: string): { stalled: Promise<'stalled'>; stop: () => void } {
+    let timer: NodeJS.Timeout | undefined
+    const stalled = new Promise<'stalled'>((resolve) => {
+      const check = () => {
+        const now = this.now()
+        // Waiting on a person is not a stall: the clock starts again when they answer.
+        if (this.options.waitingOnUser?.(watch.handle.serverId, sessionId)) watch.lastEventAt = now
+        const left = watch.lastEventAt + this.noProgressMs - now
+        if (left <= 0) return resolve('stalled')
+        timer = setTimeout(check, Math.min(left, 5_000))
+        timer.unref()
+      }
+      check()
+    })
+    return { stalled, stop: () => clearTimeout(timer) }
+  }
+
   private replay(watch: Watch, messages: readonly OcMessageWithParts[]): void {
     for (const message of messages) watch.handle.output(watch.renderer.replay(message))
   }
@@ -165,3 +247,16 @@ export class OpencodeRunner implements AttemptRunner {
   }
 }
 
+
+/** Resolves once the watch has an error, or after `ms`. */
+function errorWithin(watch: Watch, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      watch.onError = undefined
+      resolve()
+    }
+    watch.onError = done
+  })
+}

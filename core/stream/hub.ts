@@ -6,6 +6,8 @@ export interface HubEvent {
   serverId: string
   event: OcAnyEvent
   at: number
+  /** The opencode instance (project folder or worktree) it came from, as opencode resolved the path. */
+  directory?: string
 }
 
 export interface HubFilter {
@@ -67,8 +69,8 @@ export class EventHub {
   private readonly listeners = new Set<(item: HubEvent) => void>()
   private readonly subscriptions = new Set<HubSubscription>()
 
-  publish(serverId: string, event: OcAnyEvent, at = Date.now()): void {
-    const item = { serverId, event, at }
+  publish(serverId: string, event: OcAnyEvent, at = Date.now(), directory?: string): void {
+    const item: HubEvent = { serverId, event, at, directory }
     for (const listener of this.listeners) listener(item)
     for (const subscription of this.subscriptions) if (subscription.matches(item)) subscription.offer(item)
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ServerSpec } from '../../core/contract/servers'
 import { TaskSpec } from '../../core/contract/tasks'
-import { eventSessionId, parseOcEvent } from '../../core/contract/opencode'
+import { eventSessionId, parseGlobalEvent } from '../../core/contract/opencode'
 
 /** The path and message of the first issue, as the dispatcher reports it. */
 function firstIssue(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, value: unknown) {
@@ -105,29 +105,32 @@ describe('TaskSpec', () => {
   })
 })
 
-describe('parseOcEvent', () => {
+describe('parseGlobalEvent', () => {
   const part = { id: 'prt_1', sessionID: 'ses_1', messageID: 'msg_1', type: 'text', text: 'hello' }
+  const wrap = (payload: unknown, directory?: string) => JSON.stringify({ directory, project: 'p1', payload })
+  const eventOf = (data: string) => {
+    const parsed = parseGlobalEvent(data)
+    if (parsed.kind !== 'event') throw new Error(`expected an event, got ${parsed.kind}`)
+    return parsed
+  }
 
-  it('parses known events and keeps fields a newer opencode adds', () => {
-    const event = parseOcEvent(JSON.stringify({ type: 'message.part.updated', properties: { part: { ...part, extra: 1 }, future: true } }))
-    expect(event).toEqual({ type: 'message.part.updated', properties: { part: { ...part, extra: 1 }, future: true } })
-    expect(eventSessionId(event!)).toBe('ses_1')
-    const status = parseOcEvent('{"type":"session.status","properties":{"sessionID":"ses_2","status":{"type":"busy"}}}')
-    expect(status).toEqual({ type: 'session.status', properties: { sessionID: 'ses_2', status: { type: 'busy' } } })
-    expect(eventSessionId(status!)).toBe('ses_2')
+  it('parses known events with their directory and keeps fields a newer opencode adds', () => {
+    const parsed = eventOf(wrap({ type: 'message.part.updated', properties: { part: { ...part, extra: 1 }, future: true } }, '/work/b'))
+    expect(parsed).toEqual({ kind: 'event', directory: '/work/b', event: { type: 'message.part.updated', properties: { part: { ...part, extra: 1 }, future: true } } })
+    expect(eventSessionId(parsed.event)).toBe('ses_1')
+    const status = eventOf(wrap({ type: 'session.status', properties: { sessionID: 'ses_2', status: { type: 'busy' } } }, '/a'))
+    expect(status.event).toEqual({ type: 'session.status', properties: { sessionID: 'ses_2', status: { type: 'busy' } } })
+    expect(eventSessionId(status.event)).toBe('ses_2')
     // permission.asked fills default patterns.
-    const perm = parseOcEvent('{"type":"permission.asked","properties":{"id":"per_1","sessionID":"ses_1","permission":"bash"}}')
-    expect(perm).toMatchObject({ properties: { patterns: [] } })
-    expect(parseOcEvent('{"type":"server.connected","properties":{}}')).toEqual({ type: 'server.connected', properties: {} })
+    expect(eventOf(wrap({ type: 'permission.asked', properties: { id: 'per_1', sessionID: 'ses_1', permission: 'bash' } })).event).toMatchObject({ properties: { patterns: [] } })
+    // server.connected and the heartbeat come without a directory.
+    expect(parseGlobalEvent('{"payload":{"type":"server.connected","properties":{}}}')).toEqual({ kind: 'event', event: { type: 'server.connected', properties: {} } })
   })
 
-  it('passes unknown event types through as envelopes', () => {
-    expect(parseOcEvent('{"type":"todo.updated","properties":{"sessionID":"ses_3","todos":[]}}')).toEqual({
-      type: 'todo.updated',
-      properties: { sessionID: 'ses_3', todos: [] },
-    })
-    // Properties default to {} so callers can read them without checks.
-    expect(parseOcEvent('{"type":"lsp.updated"}')).toEqual({ type: 'lsp.updated', properties: {} })
+  it('ignores unknown event types and the sync copies of durable events, quietly', () => {
+    expect(parseGlobalEvent(wrap({ type: 'todo.updated', properties: { sessionID: 'ses_3', todos: [] } }, '/a'))).toEqual({ kind: 'ignored', type: 'todo.updated' })
+    expect(parseGlobalEvent(wrap({ type: 'sync', syncEvent: { type: 'session.updated.1' } }, '/a'))).toEqual({ kind: 'ignored', type: 'sync' })
+    expect(parseGlobalEvent(wrap({ type: 'plugin.added' }, '/a'))).toEqual({ kind: 'ignored', type: 'plugin.added' })
   })
 
   it.each([
@@ -135,16 +138,18 @@ describe('parseOcEvent', () => {
     ['empty', ''],
     ['JSON null', 'null'],
     ['a number', '42'],
-    ['an array', '[{"type":"session.idle"}]'],
-    ['no type', '{"properties":{}}'],
-    ['empty type', '{"type":"","properties":{}}'],
-    ['numeric type', '{"type":7,"properties":{}}'],
-    ['properties not an object', '{"type":"x.y","properties":"nope"}'],
-    ['known type missing a field', '{"type":"session.idle","properties":{}}'],
-    ['known type with a wrong field type', '{"type":"message.part.delta","properties":{"sessionID":"s","messageID":"m","partID":"p","field":"text","delta":5}}'],
-    ['bad session status', '{"type":"session.status","properties":{"sessionID":"s","status":{"type":"sleeping"}}}'],
-    ['bad tool state', JSON.stringify({ type: 'message.part.updated', properties: { part: { ...part, type: 'tool', state: { status: 'done' } } } })],
-  ])('returns null for %s', (_name, data) => {
-    expect(parseOcEvent(data)).toBeNull()
+    ['an array', '[{"payload":{"type":"session.idle"}}]'],
+    ['a bare /event message (no envelope)', '{"type":"session.idle","properties":{"sessionID":"s"}}'],
+    ['a directory that is not a string', wrap({ type: 'server.connected', properties: {} }).replace('"project"', '"directory":7,"project"')],
+    ['no type', wrap({ properties: {} })],
+    ['empty type', wrap({ type: '', properties: {} })],
+    ['numeric type', wrap({ type: 7, properties: {} })],
+    ['properties not an object', wrap({ type: 'x.y', properties: 'nope' })],
+    ['known type missing a field', wrap({ type: 'session.idle', properties: {} })],
+    ['known type with a wrong field type', wrap({ type: 'message.part.delta', properties: { sessionID: 's', messageID: 'm', partID: 'p', field: 'text', delta: 5 } })],
+    ['bad session status', wrap({ type: 'session.status', properties: { sessionID: 's', status: { type: 'sleeping' } } })],
+    ['bad tool state', wrap({ type: 'message.part.updated', properties: { part: { ...part, type: 'tool', state: { status: 'done' } } } })],
+  ])('calls %s malformed', (_name, data) => {
+    expect(parseGlobalEvent(data)).toEqual({ kind: 'malformed' })
   })
 })

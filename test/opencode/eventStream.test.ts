@@ -1,23 +1,27 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { OcAnyEvent } from '../../core/contract/opencode'
+import type { OcEvent } from '../../core/contract/opencode'
 import { ServerEventStream } from '../../core/opencode/eventStream'
 
 /** An SSE endpoint the test scripts: what each connection sends, and when it goes quiet. */
-async function sseServer(onConnect: (res: ServerResponse, n: number) => void): Promise<{ url: string; server: Server; auth: string[] }> {
+async function sseServer(onConnect: (res: ServerResponse, n: number) => void): Promise<{ url: string; server: Server; auth: string[]; paths: string[] }> {
   let n = 0
   const auth: string[] = []
+  const paths: string[] = []
   const server = createServer((req, res) => {
     auth.push(String(req.headers.authorization))
+    paths.push(String(req.url))
     res.writeHead(200, { 'content-type': 'text/event-stream' })
     onConnect(res, ++n)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, auth }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, auth, paths }
 }
 
-const send = (res: ServerResponse, data: unknown) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
+/** As `/global/event` sends them: each bus event wrapped with the directory of its instance. */
+const send = (res: ServerResponse, data: unknown, directory?: string) =>
+  res.write(`data: ${typeof data === 'string' ? data : JSON.stringify({ directory, payload: data })}\n\n`)
 
 let cleanup: Array<() => void> = []
 afterEach(() => {
@@ -34,23 +38,31 @@ function until(predicate: () => boolean, ms = 5_000): Promise<void> {
 }
 
 describe('ServerEventStream', () => {
-  it('sends the auth header, parses events, counts malformed ones, and reconnects when the heartbeat stops', async () => {
-    const { url, server, auth } = await sseServer((res, n) => {
+  it('follows /global/event with the auth header, parses events with their directory, counts malformed ones, and reconnects when the heartbeat stops', async () => {
+    const { url, server, auth, paths } = await sseServer((res, n) => {
       send(res, { type: 'server.connected', properties: {} })
       send(res, 'not json')
-      send(res, { type: 'session.idle', properties: { sessionID: `s${n}` } })
+      send(res, { type: 'sync', syncEvent: { type: 'session.idle.1' } }, '/work/b')
+      send(res, { type: 'plugin.added', properties: {} }, '/work/b')
+      send(res, { type: 'session.idle', properties: { sessionID: `s${n}` } }, '/work/b')
       // …and then silence: no heartbeat.
     })
-    const events: OcAnyEvent[] = []
+    const events: Array<[OcEvent, string | undefined]> = []
     const opens: boolean[] = []
     const stream = new ServerEventStream(
       { baseUrl: url, headers: { authorization: 'Basic abc' }, watchdogMs: 300, backoff: { baseMs: 10, capMs: 20 } },
-      { onEvent: (e) => events.push(e), onOpen: ({ reconnect }) => void opens.push(reconnect) },
+      { onEvent: (e, _at, directory) => events.push([e, directory]), onOpen: ({ reconnect }) => void opens.push(reconnect) },
     )
     cleanup.push(() => stream.close(), () => server.closeAllConnections(), () => server.close())
     stream.start()
-    await until(() => events.some((e) => e.type === 'session.idle' && e.properties.sessionID === 's2'))
+    await until(() => events.some(([e]) => e.type === 'session.idle' && e.properties.sessionID === 's2'))
+    expect(paths.every((p) => p === '/global/event')).toBe(true)
+    expect(events.find(([e]) => e.type === 'session.idle')).toEqual([{ type: 'session.idle', properties: { sessionID: 's1' } }, '/work/b'])
+    expect(events.find(([e]) => e.type === 'server.connected')?.[1]).toBeUndefined()
     expect(opens.slice(0, 2)).toEqual([false, true])
+    // sync copies and event types Flotilla does not read are dropped quietly, not called malformed.
+    expect(stream.stats.ignored).toBeGreaterThanOrEqual(4)
+    expect(events.some(([e]) => (e.type as string) === 'sync' || (e.type as string) === 'plugin.added')).toBe(false)
     expect(stream.stats.malformed).toBeGreaterThanOrEqual(2)
     expect(stream.stats.drops).toBeGreaterThanOrEqual(1)
     expect(auth.every((a) => a === 'Basic abc')).toBe(true)

@@ -67,6 +67,24 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
     for (const m of machines) expect(knownHosts).toContain(knownHostsLine(m))
   }, 120_000)
 
+  it.each([
+    ['the default --remote-dir (~)', [], ''],
+    ['--remote-dir ~/sub', ['--remote-dir', '~/sub'], 'sub'],
+  ])('runs a task in %s: the remote home, never a folder named "~"', async (_name, dirArgs, sub) => {
+    const m = machines[0]!
+    mkdirSync(join(m.home, 'sub'), { recursive: true })
+    const file = `where-${sub || 'home'}.txt`
+    const started = Date.now()
+    const run = cli(['run', '--demo', '--ssh', 'build-1', ...dirArgs, '--accept-new-host-key', '--json', `@tool write {"filePath":"${file}","content":"here"}\n@reply wrote it`])
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('still running after 60 s'), 60_000))])
+    expect(code, run.stderr()).toBe(0)
+    const summary = JSON.parse(run.stdout().trim().split('\n').at(-1)!) as { tasks: Array<{ status: string; output: string }> }
+    expect(summary.tasks.map((t) => [t.status, t.output])).toEqual([['completed', 'wrote it']])
+    expect(readFileSync(join(m.home, sub, file), 'utf8')).toBe('here')
+    expect(existsSync(join(project, '~'))).toBe(false)
+    expect(Date.now() - started).toBeLessThan(60_000)
+  }, 90_000)
+
   it('on a terminal, asks for the key passphrase (not echoed) and whether to accept the host key', async () => {
     const ttyHome = mkdtempSync(join(tmpdir(), 'flotilla-ssh-tty-'))
     mkdirSync(join(ttyHome, '.ssh'), { mode: 0o700 })

@@ -21,7 +21,7 @@ export class DropProxy {
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers)
-          if (req.url?.startsWith('/event')) proxy!.streams.add(req.socket)
+          if (req.url?.startsWith('/global/event')) proxy!.streams.add(req.socket)
           answer.pipe(res)
         },
       )

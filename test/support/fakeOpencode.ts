@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 
 /**
  * A minimal HTTP server that answers the two calls supervision needs (`/global/health` and the
- * `/event` stream), for supervisor tests that are about process lifecycles, not opencode.
+ * `/global/event` stream), for supervisor tests that are about process lifecycles, not opencode.
  * `hang()` makes it stop answering, like a wedged server.
  */
 export class FakeOpencode {
@@ -17,9 +17,9 @@ export class FakeOpencode {
       if (fake!.hung) return // never answer
       if (req.url === '/global/health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy: true, version: '0.0.0-fake' }))
-      } else if (req.url?.startsWith('/event')) {
+      } else if (req.url?.startsWith('/global/event')) {
         res.writeHead(200, { 'content-type': 'text/event-stream' })
-        res.write(`data: ${JSON.stringify({ type: 'server.connected', properties: {} })}\n\n`)
+        res.write(`data: ${JSON.stringify({ payload: { type: 'server.connected', properties: {} } })}\n\n`)
         fake!.streams.add(res)
         res.on('close', () => fake!.streams.delete(res))
       } else res.writeHead(404).end()
