@@ -10,5 +10,10 @@ process.on('SIGTERM', () => {})
 const { register } = await import('tsx/esm/api')
 register()
 const { main } = await import('../core/host/cli/main.ts')
-const code = await main(process.argv.slice(2))
-process.exitCode = code
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (error) {
+  // Whatever slipped past the command's own handling is still one line, never a stack trace.
+  process.stderr.write(`flotilla: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+}

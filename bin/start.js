@@ -18,8 +18,10 @@ if (!binary || !existsSync(binary)) {
   process.stderr.write(
     'Flotilla: the Electron binary is not installed (it is downloaded by `npm ci` only where the network\n' +
       'allows; here it was skipped). Either run `npm ci` again on a machine with internet access, then\n' +
-      '`npm start`; or use the same engine without Electron: `npx flotilla run --demo --local 3 "a task"`\n' +
-      '(the browser UI, `npx flotilla serve`, arrives with the UI work).\n',
+      '`npm start`; or use the same app in your browser, without Electron:\n' +
+      '  npx flotilla serve                       (prints a one-time login link to open; your saved servers)\n' +
+      '  npx flotilla serve --demo --local 2      (to try it: 2 local servers on the scripted model)\n' +
+      'or from the terminal: npx flotilla run --demo --local 3 "a task"\n',
   )
   process.exit(1)
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SshSpec } from '../../contract/servers'
-import { StrategyName } from '../../contract/tasks'
+import { StrategyName, TaskSpec } from '../../contract/tasks'
 import { parseDestination } from '../../ssh/sshConfig'
 
 import { intOption, UsageError } from './options'
@@ -56,7 +56,8 @@ cancelled, 2 = bad usage.
   --strategy NAME        round-robin | least-loaded | random (default least-loaded)
   --capacity N           concurrent tasks per server (default 1)
   --broadcast            send every prompt to every server
-  --prompts FILE         read prompts from FILE, one per line ("-" = standard input)
+  --prompts FILE         read prompts from FILE, one per line ("-" = standard input);
+                         each prompt up to 100000 characters, at most 1000 in all
   --timeout SECONDS      fail a task that runs longer than this
   --max-attempts N       attempts per task when its server dies (default 3)
   --agent NAME           opencode agent for every task
@@ -138,18 +139,11 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   const dir = resolve(cwd, v.dir ?? '.')
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir: expected an existing directory, got "${dir}"`)
   const prompts = [...parsed.positionals]
-  if (v.prompts !== undefined) {
-    let text: string
-    if (v.prompts === '-') text = readStdin()
-    else {
-      const file = resolve(cwd, v.prompts)
-      if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--prompts: expected a readable file, got "${file}"`)
-      text = readFileSync(file, 'utf8')
-    }
-    prompts.push(...text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))
-  }
+  if (v.prompts !== undefined) prompts.push(...readPrompts(v.prompts, cwd, readStdin))
   if (prompts.length === 0) throw new UsageError('expected at least one prompt (as arguments or with --prompts), got none')
   if (prompts.length > 1000) throw new UsageError(`expected at most 1000 prompts, got ${prompts.length}`)
+  // Checked here, before any server starts, with the same schema the engine applies.
+  prompts.forEach((prompt, i) => checkPrompt(prompt, i + 1))
   const timeout = intOption('timeout', v.timeout, 1, 86_400)
   if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
   if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
@@ -175,6 +169,34 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     agent: v.agent,
     model: v.model,
   }
+}
+
+/** The prompts of `--prompts FILE` (or `-`, standard input): one per non-empty line. */
+function readPrompts(source: string, cwd: string, readStdin: () => string): string[] {
+  const file = source === '-' ? 'standard input' : resolve(cwd, source)
+  if (source !== '-' && (!existsSync(file) || !statSync(file).isFile())) throw new UsageError(`--prompts: expected a readable file, got "${file}"`)
+  let text: string
+  try {
+    text = source === '-' ? readStdin() : readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`--prompts: expected a readable file, got "${file}" (${readError(error)})`)
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
+}
+
+function readError(error: unknown): string {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : undefined
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  if (code === 'EISDIR') return 'a directory'
+  return error instanceof Error ? error.message : String(error)
+}
+
+function checkPrompt(prompt: string, n: number): void {
+  const parsed = TaskSpec.shape.prompt.safeParse(prompt)
+  if (parsed.success) return
+  const issue = parsed.error.issues[0]
+  if (issue?.code === 'too_big') throw new UsageError(`prompt ${n}: expected at most ${issue.maximum} characters, got ${prompt.trim().length}`)
+  throw new UsageError(`prompt ${n}: ${issue?.message ?? 'invalid'}`)
 }
 
 /** A URL for messages: never with its password. */
