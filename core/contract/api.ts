@@ -71,6 +71,8 @@ export const methods = {
     result: Ok,
   },
   'terminals.close': { params: z.strictObject({ terminalId: z.string().min(1).max(100) }), result: Ok },
+  /** The client's terminal has parsed `chars` more of this terminal's output (flow control: TERMINAL_FLOW). */
+  'terminals.ack': { params: z.strictObject({ terminalId: z.string().min(1).max(100), chars: z.number().int().positive().max(1_000_000_000) }), result: Ok },
   /** WezTerm SSH domains kept in a Lua file that the user's wezterm.lua includes. */
   'wezterm.domains.list': { params: Empty, result: WeztermDomains },
   'wezterm.domains.add': { params: z.strictObject({ domain: WeztermDomain }), result: WeztermDomains },
@@ -88,12 +90,14 @@ export const events = {
   'attention.resolved': z.object({ id: z.string() }),
   /** ANSI text for a subscription, batched (~16 ms frames) before it crosses the transport. */
   'events.data': z.object({ subscriptionId: z.string(), data: z.string(), dropped: z.number().int().nonnegative() }),
-  /** Terminal output, batched per ~16 ms frame. */
-  'terminals.data': z.object({ terminalId: z.string(), data: z.string() }),
+  /** Terminal output, batched per ~16 ms frame; `dropped`: characters before this frame that a client too far behind did not get. */
+  'terminals.data': z.object({ terminalId: z.string(), data: z.string(), dropped: z.number().int().nonnegative().default(0) }),
   'terminals.exit': z.object({ terminalId: z.string(), code: z.number().int().nullable() }),
   /** A native menu item was chosen (desktop app only): the renderer runs it like its key. */
   'ui.command': UiCommand,
   'notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  /** This client fell so far behind that `dropped` pushes were not sent to it: reload state (servers, tasks, attention). */
+  'resync': z.object({ dropped: z.number().int().nonnegative() }),
 } as const
 
 export type MethodName = keyof typeof methods

@@ -16,19 +16,24 @@ export interface Dispatcher {
   handle(message: unknown): Promise<ResponseEnvelope>
   /** Calls one method with raw params; never throws. */
   call(method: string, params: unknown, id?: number | string): Promise<ResponseEnvelope>
+  /** The transport to the client is backed up (true) or has drained (false): its terminals pause meanwhile. */
+  setCongested(congested: boolean): void
   dispose(): void
 }
+
+/** Sends one push to the client; returns false when the transport dropped it (a client over its cap). */
+export type Push = (event: EventName, payload: unknown) => boolean | void
 
 /**
  * The API for one client connection. Every payload is validated against the contract before
  * it reaches the engine: a bad one gets `bad_request` with the first problem spelled out, and
  * changes nothing. Pushes (engine events, stream frames) go to `push`.
  */
-export function createDispatcher(engine: Engine, push: (event: EventName, payload: unknown) => void): Dispatcher {
+export function createDispatcher(engine: Engine, push: Push): Dispatcher {
   const streams = new ClientStreams(engine, (frame) => push('events.data', frame))
   const terminals = new ClientTerminals(
     engine,
-    (terminalId, data) => push('terminals.data', { terminalId, data }),
+    (terminalId, data, dropped) => push('terminals.data', dropped > 0 ? { terminalId, data, dropped } : { terminalId, data }),
     (terminalId, code) => push('terminals.exit', { terminalId, code }),
   )
   const handlers: Record<MethodName, AnyHandler> = {
@@ -70,6 +75,7 @@ export function createDispatcher(engine: Engine, push: (event: EventName, payloa
       }
       return call(envelope.data.method, envelope.data.params, envelope.data.id)
     },
+    setCongested: (congested) => terminals.setCongested(congested),
     dispose() {
       engine.off('push', forward)
       streams.dispose()

@@ -32,6 +32,15 @@ export async function openSshShell(
     resize: (cols, rows) => {
       if (!ended) channel.setWindow(rows, cols, 0, 0)
     },
+    // A paused channel stops granting SSH window: the remote program blocks once ~2 MB are in flight.
+    pause: () => {
+      channel.pause()
+      channel.stderr.pause()
+    },
+    resume: () => {
+      channel.resume()
+      channel.stderr.resume()
+    },
     close: () => {
       if (ended) return
       // Hang up like a closed window; the channel's close ends the remote shell even if it ignores HUP.

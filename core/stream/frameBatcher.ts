@@ -1,3 +1,8 @@
+import type { Pausable } from './terminalFlow'
+
+/** A frame is sent early once it holds this much: flow control sees a fast program's output per chunk, not per 16 ms burst. */
+const MAX_FRAME_CHARS = 64 * 1024
+
 /**
  * Terminal output to a client: output after a quiet spell goes out at once (a keystroke's echo
  * must not wait for a frame); output that follows within a frame (~16 ms) is gathered and sent
@@ -10,11 +15,15 @@ export class FrameBatcher {
   constructor(
     private readonly send: (data: string) => void,
     private readonly frameMs = 16,
+    private readonly maxChars = MAX_FRAME_CHARS,
   ) {}
 
   push(data: string): void {
     this.pending += data
-    if (this.timer) return
+    if (this.timer) {
+      if (this.pending.length >= this.maxChars) this.flush()
+      return
+    }
     this.flush()
     this.timer = setTimeout(() => {
       this.timer = undefined
@@ -38,7 +47,7 @@ export class FrameBatcher {
 }
 
 /** What a terminal pane drives, whatever runs behind it (node-pty here, an SSH channel there). */
-export interface TerminalSession {
+export interface TerminalSession extends Pausable {
   write(data: string): void
   resize(cols: number, rows: number): void
   /** Ends the program, as closing a terminal window does. */

@@ -43,6 +43,15 @@ export class PtySession implements TerminalSession {
     if (!this.exited) this.pty.resize(cols, rows)
   }
 
+  /** Stops reading the pty: once the kernel's buffer is full the program blocks on its writes. */
+  pause(): void {
+    if (!this.exited) this.pty.pause()
+  }
+
+  resume(): void {
+    if (!this.exited) this.pty.resume()
+  }
+
   /** Ends the program (SIGHUP, as closing a terminal window does; SIGKILL if it lingers). */
   close(): void {
     if (this.exited) return

@@ -64,6 +64,7 @@ function makeFuzzer(rnd: () => number) {
       'terminals.write': { terminalId: 'p1', data: 'echo hi\r' },
       'terminals.resize': { terminalId: 'p1', cols: 100, rows: 30 },
       'terminals.close': { terminalId: 'p1' },
+      'terminals.ack': { terminalId: 'p1', chars: 1024 },
     })[m as string] ?? {}
   /** Every [parent, key] inside a value, so a mutation can hit any depth. */
   function slots(v: unknown, out: Array<[Record<string, unknown>, string]> = []) {
@@ -135,7 +136,7 @@ describe('dispatcher under 10,000 random and malformed payloads', () => {
   beforeAll(async () => {
     engine = await Engine.create({})
     await engine.addServer(ServerSpec.parse({ id: KNOWN_ID, name: 'Remote', kind: 'url', baseUrl: 'http://127.0.0.1:9' }), { start: false, persist: false })
-    dispatcher = createDispatcher(engine, (event) => pushes.push(event))
+    dispatcher = createDispatcher(engine, (event) => void pushes.push(event))
   })
   afterAll(async () => {
     dispatcher?.dispose()
@@ -239,7 +240,7 @@ describe('dispatcher under 10,000 random and malformed payloads', () => {
     expect(engine.hub.subscriberCount).toBe(0)
     expect(engine.listenerCount('push')).toBe(listeners - 1)
     expect(pushes.filter((e) => e !== 'events.data')).toEqual([]) // nothing was announced as changed
-    dispatcher = createDispatcher(engine, (event) => pushes.push(event))
+    dispatcher = createDispatcher(engine, (event) => void pushes.push(event))
     expect(problems).toEqual({}) // last, so the state checks above run even when this fails
   })
 

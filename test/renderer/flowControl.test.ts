@@ -82,6 +82,26 @@ describe('flow control', () => {
     expect(s.written).toEqual([kb(2), 'fresh'])
   })
 
+  it('reports each pushed text done exactly once: parsed, dropped or forgotten', () => {
+    const s = slowSink()
+    const flow = new FlowControl(s.sink, { highWatermark: 1024, lowWatermark: 0, maxHeld: 2 * 1024 })
+    const done: string[] = []
+    const push = (name: string, size: number) => flow.push('x'.repeat(size), () => done.push(name))
+    push('written', 1024)
+    push('dropped', 1024)
+    push('held', 1024)
+    push('held too', 1024) // holding 3 KB > 2 KB: the oldest held text goes
+    expect(done).toEqual(['dropped'])
+    s.complete(1) // the sink parsed the first write; the held two are fed
+    expect(done).toEqual(['dropped', 'written'])
+    flow.reset() // both in flight, their text forgotten: the sender still gets its credit back
+    expect(done.sort()).toEqual(['dropped', 'held', 'held too', 'written'])
+    s.complete() // late callbacks of forgotten writes count nothing twice
+    expect(done).toHaveLength(4)
+    flow.push('', () => done.push('empty'))
+    expect(done).toHaveLength(5)
+  })
+
   it('copes with a sink that calls back at once', () => {
     const written: string[] = []
     const flow = new FlowControl({ write: (d, done) => (written.push(d), done()) }, { highWatermark: 10 })

@@ -50,6 +50,18 @@ describe('fleet state', () => {
 })
 
 describe('fleet store', () => {
+  it('reloads everything when the host says it dropped pushes for this client (resync)', async () => {
+    const transport = new FakeTransport(engine())
+    const store = createFleetStore(createApiClient(transport), { schedule: sync })
+    await flush()
+    expect(store.getState().servers.map((x) => x.id)).toEqual(['a'])
+    transport.respondWith(engine({ 'servers.list': [server('a'), server('b')] })) // b was added while its push was dropped
+    transport.push('resync', { dropped: 3 })
+    await flush()
+    expect(store.getState().servers.map((x) => x.id)).toEqual(['a', 'b'])
+    store.dispose()
+  })
+
   it('loads servers, tasks, attention and the strategy when the connection opens', async () => {
     const transport = new FakeTransport(engine(), false)
     const store = createFleetStore(createApiClient(transport), { schedule: sync })

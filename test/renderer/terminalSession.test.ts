@@ -13,11 +13,14 @@ function setup(size = { cols: 100, rows: 30 }) {
     throw new Error(`unexpected ${method}`)
   })
   const out: string[] = []
+  /** Completions of pushed text, run when the test says the pane has parsed it. */
+  const parsed: Array<() => void> = []
   const running = vi.fn()
   const current = { ...size }
-  const session = openTerminalSession(createApiClient(transport), { kind: 'shell', serverId: 'local-1' }, { push: (d) => out.push(d), reset: () => {} }, () => current, { onRunning: running })
+  const sink = { push: (d: string, done?: () => void) => (out.push(d), done && parsed.push(done)), reset: () => {} }
+  const session = openTerminalSession(createApiClient(transport), { kind: 'shell', serverId: 'local-1' }, sink, () => current, { onRunning: running })
   const calls = (method: string) => transport.sent.filter((m) => m.method === method).map((m) => m.params)
-  return { transport, out, running, session, current, calls }
+  return { transport, out, parsed, running, session, current, calls }
 }
 
 describe('terminal session', () => {
@@ -80,5 +83,27 @@ describe('terminal session', () => {
     expect(stripAnsi(out.join(''))).toContain('[connection lost: this terminal ended]')
     session.write('a')
     expect(calls('terminals.write').at(-1)).toEqual({ terminalId: 'p2', data: 'a' })
+  })
+
+  it('acknowledges output once the pane has parsed it, in batches, only for the live terminal', async () => {
+    const { transport, parsed, calls } = setup()
+    await flush()
+    const frame = 'y\r\n'.repeat(2000) // 6000 characters
+    for (let i = 0; i < 5; i++) transport.push('terminals.data', { terminalId: 'p1', data: frame })
+    expect(calls('terminals.ack')).toEqual([]) // received is not parsed
+    parsed.splice(0, 2).forEach((done) => done())
+    expect(calls('terminals.ack')).toEqual([]) // 12000 parsed: below one batch
+    parsed.splice(0, 1).forEach((done) => done())
+    expect(calls('terminals.ack')).toEqual([{ terminalId: 'p1', chars: 18_000 }])
+    transport.push('terminals.exit', { terminalId: 'p1', code: 0 })
+    parsed.splice(0).forEach((done) => done()) // output of an ended terminal: the host forgot it
+    expect(calls('terminals.ack')).toHaveLength(1)
+  })
+
+  it('says so in the pane when the host had to drop output', async () => {
+    const { transport, out } = setup()
+    await flush()
+    transport.push('terminals.data', { terminalId: 'p1', data: 'after\r\n', dropped: 4096 })
+    expect(stripAnsi(out.join(''))).toMatch(/4096 characters of output not shown.*\r\nafter/s)
   })
 })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SshSpec } from '../../core/contract/servers'
+import { TERMINAL_FLOW } from '../../core/contract/terminalFlow'
 import type { HostKeyQuestion } from '../../core/ssh/sshConnection'
 import { stripAnsi } from '../../core/view/ansi'
 import { startHarness, type Harness } from '../support/harness'
@@ -169,6 +170,32 @@ describe.skipIf(missing)('servers over SSH', () => {
     expect(resized).not.toHaveProperty('error')
     await h.dispatcher.call('terminals.write', { terminalId, data: 'stty size\n' })
     await h.waitFor('the new size to reach the remote pty', () => output().includes('40 120'), 15_000)
+    await h.dispatcher.call('terminals.close', { terminalId })
+  }, 60_000)
+
+  it('pauses a remote shell whose output nobody acknowledges (the SSH channel stops), and resumes it on acknowledgement', async () => {
+    const { terminalId, output } = await openTerminal('shell', 'box-a')
+    const received = () => h.pushes.reduce((n, p) => n + (p.event === 'terminals.data' && (p.payload as { terminalId: string }).terminalId === terminalId ? (p.payload as { data: string }).data.length : 0), 0)
+    await h.dispatcher.call('terminals.write', { terminalId, data: 'yes flotilla-remote\n' })
+    // The harness acknowledges nothing: output stops after one window (plus a frame in flight).
+    let last = -1
+    let still = 0
+    await h.waitFor('the remote output to stop', () => {
+      const now = received()
+      still = now === last ? still + 1 : 0
+      last = now
+      return still >= 10 && now > 0
+    }, 30_000)
+    expect(last).toBeGreaterThanOrEqual(TERMINAL_FLOW.highChars)
+    expect(last).toBeLessThanOrEqual(TERMINAL_FLOW.highChars + 256 * 1024)
+    await h.dispatcher.call('terminals.ack', { terminalId, chars: last })
+    await h.waitFor('more remote output', () => received() > last + TERMINAL_FLOW.highChars / 2, 15_000)
+    await h.dispatcher.call('terminals.ack', { terminalId, chars: received() })
+    await h.dispatcher.call('terminals.write', { terminalId, data: '\x03echo "remote-$((6 * 7))"\n' })
+    await h.waitFor('the remote shell to answer', () => {
+      void h.dispatcher.call('terminals.ack', { terminalId, chars: TERMINAL_FLOW.highChars })
+      return output().includes('remote-42')
+    }, 15_000)
     await h.dispatcher.call('terminals.close', { terminalId })
   }, 60_000)
 

@@ -43,7 +43,7 @@ export async function startHarness(local: number, options: Partial<EngineOptions
   execFileSync('git', ['-c', 'user.email=test@flotilla.invalid', '-c', 'user.name=test', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: project })
   const engine = await Engine.create({ demo: {}, supervisor: FAST_SUPERVISOR, ...options })
   const pushes: Harness['pushes'] = []
-  const dispatcher = createDispatcher(engine, (event, payload) => pushes.push({ event, payload }))
+  const dispatcher = createDispatcher(engine, (event, payload) => void pushes.push({ event, payload }))
   const harness: Harness = {
     engine,
     dispatcher,

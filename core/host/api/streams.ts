@@ -22,12 +22,14 @@ const MAX_SUBSCRIPTIONS = 64
  */
 export class ClientStreams {
   private readonly closers = new Map<string, () => void>()
-  private readonly pending = new Map<string, StreamFrame>()
+  /** Per subscription: the frame being gathered, and how many events its text holds (counted if it is dropped). */
+  private readonly pending = new Map<string, { frame: StreamFrame; events: number }>()
   private timer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly engine: Engine,
-    private readonly send: (frame: StreamFrame) => void,
+    /** Returns false when the transport dropped the frame (a client too far behind). */
+    private readonly send: (frame: StreamFrame) => boolean | void,
     private readonly frameMs = 16,
   ) {}
 
@@ -46,17 +48,17 @@ export class ClientStreams {
           if (!renderer) renderers.set(session, (renderer = new SessionRenderer()))
           text += renderer.render(event)
         }
-        this.queue(subscriptionId, text, dropped)
+        this.queue(subscriptionId, text, dropped, items.length)
       })
       this.closers.set(subscriptionId, () => subscription.close())
       return { subscriptionId, backlog: '' }
     }
     this.engine.scheduler.get(stream.taskId)
     const onOutput = (taskId: string, text: string) => {
-      if (taskId === stream.taskId) this.queue(subscriptionId, text, 0)
+      if (taskId === stream.taskId) this.queue(subscriptionId, text, 0, 1)
     }
-    this.engine.scheduler.on('output', onOutput)
-    this.closers.set(subscriptionId, () => this.engine.scheduler.off('output', onOutput))
+    // Routed per task by the engine's outputs: a listener on the scheduler per open pane piled up (MaxListenersExceededWarning).
+    this.closers.set(subscriptionId, this.engine.outputs.watch(stream.taskId, (text) => onOutput(stream.taskId, text)))
     return { subscriptionId, backlog: this.engine.outputs.get(stream.taskId) }
   }
 
@@ -75,13 +77,14 @@ export class ClientStreams {
     clearTimeout(this.timer)
   }
 
-  private queue(subscriptionId: string, data: string, dropped: number): void {
+  private queue(subscriptionId: string, data: string, dropped: number, events: number): void {
     if (!data && !dropped) return
-    const frame = this.pending.get(subscriptionId)
-    if (frame) {
-      frame.data += data
-      frame.dropped += dropped
-    } else this.pending.set(subscriptionId, { subscriptionId, data, dropped })
+    const gathering = this.pending.get(subscriptionId)
+    if (gathering) {
+      gathering.frame.data += data
+      gathering.frame.dropped += dropped
+      gathering.events += events
+    } else this.pending.set(subscriptionId, { frame: { subscriptionId, data, dropped }, events })
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.frameMs)
       this.timer.unref()
@@ -90,9 +93,13 @@ export class ClientStreams {
 
   private flush(): void {
     this.timer = undefined
-    const frames = [...this.pending.values()]
+    const gathered = [...this.pending.values()]
     this.pending.clear()
-    for (const frame of frames) if (this.closers.has(frame.subscriptionId)) this.send(frame)
+    for (const { frame, events } of gathered) {
+      if (!this.closers.has(frame.subscriptionId) || this.send(frame) !== false) continue
+      // Dropped by the transport: the pane is told with its next frame, counting the events this one held.
+      this.pending.set(frame.subscriptionId, { frame: { subscriptionId: frame.subscriptionId, data: '', dropped: frame.dropped + events }, events: 0 })
+    }
   }
 }
 

@@ -2,29 +2,54 @@ import { FlotillaError } from '../../lib/errors'
 import { shortId } from '../../lib/random'
 import type { TerminalSession } from '../../stream/frameBatcher'
 import { PtySession } from '../../stream/ptySession'
+import { TerminalFlow } from '../../stream/terminalFlow'
 import type { Engine } from '../engine'
 import { terminalCommand } from '../terminalCommands'
 import type { Handlers } from './types'
 
 const MAX_TERMINALS = 16
 
-/** One client's terminals; all of them end when the client goes away. */
+/** Sends one frame of a terminal's output; false when the transport dropped it (a client over its cap). */
+export type SendTerminalData = (terminalId: string, data: string, dropped: number) => boolean | void
+
+interface OpenTerminal {
+  session: TerminalSession
+  flow: TerminalFlow
+}
+
+/**
+ * One client's terminals; all of them end when the client goes away. Each terminal's output is
+ * flow-controlled (TerminalFlow): paused while the client has not acknowledged enough of it, or
+ * while the client's transport says it is congested.
+ */
 export class ClientTerminals {
-  private readonly sessions = new Map<string, TerminalSession>()
+  private readonly terminals = new Map<string, OpenTerminal>()
   private disposed = false
+  private congested = false
 
   constructor(
     private readonly engine: Engine,
-    private readonly onData: (terminalId: string, data: string) => void,
+    private readonly onData: SendTerminalData,
     private readonly onExit: (terminalId: string, code: number | null) => void,
   ) {}
 
   async open(kind: 'shell' | 'tui', serverId: string | undefined, cols: number, rows: number): Promise<{ terminalId: string; title: string }> {
-    if (this.sessions.size >= MAX_TERMINALS) throw new FlotillaError(`expected at most ${MAX_TERMINALS} open terminals, got more`, 'conflict')
+    if (this.terminals.size >= MAX_TERMINALS) throw new FlotillaError(`expected at most ${MAX_TERMINALS} open terminals, got more`, 'conflict')
     const terminalId = shortId('p')
-    const onData = (data: string) => this.onData(terminalId, data)
+    const flow = new TerminalFlow()
+    flow.setCongested(this.congested)
+    // Characters the transport dropped; told with the next frame that gets through (a frame lost is never acknowledged, so it is not counted as sent).
+    let dropped = 0
+    const onData = (data: string) => {
+      if (this.onData(terminalId, data, dropped) === false) {
+        dropped += data.length
+        return
+      }
+      dropped = 0
+      flow.sent(data.length)
+    }
     const onExit = (code: number | null) => {
-      this.sessions.delete(terminalId)
+      this.terminals.delete(terminalId)
       this.onExit(terminalId, code)
     }
     const server = serverId === undefined ? undefined : this.engine.fleet.get(serverId)
@@ -37,33 +62,51 @@ export class ClientTerminals {
         session.close()
         throw new FlotillaError('the client went away', 'unavailable')
       }
-      this.sessions.set(terminalId, session)
+      flow.attach(session)
+      this.terminals.set(terminalId, { session, flow })
       return { terminalId, title: `shell · ${server.spec.name}` }
     }
     const command = terminalCommand(this.engine, kind, serverId)
-    this.sessions.set(terminalId, new PtySession(command, { cols, rows }, onData, onExit))
+    const session = new PtySession(command, { cols, rows }, onData, onExit)
+    flow.attach(session)
+    this.terminals.set(terminalId, { session, flow })
     return { terminalId, title: command.title }
   }
 
   get(terminalId: string): TerminalSession {
-    const session = this.sessions.get(terminalId)
-    if (!session) throw new FlotillaError(`expected an open terminal id, got "${terminalId}"`, 'not_found')
-    return session
+    return this.find(terminalId).session
+  }
+
+  /** The client's terminal has parsed `chars` more of this terminal's output. */
+  acknowledge(terminalId: string, chars: number): void {
+    this.find(terminalId).flow.acknowledged(chars)
+  }
+
+  /** The client's transport is backed up (true) or has drained (false): every terminal of the client waits meanwhile. */
+  setCongested(congested: boolean): void {
+    this.congested = congested
+    for (const { flow } of this.terminals.values()) flow.setCongested(congested)
   }
 
   close(terminalId: string): void {
     this.get(terminalId).close()
-    this.sessions.delete(terminalId)
+    this.terminals.delete(terminalId)
   }
 
   dispose(): void {
     this.disposed = true
-    for (const session of this.sessions.values()) session.close()
-    this.sessions.clear()
+    for (const { session } of this.terminals.values()) session.close()
+    this.terminals.clear()
+  }
+
+  private find(terminalId: string): OpenTerminal {
+    const open = this.terminals.get(terminalId)
+    if (!open) throw new FlotillaError(`expected an open terminal id, got "${terminalId}"`, 'not_found')
+    return open
   }
 }
 
-type TerminalMethods = 'terminals.open' | 'terminals.write' | 'terminals.resize' | 'terminals.close'
+type TerminalMethods = 'terminals.open' | 'terminals.write' | 'terminals.resize' | 'terminals.close' | 'terminals.ack'
 
 export function terminalHandlers(terminals: ClientTerminals): Handlers<TerminalMethods> {
   const ok = { ok: true as const }
@@ -72,5 +115,6 @@ export function terminalHandlers(terminals: ClientTerminals): Handlers<TerminalM
     'terminals.write': ({ terminalId, data }) => (terminals.get(terminalId).write(data), ok),
     'terminals.resize': ({ terminalId, cols, rows }) => (terminals.get(terminalId).resize(cols, rows), ok),
     'terminals.close': ({ terminalId }) => (terminals.close(terminalId), ok),
+    'terminals.ack': ({ terminalId, chars }) => (terminals.acknowledge(terminalId, chars), ok),
   }
 }

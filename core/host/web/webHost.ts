@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { createDispatcher } from '../dispatcher'
 import type { Engine } from '../engine'
 import { AccessControl, SESSION_COOKIE, sameOrigin } from './access'
+import { ClientOutbox } from './clientOutbox'
 import { loadStatic } from './staticFiles'
 
 export interface WebHostOptions {
@@ -20,6 +21,8 @@ export interface WebHost {
   /** A fresh one-time login URL. */
   loginUrl(): string
   clients(): number
+  /** Bytes queued for all clients and not yet written out (kept bounded by each client's ClientOutbox). */
+  bufferedBytes(): number
   close(): Promise<void>
 }
 
@@ -30,9 +33,6 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 }
-
-/** Frames of pane output are dropped for a client whose socket has this much unsent. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 
 /**
  * The browser host: HTTP serves the built renderer, a WebSocket at /ws carries the same API
@@ -81,31 +81,20 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   })
 
   function bindClient(ws: WebSocket): void {
-    let dropped = 0
-    const dispatcher = createDispatcher(options.engine, (event, payload) => {
-      if (ws.readyState !== ws.OPEN) return
-      // A client that cannot keep up loses pane frames (counted), never state updates.
-      if (event === 'events.data' && ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        dropped++
-        return
-      }
-      if (event === 'events.data' && dropped > 0) {
-        payload = { ...(payload as object), dropped: (payload as { dropped: number }).dropped + dropped }
-        dropped = 0
-      }
-      ws.send(JSON.stringify({ event, payload }))
-    })
+    // The dispatcher exists only after the outbox, which reports congestion to it.
+    let onCongestion = (_congested: boolean) => {}
+    const outbox = new ClientOutbox(ws, (congested) => onCongestion(congested))
+    const dispatcher = createDispatcher(options.engine, (event, payload) => outbox.push(event, payload))
+    onCongestion = (congested) => dispatcher.setCongested(congested)
     ws.on('message', (data) => {
       let message: unknown
       try {
         message = JSON.parse(String(data))
       } catch {
-        ws.send(JSON.stringify({ id: null, error: { code: 'bad_request', message: 'expected a JSON message, got unparsable text' } }))
+        outbox.respond({ id: null, error: { code: 'bad_request', message: 'expected a JSON message, got unparsable text' } })
         return
       }
-      void dispatcher.handle(message).then((response) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(response))
-      })
+      void dispatcher.handle(message).then((response) => outbox.respond(response))
     })
     ws.on('close', () => dispatcher.dispose())
     ws.on('error', () => ws.terminate())
@@ -122,6 +111,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     url: base,
     loginUrl: () => `${base}/?token=${access.issueToken()}`,
     clients: () => wss.clients.size,
+    bufferedBytes: () => [...wss.clients].reduce((sum, client) => sum + client.bufferedAmount, 0),
     async close() {
       for (const client of wss.clients) client.terminate()
       for (const socket of sockets) socket.destroy()

@@ -60,6 +60,8 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
       set({ ...state, connection })
       if (connection.state === 'open') void load()
     }),
+    // The host dropped pushes while this client was too far behind: what it shows may be stale.
+    client.on('resync', () => void load()),
   )
 
   async function load(): Promise<void> {

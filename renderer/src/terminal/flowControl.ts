@@ -27,7 +27,9 @@ export class FlowControl {
   private readonly low: number
   private readonly maxHeld: number
   private readonly marker: (dropped: number) => string
-  private readonly held: string[] = []
+  private readonly held: Array<{ data: string; done?: () => void }> = []
+  /** Completions of text handed to the sink and not parsed yet (a reset runs them: that text is gone). */
+  private readonly inFlightDone = new Set<{ done: () => void }>()
   private heldSize = 0
   private inFlight = 0
   private droppedSinceWrite = 0
@@ -60,33 +62,41 @@ export class FlowControl {
     return this.isPaused
   }
 
-  push(data: string): void {
-    if (!data) return
+  /**
+   * Queues text for the sink. `done` runs exactly once, when the sink has parsed it, or it was
+   * dropped or forgotten (reset): whatever happens to it, the sender gets its credit back.
+   */
+  push(data: string, done?: () => void): void {
+    if (!data) return done?.()
     if (!this.isPaused && this.held.length === 0 && this.inFlight < this.high) {
-      this.send(data)
+      this.send(data, done)
       return
     }
-    this.held.push(data)
+    this.held.push({ data, done })
     this.heldSize += data.length
     while (this.heldSize > this.maxHeld && this.held.length > 1) {
       const dropped = this.held.shift()!
-      this.heldSize -= dropped.length
-      this.droppedSinceWrite += dropped.length
-      this.droppedTotal += dropped.length
+      this.heldSize -= dropped.data.length
+      this.droppedSinceWrite += dropped.data.length
+      this.droppedTotal += dropped.data.length
+      dropped.done?.()
     }
   }
 
   /** Forgets held text (the pane is about to be redrawn from a backlog). */
   reset(): void {
+    const forgotten = [...this.held.map((item) => item.done), ...[...this.inFlightDone].map((entry) => entry.done)]
     this.held.length = 0
+    this.inFlightDone.clear()
     this.heldSize = 0
     this.inFlight = 0
     this.droppedSinceWrite = 0
     this.isPaused = false
     this.generation++
+    for (const done of forgotten) done?.()
   }
 
-  private send(data: string): void {
+  private send(data: string, done?: () => void): void {
     const generation = this.generation
     let text = data
     if (this.droppedSinceWrite > 0) {
@@ -96,10 +106,16 @@ export class FlowControl {
     this.inFlight += text.length
     if (this.inFlight >= this.high) this.isPaused = true
     let called = false
+    const entry = done && { done }
+    if (entry) this.inFlightDone.add(entry)
     this.sink.write(text, () => {
       if (called || generation !== this.generation) return
       called = true
       this.inFlight -= text.length
+      if (entry) {
+        this.inFlightDone.delete(entry)
+        entry.done()
+      }
       if (this.isPaused && this.inFlight <= this.low) {
         this.isPaused = false
         this.drain()
@@ -110,8 +126,8 @@ export class FlowControl {
   private drain(): void {
     while (!this.isPaused && this.held.length > 0) {
       const next = this.held.shift()!
-      this.heldSize -= next.length
-      this.send(next)
+      this.heldSize -= next.data.length
+      this.send(next.data, next.done)
     }
   }
 }

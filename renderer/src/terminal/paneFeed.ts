@@ -18,7 +18,7 @@ export function isInteractive(source: PaneSource): source is Extract<PaneSource,
 export function attachPaneFeed(api: ApiClient, source: PaneSource, terminal: TerminalView, onRunning?: (running: boolean) => void): () => void {
   const flow = new FlowControl({ write: (data, done) => terminal.write(data, done) })
   const sink = {
-    push: (data: string) => flow.push(data),
+    push: (data: string, done?: () => void) => flow.push(data, done),
     reset: () => {
       flow.reset()
       terminal.reset()

@@ -4,7 +4,8 @@ import { errorMessage, type ApiClient } from '../api/client'
 
 /** Where a pane's text goes (a FlowControl in front of a terminal). */
 export interface PaneSink {
-  push(data: string): void
+  /** `done` runs once the text is parsed, dropped or forgotten (interactive terminals acknowledge it to the host). */
+  push(data: string, done?: () => void): void
   /** Clears the pane before a backlog redraws it. */
   reset(): void
 }

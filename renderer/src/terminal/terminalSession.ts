@@ -1,8 +1,9 @@
+import { TERMINAL_FLOW } from '../../../core/contract/terminalFlow'
 import { ansi } from '../../../core/view/ansi'
 import { errorMessage, type ApiClient } from '../api/client'
 import type { PaneSink } from './paneStream'
 
-type TerminalClient = Pick<ApiClient, 'on' | 'onStatus' | 'status' | 'terminals.open' | 'terminals.write' | 'terminals.resize' | 'terminals.close'>
+type TerminalClient = Pick<ApiClient, 'on' | 'onStatus' | 'status' | 'terminals.open' | 'terminals.write' | 'terminals.resize' | 'terminals.close' | 'terminals.ack'>
 
 export interface TerminalSpec {
   kind: 'shell' | 'tui'
@@ -44,6 +45,8 @@ export function openTerminalSession(
   let exited = false
   let early = ''
   let connected = client.status().state === 'open'
+  /** Characters of the current terminal's output the pane has parsed and the host has not been told of. */
+  let parsed = 0
 
   const setRunning = (running: boolean) => events.onRunning?.(running)
 
@@ -59,6 +62,7 @@ export function openTerminalSession(
         return
       }
       terminalId = result.terminalId
+      parsed = 0
       setRunning(true)
       // The pane may have been fitted while the terminal was opening.
       const now = size()
@@ -81,8 +85,21 @@ export function openTerminalSession(
     }
   }
 
-  const offData = client.on('terminals.data', ({ terminalId: id, data }) => {
-    if (!closed && id === terminalId) sink.push(data)
+  /** Flow control: the host pauses the program until enough of what it sent is acknowledged (TERMINAL_FLOW). */
+  function acknowledge(id: string, chars: number): void {
+    // Output of a terminal that ended or was replaced earns nothing: the host forgot it.
+    if (closed || id !== terminalId) return
+    parsed += chars
+    if (parsed < TERMINAL_FLOW.ackEveryChars) return
+    const count = parsed
+    parsed = 0
+    void client['terminals.ack']({ terminalId: id, chars: count }).catch(() => {})
+  }
+
+  const offData = client.on('terminals.data', ({ terminalId: id, data, dropped }) => {
+    if (closed || id !== terminalId) return
+    if (dropped > 0) sink.push('\r\n' + ansi.dim(`… ${dropped} characters of output not shown (this window fell behind) …`) + '\r\n')
+    sink.push(data, () => acknowledge(id, data.length))
   })
   const offExit = client.on('terminals.exit', ({ terminalId: id, code }) => {
     if (closed || id !== terminalId) return
