@@ -1,8 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { demoOpencodeConfig, demoServerEnv } from '../demo/opencodeConfig'
 import { startScriptedModel, type ScriptedModel } from '../demo/scriptedModel'
+import { makeOwnedTempDir, removeStaleTempDirs } from './ownedTempDir'
+
+/** Each demo's opencode state (15-54 MB) lives in `<tmp>/flotilla-demo-XXXXXX`. */
+export const DEMO_DIR_PREFIX = 'flotilla-demo-'
 
 export interface DemoOptions {
   /** opencode permission rules, e.g. `{ bash: 'ask' }` to make tool calls wait for a human. */
@@ -22,8 +25,10 @@ export class DemoRuntime {
   ) {}
 
   static async start(options: DemoOptions = {}): Promise<DemoRuntime> {
+    // A crash or kill -9 skips close(): the next demo clears what such runs left behind.
+    removeStaleTempDirs(DEMO_DIR_PREFIX)
     const model = await startScriptedModel()
-    const root = mkdtempSync(join(tmpdir(), 'flotilla-demo-'))
+    const root = makeOwnedTempDir(DEMO_DIR_PREFIX)
     const configPath = join(root, 'opencode.json')
     writeFileSync(configPath, JSON.stringify(demoOpencodeConfig(model.baseURL, { permission: options.permission }), null, 2))
     return new DemoRuntime(model, root, configPath, options)

@@ -1,20 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { flotillaHome } from '../../store/paths'
 import { Engine } from '../engine'
+import { makeOwnedTempDir, removeStaleTempDirs } from '../ownedTempDir'
 import { ensureRendererBuilt } from '../web/rendererBuild'
 import { startWebHost } from '../web/webHost'
 import type { ServeOptions } from './serveArgs'
 
+const SERVE_DEMO_PREFIX = 'flotilla-serve-demo-'
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 /** `flotilla serve`: the engine plus the browser host, until Ctrl-C. Returns the exit code. */
 export async function serveCommand(options: ServeOptions, io: { out: (l: string) => void; err: (l: string) => void; stopped: Promise<void> }): Promise<number> {
   const staticDir = ensureRendererBuilt(io.err)
   // A demo keeps its settings and journal in a temp folder, so it never touches the user's.
-  const demoHome = options.demo && !process.env.FLOTILLA_HOME ? mkdtempSync(join(tmpdir(), 'flotilla-serve-demo-')) : undefined
+  if (options.demo) removeStaleTempDirs(SERVE_DEMO_PREFIX) // left by a serve --demo that crashed
+  const demoHome = options.demo && !process.env.FLOTILLA_HOME ? makeOwnedTempDir(SERVE_DEMO_PREFIX) : undefined
   const home = demoHome ? { config: demoHome, state: join(demoHome, 'state') } : flotillaHome()
   const engine = await Engine.create({
     settingsDir: home.config,
