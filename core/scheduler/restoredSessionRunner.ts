@@ -4,11 +4,12 @@ import { errorMessage } from '../lib/errors'
 import { ServerRequestError, type OpencodeClient } from '../opencode/client'
 import { SessionRenderer } from '../view/sessionRenderer'
 import { turnError, turnFinished, turnResult } from './sessionResult'
+import { resolveTaskDirectory, type ServerPlace } from './taskDirectory'
 import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
 
 /** The servers a restored session may be on (the fleet satisfies it). */
 export interface SessionServers {
-  get(serverId: string): { readonly client: OpencodeClient | undefined; readonly instance?: { readonly directory?: string } | undefined }
+  get(serverId: string): { readonly client: OpencodeClient | undefined; readonly instance?: ServerPlace | undefined; readonly spec: { readonly name: string } }
 }
 
 /**
@@ -30,7 +31,13 @@ export class RestoredSessionRunner implements AttemptRunner {
     const server = this.servers.get(handle.serverId)
     const client = server.client
     if (!client || !sessionId) return { kind: 'server-lost', error: 'server not running' }
-    const directory = task.directory ?? server.instance?.directory
+    let directory: string | undefined
+    try {
+      // The folder the session was created in, resolved as the runner resolved it.
+      directory = resolveTaskDirectory(task.directory, server.instance ?? {}, server.spec.name)
+    } catch (error) {
+      return { kind: 'failed', error: errorMessage(error) }
+    }
     const renderer = new SessionRenderer()
     try {
       for (;;) {
