@@ -1,7 +1,9 @@
 import { homedir } from 'node:os'
 import type { LocalSpec } from '../contract/servers'
 import { DEFAULT_USERNAME } from '../opencode/auth'
+import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
+import { localDirectoryProblem } from './localDirectory'
 import { resolveOpencodeBinary } from './opencodeBinary'
 import { spawnGuarded } from './processGroup'
 import type { LaunchContext, Launcher, RunningServer } from './types'
@@ -23,6 +25,8 @@ export class LocalLauncher implements Launcher<LocalSpec> {
   constructor(private readonly options: LocalLauncherOptions = {}) {}
 
   async start(spec: LocalSpec, context: LaunchContext): Promise<RunningServer> {
+    const folderProblem = localDirectoryProblem(spec.directory)
+    if (folderProblem) throw new PermanentError(folderProblem)
     const binary = resolveOpencodeBinary(spec.binary)
     const password = randomPassword()
     const env: NodeJS.ProcessEnv = {

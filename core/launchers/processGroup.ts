@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { PermanentError } from '../lib/errors'
+import { localDirectoryProblem } from './localDirectory'
 
 /**
  * Runs a command as the child of a tiny `sh` guard in its own process group, so that:
@@ -66,13 +68,18 @@ export function spawnGuarded(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void },
 ): GuardedProcess {
   installExitHook()
+  const folderProblem = options.cwd === undefined ? undefined : localDirectoryProblem(options.cwd)
+  if (folderProblem) throw new PermanentError(folderProblem)
   const child = spawn('/bin/sh', ['-c', GUARD, 'flotilla-guard', command, ...args], {
     cwd: options.cwd,
     env: options.env,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   })
-  if (child.pid === undefined) throw new Error(`could not start ${command}`)
+  // Without a listener, a spawn or signal error is thrown at the process and takes all of
+  // Flotilla down; a failed spawn is reported below as this server's error instead.
+  child.on('error', () => {})
+  if (child.pid === undefined) throw new Error(`could not run /bin/sh to start ${command}`)
   const groupId = child.pid
   liveGroups.add(groupId)
   let resolvePid: (pid: number) => void = () => {}

@@ -9,6 +9,7 @@ import { DEFAULT_USERNAME } from '../opencode/auth'
 import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { shQuote } from '../ssh/shell'
+import { localDirectoryProblem } from './localDirectory'
 import { resolveOpencodeBinary } from './opencodeBinary'
 import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
 
@@ -89,7 +90,8 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
   }
 
   private async startWindow(spec: TmuxSpec, context: LaunchContext, target: string, statePath: string): Promise<State> {
-    if (!existsSync(spec.directory)) throw new PermanentError(`the directory ${spec.directory} does not exist`)
+    const folderProblem = localDirectoryProblem(spec.directory)
+    if (folderProblem) throw new PermanentError(folderProblem)
     const password = randomPassword()
     const binary = resolveOpencodeBinary(spec.binary)
     mkdirSync(this.options.stateDir, { recursive: true, mode: 0o700 })

@@ -2,6 +2,7 @@ import { homedir } from 'node:os'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { z } from 'zod'
+import { localDirectoryProblem } from './localDirectory'
 import type { WeztermSpec } from '../contract/servers'
 import { DEFAULT_USERNAME } from '../opencode/auth'
 import { PermanentError } from '../lib/errors'
@@ -56,6 +57,9 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     if (sshDomain && spec.demo) {
       throw new PermanentError(`${spec.name}: the scripted model is not reachable from the SSH domain ${spec.domain}; run demo servers there as ssh servers (they get a reverse tunnel)`)
     }
+    // A folder on this machine unless the pane runs on an SSH domain's host.
+    const folderProblem = sshDomain ? undefined : localDirectoryProblem(spec.directory)
+    if (folderProblem) throw new PermanentError(folderProblem)
     const password = (this.options.password ?? randomPassword)()
     // On an SSH domain's host the embedded binary does not exist: opencode is looked up there.
     const binary = sshDomain ? (spec.binary ?? 'opencode') : resolveOpencodeBinary(spec.binary)

@@ -15,15 +15,24 @@ export interface Served {
   stop(): Promise<void>
 }
 
+export interface ServeOptions {
+  /** --demo (the default): the scripted model, and saved servers are not loaded. */
+  demo?: boolean
+  /** Called with the fresh FLOTILLA_HOME before serve starts (to seed its settings). */
+  seedHome?: (home: string) => void
+}
+
 /**
  * Starts the real `flotilla serve --demo` (scripted model, real opencode servers) with its own
  * FLOTILLA_HOME and project folder, and reads the login URL it prints. stop() ends it by pid:
  * SIGTERM (it stops its servers), then SIGKILL if it does not exit in time.
  */
-export async function startServe(args: string[]): Promise<Served> {
+export async function startServe(args: string[], options: ServeOptions = {}): Promise<Served> {
   const project = mkdtempSync(join(tmpdir(), 'flotilla-e2e-project-'))
   const home = mkdtempSync(join(tmpdir(), 'flotilla-e2e-home-'))
-  const child = spawn(process.execPath, [BIN, 'serve', '--demo', '--port', '0', '--dir', project, ...args], {
+  options.seedHome?.(home)
+  const demo = options.demo === false ? [] : ['--demo']
+  const child = spawn(process.execPath, [BIN, 'serve', ...demo, '--port', '0', '--dir', project, ...args], {
     env: { ...process.env, FLOTILLA_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PermanentError } from '../../core/lib/errors'
 import { LocalLauncher } from '../../core/launchers/local'
+import { spawnGuarded } from '../../core/launchers/processGroup'
 import type { RunningServer } from '../../core/launchers/types'
 import { OpencodeClient } from '../../core/opencode/client'
 
@@ -100,4 +102,19 @@ describe('LocalLauncher', () => {
     // The guard's watcher sees its pipe close and sends SIGTERM (SIGKILL 5 s later at worst).
     expect(await gone(pid, 8_000)).toBe(true)
   }, 60_000)
+})
+
+describe('a folder that does not exist', () => {
+  it('is this server’s start error (naming the folder), never a crash of the process', async () => {
+    const missing = join(dir, 'no-such-folder')
+    const start = new LocalLauncher().start({ kind: 'local', id: 'typo', name: 'typo', capacity: 1, directory: missing, demo: false }, {})
+    await expect(start).rejects.toThrow(`the directory ${missing} does not exist`)
+    await expect(start).rejects.toBeInstanceOf(PermanentError)
+    // An unhandled 'error' event (spawn /bin/sh ENOENT) would surface on the next ticks.
+    await new Promise((r) => setTimeout(r, 200))
+  })
+
+  it('spawnGuarded refuses it before spawning anything', () => {
+    expect(() => spawnGuarded('/bin/true', [], { cwd: join(dir, 'gone') })).toThrow(`the directory ${join(dir, 'gone')} does not exist`)
+  })
 })

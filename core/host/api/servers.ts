@@ -1,3 +1,6 @@
+import type { ServerSpec } from '../../contract/servers'
+import { FlotillaError } from '../../lib/errors'
+import { localDirectoryProblem } from '../../launchers/localDirectory'
 import type { Engine } from '../engine'
 import type { Handlers } from './types'
 
@@ -6,7 +9,12 @@ type ServerMethods = 'servers.list' | 'servers.add' | 'servers.remove' | 'server
 export function serverHandlers(engine: Engine): Handlers<ServerMethods> {
   return {
     'servers.list': () => engine.fleet.views(),
-    'servers.add': ({ spec, password, start, persist }) => engine.addServer(spec, { password, start, persist }),
+    'servers.add': ({ spec, password, start, persist }) => {
+      // A typo in the form's folder is refused on the field, before anything is saved or spawned.
+      const problem = runsHere(engine, spec) ? localDirectoryProblem(spec.directory) : undefined
+      if (problem) throw new FlotillaError(`servers.add: spec.directory: ${problem}`, 'bad_request')
+      return engine.addServer(spec, { password, start, persist })
+    },
     'servers.remove': async ({ id }) => {
       await engine.removeServer(id)
       return { ok: true as const }
@@ -26,5 +34,17 @@ export function serverHandlers(engine: Engine): Handlers<ServerMethods> {
       await server.restart()
       return server.view()
     },
+  }
+}
+
+/** Servers whose folder is on this machine (a WezTerm pane in an SSH domain runs on that host). */
+function runsHere(engine: Engine, spec: ServerSpec): spec is Extract<ServerSpec, { kind: 'local' | 'tmux' | 'wezterm' }> {
+  if (spec.kind === 'local' || spec.kind === 'tmux') return true
+  if (spec.kind !== 'wezterm') return false
+  if (spec.domain === 'local') return true
+  try {
+    return !engine.weztermDomains.list().some((d) => d.name === spec.domain)
+  } catch {
+    return true // an unreadable domain file: its start will say so
   }
 }

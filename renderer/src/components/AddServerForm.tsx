@@ -45,7 +45,6 @@ export function AddServerForm({ onAdded }: { onAdded?: (serverId: string) => voi
           ))}
         </select>
       </label>
-      {kind !== 'local' && kind !== 'url' && <p className="hint">Stored now; {kind} servers start once remote launchers land.</p>}
       {fieldsFor(kind).map((field) => {
         const id = `${formId}-${field.name}`
         const invalid = badField === field.name
