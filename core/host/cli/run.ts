@@ -27,6 +27,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
   const engine = await Engine.create({
     demo: options.demo ? {} : false,
     strategy: options.strategy,
+    noProgressMs: options.stallTimeoutMs,
     ssh: {
       confirmHostKey: async (q) => {
         const shown = `${q.host}:${q.port}: ${q.keyType} ${q.fingerprint}`

@@ -28,6 +28,8 @@ export interface RunOptions {
   broadcast: boolean
   prompts: string[]
   timeoutMs?: number
+  /** Fail a task whose session stays busy with no event for this long (the no-progress watchdog). */
+  stallTimeoutMs?: number
   maxAttempts: number
   demo: boolean
   json: boolean
@@ -59,6 +61,9 @@ cancelled, 2 = bad usage.
   --prompts FILE         read prompts from FILE, one per line ("-" = standard input);
                          each prompt up to 100000 characters, at most 1000 in all
   --timeout SECONDS      fail a task that runs longer than this
+  --stall-timeout SECONDS
+                         fail a task whose session shows no progress (no event) for this long
+                         while busy; waiting on a permission does not count (default 600)
   --max-attempts N       attempts per task when its server dies (default 3)
   --agent NAME           opencode agent for every task
   --model PROVIDER/ID    model for every task
@@ -88,6 +93,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
         broadcast: { type: 'boolean' },
         prompts: { type: 'string' },
         timeout: { type: 'string' },
+        'stall-timeout': { type: 'string' },
         'max-attempts': { type: 'string' },
         agent: { type: 'string' },
         model: { type: 'string' },
@@ -145,6 +151,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   // Checked here, before any server starts, with the same schema the engine applies.
   prompts.forEach((prompt, i) => checkPrompt(prompt, i + 1))
   const timeout = intOption('timeout', v.timeout, 1, 86_400)
+  const stall = intOption('stall-timeout', v['stall-timeout'], 1, 86_400)
   if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
   if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
   return {
@@ -163,6 +170,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     broadcast: v.broadcast ?? false,
     prompts,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    stallTimeoutMs: stall === undefined ? undefined : stall * 1000,
     maxAttempts: intOption('max-attempts', v['max-attempts'], 1, 10) ?? 3,
     demo: v.demo ?? false,
     json: v.json ?? false,
