@@ -4,8 +4,9 @@ import { errorMessage, PermanentError } from '../lib/errors'
 import type { LaunchContext, Launcher, RunningServer } from '../launchers/types'
 import { OpencodeClient, ServerRequestError } from '../opencode/client'
 import { ServerEventStream } from '../opencode/eventStream'
+import { UnreachableError } from '../opencode/reachability'
 import { cpuPercent, sampleProcess, type ProcessSample } from './processStats'
-import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restartPolicy'
+import { decideRestart, DEFAULT_RECONNECT_POLICY, DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restartPolicy'
 
 export interface SupervisorOptions {
   healthIntervalMs: number
@@ -17,6 +18,8 @@ export interface SupervisorOptions {
   watchdogMs: number
   stopGraceMs: number
   restart: RestartPolicyOptions
+  /** Reconnects to servers Flotilla does not own (default DEFAULT_RECONNECT_POLICY). */
+  reconnect?: RestartPolicyOptions
 }
 
 // A busy server can be silent for seconds (its first prompt loads a lot): three missed probes
@@ -92,6 +95,16 @@ export class ManagedServer {
 
   get owned(): boolean {
     return OWNED_KINDS.has(this.spec.kind)
+  }
+
+  /**
+   * Why no work should wait for this server: it failed (the supervisor stopped trying), or it is
+   * one Flotilla does not own and cannot reach now (reconnecting, or failing its probes).
+   */
+  get unavailable(): string | undefined {
+    if (this.state === 'failed') return this.lastError ?? 'failed'
+    if (!this.owned && (this.state === 'restarting' || this.state === 'unhealthy')) return this.lastError ?? 'server unreachable'
+    return undefined
   }
 
   /** Ready with a free slot: the only state in which the scheduler may bind a task here. */
@@ -172,6 +185,7 @@ export class ManagedServer {
       if (incarnation !== this.incarnation) return
       // Some failures will not go away by retrying (a refused host key, opencode not installed).
       if (error instanceof PermanentError) this.giveUp(`start failed: ${errorMessage(error)}`)
+      else if (error instanceof UnreachableError) this.fail(error.message)
       else this.fail(`start failed: ${errorMessage(error)}`)
       return
     }
@@ -190,6 +204,7 @@ export class ManagedServer {
     } catch (error) {
       if (incarnation !== this.incarnation) return
       if (error instanceof RefusedError) this.giveUp(error.message)
+      else if (error instanceof UnreachableError) this.fail(error.message)
       else this.fail(`not healthy after start: ${errorMessage(error)}`)
       return
     }
@@ -214,6 +229,9 @@ export class ManagedServer {
         if (error instanceof ServerRequestError && (error.status === 401 || error.status === 403)) {
           throw new RefusedError(`the server refused our credentials (HTTP ${error.status}): check the password`)
         }
+        // A server someone else runs is up already or not: say so now, not after the ready timeout
+        // (the supervisor's reconnects, with backoff, give it time to come back).
+        if (!this.owned) throw error instanceof ServerRequestError && error.unreachable ? new UnreachableError(error.unreachable) : error
         last = error
       }
       await sleep(100)
@@ -300,18 +318,12 @@ export class ManagedServer {
     this.setState('unhealthy')
     if (wasUp) this.hooks.onLost(this, reason)
     void this.teardown()
-    const { decision, failures, consecutive } = decideRestart(
-      this.failures,
-      Date.now(),
-      this.consecutiveFailures,
-      this.readyAt,
-      this.options.restart,
-      this.random,
-    )
+    const policy = this.owned ? this.options.restart : (this.options.reconnect ?? DEFAULT_RECONNECT_POLICY)
+    const { decision, failures, consecutive } = decideRestart(this.failures, Date.now(), this.consecutiveFailures, this.readyAt, policy, this.random)
     this.failures = failures
     this.consecutiveFailures = consecutive
     if (decision.kind === 'give-up') {
-      this.giveUp(`${reason}; gave up after ${decision.failures} failures in ${Math.round(this.options.restart.windowMs / 1000)} s`)
+      this.giveUp(`${reason}; gave up after ${decision.failures} failures in ${Math.round(policy.windowMs / 1000)} s`)
       return
     }
     this.setState('restarting')

@@ -16,6 +16,17 @@ export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
   stableMs: 60_000,
 }
 
+/**
+ * Servers Flotilla does not own: an attempt to reach one that is down fails at once (one request),
+ * so more tries spread over about two minutes ride out a restart of the remote server.
+ */
+export const DEFAULT_RECONNECT_POLICY: RestartPolicyOptions = {
+  backoff: { baseMs: 1_000, capMs: 30_000 },
+  maxFailures: 12,
+  windowMs: 10 * 60_000,
+  stableMs: 60_000,
+}
+
 export type RestartDecision = { kind: 'restart'; delayMs: number; attempt: number } | { kind: 'give-up'; failures: number }
 
 /**

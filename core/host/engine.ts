@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import type { OcAnyEvent } from '../contract/opencode'
 import type { ServerSpec, ServerView } from '../contract/servers'
 import type { StrategyName, TaskView } from '../contract/tasks'
-import type { EventName, EventPayload } from '../contract/api'
+import type { PushArgs } from '../contract/api'
 import { AttentionInbox } from '../fleet/attention'
 import { Fleet } from '../fleet/fleet'
 import type { SupervisorOptions } from '../fleet/managedServer'
@@ -55,8 +55,9 @@ export interface EngineOptions {
   random?: () => number
 }
 
+/** The engine's one event: a push for every client, its payload typed by the event name (core/contract/api events). */
 export interface EnginePush {
-  push: [event: EventName, payload: unknown]
+  push: PushArgs
 }
 
 /**
@@ -207,8 +208,8 @@ export class Engine extends EventEmitter<EnginePush> {
     return this.sessionTasks.get(`${serverId}/${sessionId}`)
   }
 
-  push<E extends EventName>(event: E, payload: EventPayload<E>): void {
-    this.emit('push', event, payload)
+  push(...push: PushArgs): void {
+    this.emit('push', ...push)
   }
 
   /** Cancels what runs, stops every server this engine started, and the scripted model. */
@@ -240,7 +241,8 @@ export class Engine extends EventEmitter<EnginePush> {
     this.fleet.onResync((server) => this.runner.resync(server))
     this.fleet.on('changed', (view) => {
       this.push('server.updated', view)
-      if (view.state === 'ready') this.scheduler.pump()
+      // Ready: work can bind. Down or stopped: work that only it could take fails with its reason.
+      if (view.state !== 'busy' && view.state !== 'starting') this.scheduler.pump()
     })
     this.fleet.on('removed', (id) => this.push('server.removed', { id }))
     this.fleet.on('lost', (serverId) => {

@@ -11,6 +11,7 @@ import {
 } from '../contract/opencode'
 import type { PermissionReply } from '../contract/attention'
 import { basicAuthHeader, type ServerAuth } from './auth'
+import { unreachableCause } from './reachability'
 
 export interface ClientOptions {
   baseUrl: string
@@ -20,7 +21,8 @@ export interface ClientOptions {
 }
 
 export class ServerRequestError extends Error {
-  constructor(message: string, readonly status?: number) {
+  /** `unreachable`: the request never reached the server, and why ("connection refused", "host not found"…). */
+  constructor(message: string, readonly status?: number, readonly unreachable?: string) {
     super(message)
     this.name = 'ServerRequestError'
   }
@@ -131,7 +133,8 @@ export class OpencodeClient {
         signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (error) {
-      throw new ServerRequestError(`${method} ${path}: ${describeFetchError(error, timeoutMs)}`)
+      const unreachable = unreachableCause(error, timeoutMs)
+      throw new ServerRequestError(`${method} ${path}: ${unreachable ?? describeFetchError(error, timeoutMs)}`, undefined, unreachable)
     }
     if (!response.ok) throw new ServerRequestError(`${method} ${path}: expected 2xx, got HTTP ${response.status}`, response.status)
     return response

@@ -6,6 +6,7 @@ import { shortId } from '../lib/random'
 import { RESUME_GRACE_MS, RestoredTasks } from './restoredTasks'
 import { strategies, type Candidate } from './strategies'
 import { TaskQueue } from './taskQueue'
+import { downReason, mayTakeWork, noServerFor } from './unservable'
 import type { AbortReason, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool, TaskSink } from './types'
 
 export interface SchedulerEvents {
@@ -182,12 +183,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.restored?.size) this.resumeRestored(this.restored)
     if (this.queue.size === 0) return
     const servers = this.options.pool.list()
+    if (servers.some((s) => downReason(s) !== undefined)) this.failUnservable(servers)
     let free = servers.filter((s) => s.acceptsWork && !this.restored?.holdsSlotOn(s.id))
     if (free.length === 0) return
     const order = servers.map((s) => s.id)
     const live = servers.filter((s) => s.state === 'ready')
     for (const id of this.queue.ids()) {
       const task = this.tasks.get(id)!
+      // A change announced during dispatch can pump again, and bind ids of this snapshot first.
+      if (task.state !== 'queued') continue
       const eligible = this.eligibleFor(task, live, servers)
       if (eligible.length === 0) continue
       const ids = new Set(eligible.map((s) => s.id))
@@ -206,6 +210,17 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.dispatch(task, server)
       free = free.filter((s) => s.acceptsWork)
       if (free.length === 0) break
+    }
+  }
+
+  /** Queued tasks no server can take (their target is down, or every server is) fail with the server's reason. */
+  private failUnservable(servers: SchedulableServer[]): void {
+    for (const id of this.queue.ids()) {
+      const task = this.tasks.get(id)!
+      const reason = task.state === 'queued' ? noServerFor(task, servers) : undefined
+      if (reason === undefined) continue
+      this.queue.remove(id)
+      this.finish(task, 'failed', task.attempts.length > 0 ? `${reason} (after ${task.attempts.length} attempt${task.attempts.length === 1 ? '' : 's'})` : reason)
     }
   }
 
@@ -244,7 +259,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const preferred = live.filter((s) => !avoid.has(s.id))
     if (preferred.length > 0) return preferred
     // Wait for another server if one may still come up; otherwise take what there is.
-    const othersAlive = all.some((s) => !avoid.has(s.id) && s.state !== 'failed' && s.state !== 'stopped')
+    const othersAlive = all.some((s) => !avoid.has(s.id) && mayTakeWork(s))
     return othersAlive ? [] : live
   }
 

@@ -6,8 +6,10 @@ export interface SchedulableServer {
   readonly acceptsWork: boolean
   readonly state: string
   running: number
-  readonly spec: { capacity: number }
+  readonly spec: { capacity: number; name?: string }
   readonly externalBusy: number
+  /** Why no work should wait for it (failed, or not ours and unreachable); undefined while it may take work. */
+  readonly unavailable?: string
 }
 
 export interface ServerPool {

@@ -6,6 +6,7 @@ import { DemoRuntime } from '../../core/host/demoRuntime'
 import { LocalLauncher } from '../../core/launchers/local'
 import { runCli, type CliRun } from '../support/cli'
 import { MARKER, markedProcesses } from '../support/leftovers'
+import { closedPort } from '../support/tcpStandins'
 
 let project: string
 const running: CliRun[] = []
@@ -106,6 +107,34 @@ describe('flotilla run', () => {
       await server.stop()
       await demo.close()
     }
+  }, 120_000)
+
+  it('--server with nothing listening: its tasks fail at once with "server unreachable: connection refused" (exit 1)', async () => {
+    const started = Date.now()
+    const run = cli(['run', '--server', 'http://127.0.0.1:1', '@reply never'])
+    expect(await run.exited).toBe(1)
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(run.stderr()).toMatch(/server unreachable: connection refused/)
+    expect(run.stdout()).toMatch(/✘ failed: server unreachable: connection refused/)
+    expect(run.stdout()).toMatch(/0\/1 tasks completed/)
+  }, 30_000)
+
+  it('an unreachable --server next to a local one: work waits for the local server; broadcast copies for the unreachable one fail', async () => {
+    const closed = `http://127.0.0.1:${await closedPort()}`
+    const any = cli(['run', '--demo', '--local', '1', '--server', closed, '--json', '@reply one', '@reply two'])
+    expect(await any.exited).toBe(0)
+    const anySummary = jsonLines(any.stdout()).at(-1) as { tasks: Array<Record<string, unknown>> }
+    expect(anySummary.tasks.map((t) => [t.status, t.serverId, t.output])).toEqual([
+      ['completed', 'local-1', 'one'],
+      ['completed', 'local-1', 'two'],
+    ])
+    const broadcast = cli(['run', '--demo', '--local', '1', '--server', closed, '--broadcast', '--json', '@reply everywhere'])
+    expect(await broadcast.exited).toBe(1)
+    const summary = jsonLines(broadcast.stdout()).at(-1) as { tasks: Array<Record<string, unknown>> }
+    expect(summary.tasks.map((t) => [t.status, t.error ?? t.output])).toEqual([
+      ['completed', 'everywhere'],
+      ['failed', 'server unreachable: connection refused'],
+    ])
   }, 120_000)
 
   it.each([
