@@ -73,7 +73,8 @@ export function demoServerEnv(configPath: string, stateDir: string): Record<stri
     OPENCODE_DISABLE_MODELS_FETCH: '1',
     OPENCODE_DISABLE_SHARE: '1',
     OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
-    OPENCODE_PURE: '1',
+    // Not OPENCODE_PURE: it turns off every external plugin, Flotilla's secret guard too (measured);
+    // the config's `plugin: []` and the private HOME above keep every other plugin out.
     OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
     OPENCODE_DISABLE_CLAUDE_CODE: '1',
     OPENCODE_DISABLE_EXTERNAL_SKILLS: '1',

@@ -4,6 +4,7 @@ import { DEFAULT_USERNAME } from '../opencode/auth'
 import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { localDirectoryProblem } from './localDirectory'
+import { localPluginEnv } from './plugin/serverPlugins'
 import { resolveOpencodeBinary } from './opencodeBinary'
 import { spawnGuarded } from './processGroup'
 import type { LaunchContext, Launcher, RunningServer } from './types'
@@ -19,7 +20,7 @@ export interface LocalLauncherOptions {
 
 /**
  * Starts `opencode serve` on 127.0.0.1 with a random port and password, in its own process
- * group under a guard that stops it if Flotilla dies.
+ * group under a guard that stops it if Flotilla dies, with Flotilla's secret-guard plugin.
  */
 export class LocalLauncher implements Launcher<LocalSpec> {
   constructor(private readonly options: LocalLauncherOptions = {}) {}
@@ -29,12 +30,10 @@ export class LocalLauncher implements Launcher<LocalSpec> {
     if (folderProblem) throw new PermanentError(folderProblem)
     const binary = resolveOpencodeBinary(spec.binary)
     const password = randomPassword()
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...context.env,
-      OPENCODE_SERVER_PASSWORD: password,
-      OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME,
-    }
+    const env: NodeJS.ProcessEnv = { ...process.env, ...context.env, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    // The password reaches opencode through the guard's stdin, never an environment (not even one inherited).
+    delete env.OPENCODE_SERVER_PASSWORD
+    Object.assign(env, localPluginEnv(env))
     const recent: string[] = []
     const remember = (line: string) => {
       recent.push(line)
@@ -46,6 +45,7 @@ export class LocalLauncher implements Launcher<LocalSpec> {
     const proc = spawnGuarded(binary, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {
       cwd: spec.directory,
       env,
+      secretEnv: { name: 'OPENCODE_SERVER_PASSWORD', value: password },
       onStdoutLine: (line) => {
         const match = LISTEN_LINE.exec(line)
         if (match) onListen(match[1]!.replace(/\/$/, ''))

@@ -9,10 +9,16 @@ import { localDirectoryProblem } from './localDirectory'
  * - if Flotilla dies without cleaning up (even SIGKILL), the guard sees its stdin pipe close
  *   and stops the command: no orphan outlives Flotilla.
  * The guard prints the command's pid on stderr ("flotilla-child-pid N") before anything else.
+ * Its first stdin line is a secret for the command's environment only (empty: none), so the
+ * secret is in no process's initial environment but the command's (/proc/PID/environ shows that).
  */
 const GUARD = [
-  '"$@" </dev/null &',
+  'name=$1; shift',
+  'IFS= read -r secret || exit 1',
+  // Exported in a subshell that becomes the command: neither the guard nor the watcher's cat has it.
+  'if [ -n "$name" ]; then ( export "$name=$secret"; exec "$@" ) </dev/null & else "$@" </dev/null & fi',
   'child=$!',
+  'secret=; unset secret',
   'echo "flotilla-child-pid $child" >&2',
   'exec 3<&0',
   // The watcher holds the pipe from Flotilla; EOF means Flotilla is gone.
@@ -62,15 +68,29 @@ function killGroup(group: number, signal: NodeJS.Signals): void {
   }
 }
 
+export interface GuardOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Set in the command's environment only, handed to the guard on its stdin (never in `env`). */
+  secretEnv?: { name: string; value: string }
+  onStdoutLine?: (line: string) => void
+  onStderrLine?: (line: string) => void
+}
+
 export function spawnGuarded(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void },
+  options: GuardOptions,
 ): GuardedProcess {
   installExitHook()
   const folderProblem = options.cwd === undefined ? undefined : localDirectoryProblem(options.cwd)
   if (folderProblem) throw new PermanentError(folderProblem)
-  const child = spawn('/bin/sh', ['-c', GUARD, 'flotilla-guard', command, ...args], {
+  const secret = options.secretEnv
+  if (secret && (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secret.name) || /[\r\n\0]/.test(secret.value))) {
+    throw new Error('a guarded secret needs a variable name and a value on one line')
+  }
+  if (secret && (options.env ?? process.env)[secret.name] !== undefined) throw new Error(`${secret.name} must reach the command through the guard, not its environment`)
+  const child = spawn('/bin/sh', ['-c', GUARD, 'flotilla-guard', secret?.name ?? '', command, ...args], {
     cwd: options.cwd,
     env: options.env,
     detached: true,
@@ -107,6 +127,8 @@ export function spawnGuarded(
   })
   // A broken pipe on the guard's stdin just means it is gone; exit handling covers it.
   child.stdin?.on('error', () => {})
+  // The first line, always sent (empty = no secret); the pipe then stays open as the lifeline.
+  child.stdin?.write(`${secret?.value ?? ''}\n`)
 
   const guarded: GuardedProcess = {
     groupId,
