@@ -56,8 +56,8 @@ describe('ServerSpec', () => {
 })
 
 describe('TaskSpec', () => {
-  it('fills defaults: any server, priority 0, 3 attempts', () => {
-    expect(TaskSpec.parse({ prompt: 'fix the tests' })).toEqual({ prompt: 'fix the tests', target: { kind: 'any' }, priority: 0, maxAttempts: 3 })
+  it('fills defaults: any server, priority 0; attempts are left to the settings (test/scheduler/defaultMaxAttempts)', () => {
+    expect(TaskSpec.parse({ prompt: 'fix the tests' })).toEqual({ prompt: 'fix the tests', target: { kind: 'any' }, priority: 0 })
   })
 
   it('accepts every target kind and the optional fields', () => {
