@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -9,7 +9,10 @@ import { DEFAULT_USERNAME } from '../opencode/auth'
 import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { shQuote } from '../ssh/shell'
+import { ensurePrivateDir, writeFileAtomic } from '../store/privateFiles'
 import { localDirectoryProblem } from './localDirectory'
+import { localPluginEnv } from './plugin/serverPlugins'
+import { ReattachSecrets } from './reattachSecrets'
 import { resolveOpencodeBinary } from './opencodeBinary'
 import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
 
@@ -17,7 +20,7 @@ const run = promisify(execFile)
 const LISTEN = /opencode server listening on (https?:\/\/\S+)/
 
 export interface TmuxLauncherOptions {
-  /** Where the launcher keeps each server's port and password (0600), for reattaching. */
+  /** Where the launcher keeps each server's pid and port, and apart from them its password (0600 files, 0700 folders), for reattaching. */
   stateDir: string
   /** A tmux socket name (`tmux -L`); default: the user's own tmux server, so `tmux attach` shows it. */
   socketName?: string
@@ -26,8 +29,8 @@ export interface TmuxLauncherOptions {
   stopGraceMs?: number
 }
 
-const State = z.object({ port: z.number().int().min(1).max(65535), password: z.string().min(16), pid: z.number().int().positive() })
-type State = z.infer<typeof State>
+const State = z.object({ port: z.number().int().min(1).max(65535), pid: z.number().int().positive() })
+type State = z.infer<typeof State> & { password: string }
 
 /**
  * Runs `opencode serve` visibly in a window of a tmux session (window name = server id), so
@@ -36,7 +39,11 @@ type State = z.infer<typeof State>
  * Flotilla like any tmux window; a later start finds the window and reattaches.
  */
 export class TmuxLauncher implements Launcher<TmuxSpec> {
-  constructor(private readonly options: TmuxLauncherOptions) {}
+  private readonly secrets: ReattachSecrets
+
+  constructor(private readonly options: TmuxLauncherOptions) {
+    this.secrets = new ReattachSecrets(join(options.stateDir, 'secrets'))
+  }
 
   async start(spec: TmuxSpec, context: LaunchContext): Promise<RunningServer> {
     const target = `${spec.session}:${spec.id}`
@@ -57,6 +64,7 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
         await stopPid(pid, this.options.stopGraceMs ?? 3_000)
         await this.tmux(['kill-window', '-t', target]).catch(() => {})
         rmSync(statePath, { force: true })
+        this.secrets.delete(target)
       },
     }
   }
@@ -76,7 +84,7 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
 
   private async reattach(target: string, statePath: string): Promise<State | undefined> {
     if (!existsSync(statePath)) return undefined
-    let state: State
+    let state: z.infer<typeof State>
     try {
       state = State.parse(JSON.parse(readFileSync(statePath, 'utf8')))
     } catch {
@@ -84,7 +92,13 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
       return undefined
     }
     const panePid = await this.tmux(['display-message', '-p', '-t', target, '#{pane_pid}']).catch(() => '')
-    if (Number(panePid.trim()) === state.pid && isAlive(state.pid)) return state
+    const password = this.secrets.get(target, state.pid)
+    if (password && Number(panePid.trim()) === state.pid && isAlive(state.pid)) return { ...state, password }
+    // A live window whose password is lost cannot be reached: end it, a fresh one starts.
+    if (!password && Number(panePid.trim()) === state.pid && isAlive(state.pid)) {
+      await stopPid(state.pid, this.options.stopGraceMs ?? 3_000)
+      await this.tmux(['kill-window', '-t', target]).catch(() => {})
+    }
     rmSync(statePath, { force: true })
     return undefined
   }
@@ -94,11 +108,12 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
     if (folderProblem) throw new PermanentError(folderProblem)
     const password = randomPassword()
     const binary = resolveOpencodeBinary(spec.binary)
-    mkdirSync(this.options.stateDir, { recursive: true, mode: 0o700 })
+    ensurePrivateDir(this.options.stateDir)
     // The password and the demo environment reach the server through this script, which deletes
     // itself first thing: nothing secret on a tmux command line (`ps` shows those).
     const script = join(this.options.stateDir, `${spec.session}-${spec.id}.start.sh`)
-    const env = { ...context.env, OPENCODE_SERVER_PASSWORD: password, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    // The pane's shell gets the tmux server's environment, not ours: the plugin config is set explicitly.
+    const env = { ...context.env, ...localPluginEnv({ ...process.env, ...context.env }), OPENCODE_SERVER_PASSWORD: password, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     writeFileSync(
       script,
       ['#!/bin/sh', 'rm -f "$0"', ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`), `exec ${shQuote(binary)} serve --port 0 --hostname 127.0.0.1`, ''].join('\n'),
@@ -121,9 +136,9 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
       const match = LISTEN.exec(text)
       if (match) {
         const port = Number(new URL(match[1]!).port)
-        const state = { pid, port, password }
-        writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 })
-        return state
+        this.secrets.set(target, pid, password)
+        writeFileAtomic(statePath, JSON.stringify({ pid, port }))
+        return { pid, port, password }
       }
       if (!isAlive(pid) || Date.now() > deadline || context.signal?.aborted) {
         const tail = text.trim().split('\n').slice(-5).join(' | ')

@@ -17,3 +17,9 @@ export const SECRET_PROBE_PROMPT = `probe\n@tool bash ${JSON.stringify({ command
 
 /** A user's own plugin: proves Flotilla's plugin is added to theirs, not put in their place. */
 export const USER_PLUGIN_SOURCE = `export const UserPlugin = async () => ({ 'shell.env': async (_i, output) => { output.env.FLOTILLA_TEST_USER_PLUGIN = 'user-plugin-loaded' } })\n`
+
+/**
+ * For servers that run as root here (tmux, the sshd fixture): root reads every /proc file, so
+ * only the environment the shell tools get can be checked (the local test covers /proc as nobody).
+ */
+export const PRINTENV_PROBE_PROMPT = `probe\n@tool bash ${JSON.stringify({ command: 'printenv OPENCODE_SERVER_PASSWORD && echo LEAK-printenv; echo PROBED', description: 'look for the password' })}\n@reply probe done`

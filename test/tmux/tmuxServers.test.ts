@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TmuxSpec } from '../../core/contract/servers'
 import { startHarness, type Harness } from '../support/harness'
+import { PRINTENV_PROBE_PROMPT } from '../support/secretProbe'
 
 // A real tmux server on a socket of this test's own: opencode runs visibly in a window of the
 // session, and is found again (reattached) by a later start.
@@ -51,12 +52,29 @@ describe.skipIf(!hasTmux)('servers in tmux', () => {
     expect(tmux('list-windows', '-t', 'fleet', '-F', '#{window_name}').split('\n')).toContain('tmux-1')
     expect(tmux('capture-pane', '-p', '-t', 'fleet:tmux-1')).toMatch(/opencode server listening on http:\/\/127\.0\.0\.1:\d+/)
     expect(Number(tmux('display-message', '-p', '-t', 'fleet:tmux-1', '#{pane_pid}').trim())).toBe(view.pid)
-    // The password went through a script that deleted itself; nothing is left beside the state file.
-    expect(readdirSync(stateDir)).toEqual(['fleet-tmux-1.json'])
+    // The password went through a script that deleted itself; nothing is left beside the state file
+    // and, apart from it, the password a reattach needs (0600 in a 0700 folder).
+    expect(readdirSync(stateDir).sort()).toEqual(['fleet-tmux-1.json', 'secrets'])
+    const password = h.engine.fleet.get('tmux-1').instance!.auth!.password
+    expect(readFileSync(join(stateDir, 'fleet-tmux-1.json'), 'utf8')).not.toContain(password)
+    const [secret] = readdirSync(join(stateDir, 'secrets'))
+    expect(statSync(join(stateDir, 'secrets')).mode & 0o777).toBe(0o700)
+    expect(statSync(join(stateDir, 'secrets', secret!)).mode & 0o777).toBe(0o600)
 
     const [task] = await h.submit([{ prompt: '@reply from tmux', target: { kind: 'server', serverId: 'tmux-1' } }])
     const [done] = await h.waitTasks([task!.id])
     expect(done!.result?.text).toBe('from tmux')
+  }, 60_000)
+
+  it('a bash tool in the tmux server cannot print the password (the plugin came along)', async () => {
+    const password = h.engine.fleet.get('tmux-1').instance!.auth!.password
+    const [task] = await h.submit([{ prompt: PRINTENV_PROBE_PROMPT, target: { kind: 'server', serverId: 'tmux-1' } }])
+    const [done] = await h.waitTasks([task!.id])
+    expect(done!.result?.text, done!.error).toBe('probe done')
+    const output = h.engine.outputs.get(task!.id)
+    expect(output).toContain('PROBED')
+    expect(output).not.toMatch(/^\s*LEAK-printenv\s*$/m)
+    expect(output).not.toContain(password)
   }, 60_000)
 
   it('a second server joins the same session as another window; a later start reattaches to the running one', async () => {
