@@ -117,9 +117,8 @@ export const OcEvent = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('tui.toast.show'), properties: z.looseObject({ message: z.string(), title: z.string().optional(), variant: z.string().optional() }) }),
 ])
 
-/** An event Flotilla understands, or `{type, properties}` for one it only passes along. */
+/** An event Flotilla understands; the stream drops every other type (see `parseGlobalEvent`). */
 export type OcEvent = z.infer<typeof OcEvent>
-export type OcAnyEvent = OcEvent | { type: string; properties: Record<string, unknown> }
 export type OcPart = z.infer<typeof OcPart>
 export type OcMessageInfo = z.infer<typeof OcMessageInfo>
 export type OcMessageWithParts = z.infer<typeof OcMessageWithParts>
@@ -169,12 +168,17 @@ export function parseGlobalEvent(data: string): ParsedGlobalEvent {
 }
 
 /** The session an event belongs to, if any. */
-export function eventSessionId(event: OcAnyEvent): string | undefined {
-  const p = event.properties as Record<string, unknown>
-  if (typeof p.sessionID === 'string') return p.sessionID
-  const part = p.part as { sessionID?: unknown } | undefined
-  if (part && typeof part.sessionID === 'string') return part.sessionID
-  const info = p.info as { sessionID?: unknown } | undefined
-  if (info && typeof info.sessionID === 'string') return info.sessionID
-  return undefined
+export function eventSessionId(event: OcEvent): string | undefined {
+  switch (event.type) {
+    case 'server.connected':
+    case 'server.heartbeat':
+    case 'tui.toast.show':
+      return undefined
+    case 'message.updated':
+      return event.properties.sessionID ?? event.properties.info.sessionID
+    case 'message.part.updated':
+      return event.properties.sessionID ?? event.properties.part.sessionID
+    default:
+      return event.properties.sessionID
+  }
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { AttentionAnswer, AttentionItem, HostKeyInfo, InstallInfo, PassphraseInfo } from '../contract/attention'
-import type { OcAnyEvent, OcPermissionRequest, OcQuestionRequest } from '../contract/opencode'
+import type { OcEvent, OcPermissionRequest, OcQuestionRequest } from '../contract/opencode'
 import { FlotillaError } from '../lib/errors'
 import { ServerRequestError } from '../opencode/client'
 import { permissionCommand, permissionSubject } from '../view/permissionText'
@@ -40,18 +40,18 @@ export class AttentionInbox extends EventEmitter<AttentionEvents> {
   }
 
   /** `directory`: the opencode instance the request lives in (answers must go to the same one). */
-  onEvent(serverId: string, event: OcAnyEvent, directory?: string): void {
+  onEvent(serverId: string, event: OcEvent, directory?: string): void {
     switch (event.type) {
       case 'permission.asked':
-        this.addPermission(serverId, (event as Extract<OcAnyEvent, { type: 'permission.asked' }>).properties, directory)
+        this.addPermission(serverId, event.properties, directory)
         break
       case 'question.asked':
-        this.addQuestion(serverId, (event as Extract<OcAnyEvent, { type: 'question.asked' }>).properties, directory)
+        this.addQuestion(serverId, event.properties, directory)
         break
       case 'permission.replied':
       case 'question.replied':
       case 'question.rejected':
-        this.resolve(itemId(serverId, String((event.properties as { requestID?: unknown }).requestID)))
+        this.resolve(itemId(serverId, event.properties.requestID))
         break
     }
   }

@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
-import type { OcAnyEvent } from '../contract/opencode'
 import type { ServerSpec, ServerView } from '../contract/servers'
 import type { StrategyName, TaskView } from '../contract/tasks'
 import type { PushArgs } from '../contract/api'
@@ -233,9 +232,9 @@ export class Engine extends EventEmitter<EnginePush> {
       this.runner.onEvent(serverId, event)
       this.attention.onEvent(serverId, event, directory)
       if (event.type === 'session.status') {
-        const { sessionID, status } = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties
+        const { sessionID, status } = event.properties
         this.trackBusy(serverId, sessionID, status.type !== 'idle', directory)
-      } else if (event.type === 'session.idle') this.trackBusy(serverId, String(event.properties.sessionID), false, directory)
+      } else if (event.type === 'session.idle') this.trackBusy(serverId, event.properties.sessionID, false, directory)
     })
     this.fleet.onResync((server) => this.attention.resync(server, this.liveDirectories(server.id)))
     this.fleet.onResync((server) => this.runner.resync(server))

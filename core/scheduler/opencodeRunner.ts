@@ -1,4 +1,4 @@
-import { eventSessionId, type OcAnyEvent, type OcMessageWithParts } from '../contract/opencode'
+import { eventSessionId, type OcEvent, type OcMessageWithParts } from '../contract/opencode'
 import type { Fleet } from '../fleet/fleet'
 import type { ManagedServer } from '../fleet/managedServer'
 import { errorMessage } from '../lib/errors'
@@ -67,14 +67,14 @@ export class OpencodeRunner implements AttemptRunner {
   }
 
   /** Route one server event to the attempt it belongs to (called inline by the hub). */
-  onEvent(serverId: string, event: OcAnyEvent): void {
+  onEvent(serverId: string, event: OcEvent): void {
     const sessionId = eventSessionId(event)
     if (!sessionId) return
     const watch = this.watches.get(key(serverId, sessionId))
     if (!watch) return
     if (event.type === 'session.error') {
       // Taken even after the idle: opencode sends the reason a turn never ran just after it.
-      const e = (event as Extract<OcAnyEvent, { type: 'session.error' }>).properties.error
+      const e = event.properties.error
       watch.error ??= e ? `${e.name}${e.data?.message ? `: ${e.data.message}` : ''}` : 'session error'
       watch.handle.output(watch.renderer.render(event))
       watch.onError?.()
@@ -85,7 +85,7 @@ export class OpencodeRunner implements AttemptRunner {
     watch.handle.output(watch.renderer.render(event))
     if (event.type === 'session.idle') watch.done({ error: watch.error })
     else if (event.type === 'session.status') {
-      const status = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties.status
+      const status = event.properties.status
       if (status.type === 'idle') watch.done({ error: watch.error })
     }
   }

@@ -1,10 +1,10 @@
-import type { OcAnyEvent } from '../contract/opencode'
+import type { OcEvent } from '../contract/opencode'
 import { eventSessionId } from '../contract/opencode'
 import { BoundedQueue } from './boundedQueue'
 
 export interface HubEvent {
   serverId: string
-  event: OcAnyEvent
+  event: OcEvent
   at: number
   /** The opencode instance (project folder or worktree) it came from, as opencode resolved the path. */
   directory?: string
@@ -69,7 +69,7 @@ export class EventHub {
   private readonly listeners = new Set<(item: HubEvent) => void>()
   private readonly subscriptions = new Set<HubSubscription>()
 
-  publish(serverId: string, event: OcAnyEvent, at = Date.now(), directory?: string): void {
+  publish(serverId: string, event: OcEvent, at = Date.now(), directory?: string): void {
     const item: HubEvent = { serverId, event, at, directory }
     for (const listener of this.listeners) listener(item)
     for (const subscription of this.subscriptions) if (subscription.matches(item)) subscription.offer(item)

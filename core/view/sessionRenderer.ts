@@ -1,4 +1,4 @@
-import type { OcAnyEvent, OcMessageWithParts, OcPart } from '../contract/opencode'
+import type { OcEvent, OcMessageWithParts, OcPart } from '../contract/opencode'
 import { ansi, formatDuration, oneLine } from './ansi'
 import { permissionCommand, permissionLines } from './permissionText'
 import { sanitizeTerminalText as safe, TerminalTextFilter } from './terminalText'
@@ -29,10 +29,10 @@ export class SessionRenderer {
   /** Whether the last thing written left the cursor mid-line. */
   private midLine = false
 
-  render(event: OcAnyEvent): string {
+  render(event: OcEvent): string {
     switch (event.type) {
       case 'message.updated': {
-        const info = (event as Extract<OcAnyEvent, { type: 'message.updated' }>).properties.info
+        const info = event.properties.info
         this.roles.set(info.id, info.role)
         if (info.role === 'assistant' && info.error && info.error.name !== 'MessageAbortedError') {
           return this.once(`msgerr:${info.id}`, ansi.red(`✗ ${safe(info.error.name)}: ${safe(info.error.data?.message ?? '')}`))
@@ -40,9 +40,9 @@ export class SessionRenderer {
         return ''
       }
       case 'message.part.updated':
-        return this.part((event as Extract<OcAnyEvent, { type: 'message.part.updated' }>).properties.part)
+        return this.part(event.properties.part)
       case 'message.part.delta': {
-        const p = (event as Extract<OcAnyEvent, { type: 'message.part.delta' }>).properties
+        const p = event.properties
         if (p.field !== 'text' || this.roles.get(p.messageID) === 'user' || this.snapshotted.has(p.partID)) return ''
         const shown = this.shownText.get(p.partID)
         // A delta for a part we never saw started is still text to show.
@@ -50,27 +50,27 @@ export class SessionRenderer {
         return this.text(this.filterFor(p.partID).push(p.delta))
       }
       case 'permission.asked': {
-        const p = (event as Extract<OcAnyEvent, { type: 'permission.asked' }>).properties
+        const p = event.properties
         const shown = permissionLines({ permission: p.permission, command: permissionCommand(p.metadata), patterns: p.patterns, always: p.always })
         const rest = [...shown.subject.map((l) => `  │ ${l}`), ...(shown.always ? [ansi.dim(`  ${shown.always}`)] : [])]
         return this.once(`perm:${p.id}`, [ansi.yellow(`⚠ ${shown.head}`), ...rest].join('\n'))
       }
       case 'permission.replied': {
-        const p = (event as Extract<OcAnyEvent, { type: 'permission.replied' }>).properties
+        const p = event.properties
         return this.once(`perm-reply:${p.requestID}`, ansi.dim(`  permission ${safe(p.reply ?? 'answered')}`))
       }
       case 'question.asked': {
-        const p = (event as Extract<OcAnyEvent, { type: 'question.asked' }>).properties
+        const p = event.properties
         const q = p.questions.map((x) => `${x.question}${x.options.length ? ` [${x.options.map((o) => o.label).join(' / ')}]` : ''}`)
         return this.once(`q:${p.id}`, ansi.yellow(`? question: ${oneLine(safe(q.join('; ')), 200)}`))
       }
       case 'session.status': {
-        const p = (event as Extract<OcAnyEvent, { type: 'session.status' }>).properties
+        const p = event.properties
         if (p.status.type !== 'retry') return ''
         return this.once(`retry:${p.status.attempt ?? ''}:${p.status.message ?? ''}`, ansi.yellow(`↻ retrying (attempt ${p.status.attempt ?? '?'}): ${safe(p.status.message ?? '')}`))
       }
       case 'session.error': {
-        const p = (event as Extract<OcAnyEvent, { type: 'session.error' }>).properties
+        const p = event.properties
         if (p.error?.name === 'MessageAbortedError') return this.line(ansi.dim('■ aborted'))
         return this.line(ansi.red(`✗ error: ${safe(p.error?.name ?? 'unknown')}${p.error?.data?.message ? `: ${safe(p.error.data.message)}` : ''}`))
       }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { OcAnyEvent } from '../../core/contract/opencode'
+import type { OcEvent } from '../../core/contract/opencode'
 import { ClientStreams, type StreamFrame } from '../../core/host/api/streams'
 import { Engine } from '../../core/host/engine'
 
@@ -15,7 +15,7 @@ afterAll(async () => {
   await engine?.close()
 })
 
-const failure = (n: number): OcAnyEvent => ({ type: 'session.error', properties: { sessionID: 'ses_1', error: { name: 'UnknownError', data: { message: `boom ${n}` } } } })
+const failure = (n: number): OcEvent => ({ type: 'session.error', properties: { sessionID: 'ses_1', error: { name: 'UnknownError', data: { message: `boom ${n}` } } } })
 const nextFrame = () => new Promise((r) => setTimeout(r, 40))
 
 describe('pane frames a transport drops', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type { OcAnyEvent } from '../../core/contract/opencode'
+import type { OcEvent } from '../../core/contract/opencode'
 import { BoundedQueue } from '../../core/stream/boundedQueue'
 import { EventHub, type HubEvent, type HubSubscription } from '../../core/stream/hub'
 
 /** A numbered event; `n` lets the tests check order and loss exactly. */
-const ev = (n: number, sessionID = 'ses_1'): OcAnyEvent => ({ type: 'test.tick', properties: { n, sessionID } })
-const num = (item: HubEvent) => (item.event.properties as { n: number }).n
+const ev = (n: number, sessionID = 'ses_1'): OcEvent => ({ type: 'message.part.delta', properties: { sessionID, messageID: 'msg_1', partID: 'prt_1', field: 'text', delta: String(n) } })
+const num = (item: HubEvent) => Number(item.event.type === 'message.part.delta' ? item.event.properties.delta : item.event.properties.n)
 const tick = () => new Promise<void>((r) => setImmediate(r))
 
 /** The backing array of a queue: what it really holds in memory (dropped items included until compaction). */

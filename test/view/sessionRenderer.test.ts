@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import type { OcAnyEvent, OcPart } from '../../core/contract/opencode'
+import type { OcEvent, OcPart } from '../../core/contract/opencode'
 import { stripAnsi } from '../../core/view/ansi'
 import { SessionRenderer } from '../../core/view/sessionRenderer'
 
 const S = 'ses_1'
-const message = (id: string, role: 'user' | 'assistant', extra: object = {}): OcAnyEvent => ({
+const message = (id: string, role: 'user' | 'assistant', extra: object = {}): OcEvent => ({
   type: 'message.updated',
   properties: { sessionID: S, info: { id, sessionID: S, role, time: { created: 1 }, ...extra } },
 })
-const partEvent = (part: Partial<OcPart> & { id: string }): OcAnyEvent => ({
+const partEvent = (part: Partial<OcPart> & { id: string }): OcEvent => ({
   type: 'message.part.updated',
   properties: { sessionID: S, part: { sessionID: S, messageID: 'msg_a', type: 'text', ...part } },
 })
-const delta = (partID: string, text: string): OcAnyEvent => ({
+const delta = (partID: string, text: string): OcEvent => ({
   type: 'message.part.delta',
   properties: { sessionID: S, messageID: 'msg_a', partID, field: 'text', delta: text },
 })
@@ -20,7 +20,7 @@ const tool = (status: 'pending' | 'running' | 'completed' | 'error', time?: { st
   partEvent({ id: 'prt_tool', type: 'tool', tool: 'bash', callID: 'call_1', state: { status, input: { command: 'ls -la' }, time, ...extra } })
 
 /** Renders events in order; returns the plain text (ANSI stripped). */
-function renderAll(r: SessionRenderer, events: OcAnyEvent[]): string {
+function renderAll(r: SessionRenderer, events: OcEvent[]): string {
   return stripAnsi(events.map((e) => r.render(e)).join(''))
 }
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1
@@ -91,7 +91,7 @@ describe('SessionRenderer', () => {
 
   it('announces a permission request once, however often it is seen', () => {
     const r = new SessionRenderer()
-    const asked: OcAnyEvent = { type: 'permission.asked', properties: { id: 'per_1', sessionID: S, permission: 'bash', patterns: ['rm -rf build'] } }
+    const asked: OcEvent = { type: 'permission.asked', properties: { id: 'per_1', sessionID: S, permission: 'bash', patterns: ['rm -rf build'] } }
     const out = renderAll(r, [asked, asked, asked])
     expect(out).toBe('⚠ permission needed: bash\n  │ rm -rf build\n')
     expect(count(renderAll(r, [asked, { type: 'permission.replied', properties: { sessionID: S, requestID: 'per_1', reply: 'once' } }]), 'permission')).toBe(1)
@@ -99,10 +99,10 @@ describe('SessionRenderer', () => {
 
   it('prints session errors, and an abort as an abort', () => {
     const r = new SessionRenderer()
-    const error: OcAnyEvent = { type: 'session.error', properties: { sessionID: S, error: { name: 'ProviderAuthError', data: { message: 'bad key' } } } }
+    const error: OcEvent = { type: 'session.error', properties: { sessionID: S, error: { name: 'ProviderAuthError', data: { message: 'bad key' } } } }
     expect(stripAnsi(r.render(error))).toBe('✗ error: ProviderAuthError: bad key\n')
     expect(stripAnsi(r.render({ type: 'session.error', properties: { sessionID: S } }))).toBe('✗ error: unknown\n')
-    const aborted: OcAnyEvent = { type: 'session.error', properties: { sessionID: S, error: { name: 'MessageAbortedError' } } }
+    const aborted: OcEvent = { type: 'session.error', properties: { sessionID: S, error: { name: 'MessageAbortedError' } } }
     expect(stripAnsi(r.render(aborted))).toBe('■ aborted\n')
   })
 
@@ -110,7 +110,7 @@ describe('SessionRenderer', () => {
     const r = new SessionRenderer()
     expect(renderAll(r, [message('msg_a', 'assistant'), delta('prt_1', 'no newline yet')])).toBe('no newline yet')
     expect(r.render({ type: 'session.idle', properties: { sessionID: S } })).toBe('')
-    expect(r.render({ type: 'todo.updated', properties: { sessionID: S } })).toBe('')
+    expect(r.render({ type: 'tui.toast.show', properties: { message: 'not for a pane' } })).toBe('')
     expect(r.finish()).toBe('\n')
     expect(r.finish()).toBe('')
   })
@@ -119,14 +119,14 @@ describe('SessionRenderer', () => {
     const r = new SessionRenderer()
     // The shape opencode 1.18.33 sends (measured): patterns are a parse of the command.
     const command = 'echo hello > perm.txt && cat perm.txt'
-    const asked: OcAnyEvent = {
+    const asked: OcEvent = {
       type: 'permission.asked',
       properties: { id: 'per_2', sessionID: S, permission: 'bash', patterns: ['echo hello > perm.txt', 'cat perm.txt'], metadata: { command }, always: ['echo *', 'cat *'] },
     }
     expect(renderAll(r, [asked])).toBe(`⚠ permission needed: bash\n  │ ${command}\n  "Always" allows from now on: "echo *", "cat *"\n`)
     // A long, multi-line command is neither flattened nor cut.
     const script = `cat <<'EOF' > x.sh\n${'x'.repeat(300)}\nEOF`
-    const long: OcAnyEvent = { type: 'permission.asked', properties: { id: 'per_3', sessionID: S, permission: 'bash', patterns: ['cat'], metadata: { command: script } } }
+    const long: OcEvent = { type: 'permission.asked', properties: { id: 'per_3', sessionID: S, permission: 'bash', patterns: ['cat'], metadata: { command: script } } }
     expect(renderAll(r, [long])).toBe(`⚠ permission needed: bash\n${script.split('\n').map((l) => `  │ ${l}`).join('\n')}\n`)
   })
 
@@ -196,7 +196,7 @@ describe('SessionRenderer', () => {
         { type: 'session.error', properties: { sessionID: S, error: { name: `Err${OSC52}`, data: { message: `bad${CLEAR}` } } } },
         message('msg_e', 'assistant', { error: { name: 'APIError', data: { message: `nope${OSC52}` } } }),
       ]
-        .map((e) => r.render(e as OcAnyEvent))
+        .map((e) => r.render(e as OcEvent))
         .join('')
       expect(leftover(raw)).toEqual([])
       expect(stripAnsi(raw)).toBe([
