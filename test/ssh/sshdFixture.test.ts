@@ -229,8 +229,9 @@ describe.skipIf(!haveSshd && !inCi)('real sshd fixture', () => {
     await machine.stop()
   })
 
+  // Under CI=true the namespace test runs, or fails here saying why (root and iproute2 are needed).
   const canNetns = process.getuid?.() === 0 && existsSync('/usr/sbin/ip')
-  it.skipIf(!canNetns)('runs inside a network namespace, reachable on its veth address', async () => {
+  it.skipIf(!canNetns && !inCi)('runs inside a network namespace, reachable on its veth address', async () => {
     const ns = await createNetns()
     cleanups.push(() => ns.remove())
     const machine = await startSshd({ netns: ns.name, listenAddress: ns.nsAddress })
