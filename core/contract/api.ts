@@ -98,6 +98,8 @@ export const events = {
   'notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
   /** This client fell so far behind that `dropped` pushes were not sent to it: reload state (servers, tasks, attention). */
   'resync': z.object({ dropped: z.number().int().nonnegative() }),
+  /** Settings changed (by any client): every client shows the same strategy and theme. */
+  'settings.updated': Settings,
 } as const
 
 export type MethodName = keyof typeof methods
@@ -106,6 +108,12 @@ export type ParamsIn<M extends MethodName> = z.input<(typeof methods)[M]['params
 export type Params<M extends MethodName> = z.output<(typeof methods)[M]['params']>
 export type Result<M extends MethodName> = z.output<(typeof methods)[M]['result']>
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
+/** A push payload as a sender writes it (defaults not filled in yet: the receiver's parse does that). */
+export type EventPayloadIn<E extends EventName> = z.input<(typeof events)[E]>
+/** One push as sent, typed per event name: a `switch (event)` narrows `payload`. */
+export type PushArgs = { [E in EventName]: [event: E, payload: EventPayloadIn<E>] }[EventName]
+/** One push as a client receives it (parsed against the contract). */
+export type ReceivedPush = { [E in EventName]: [event: E, payload: EventPayload<E>] }[EventName]
 export type StreamRef = z.infer<typeof StreamRef>
 
 /** The typed API object the renderer, the CLI and tests program against. */

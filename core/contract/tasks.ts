@@ -5,7 +5,8 @@ export const StrategyName = z.enum(['round-robin', 'least-loaded', 'random'])
 
 /** Where a task may run: any ready server (the strategy picks), one server, or every listed one. */
 export const TaskTarget = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('any') }),
+  /** `strategy`: this task's own choice (the prompt bar's per-prompt target); omitted = the settings' strategy. */
+  z.strictObject({ kind: z.literal('any'), strategy: StrategyName.optional() }),
   z.strictObject({ kind: z.literal('server'), serverId: Id }),
   /** Omitted serverIds = every server known at submit time. */
   z.strictObject({ kind: z.literal('broadcast'), serverIds: z.array(Id).min(1).max(256).optional() }),

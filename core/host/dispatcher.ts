@@ -1,4 +1,4 @@
-import { isMethodName, methods, RequestEnvelope, type ErrorCode, type EventName, type MethodName, type ResponseEnvelope } from '../contract/api'
+import { isMethodName, methods, RequestEnvelope, type ErrorCode, type MethodName, type PushArgs, type ResponseEnvelope } from '../contract/api'
 import { FlotillaError } from '../lib/errors'
 import { attentionHandlers } from './api/attention'
 import { serverHandlers } from './api/servers'
@@ -21,8 +21,8 @@ export interface Dispatcher {
   dispose(): void
 }
 
-/** Sends one push to the client; returns false when the transport dropped it (a client over its cap). */
-export type Push = (event: EventName, payload: unknown) => boolean | void
+/** Sends one push to the client, typed per event; returns false when the transport dropped it (a client over its cap). */
+export type Push = (...push: PushArgs) => boolean | void
 
 /**
  * The API for one client connection. Every payload is validated against the contract before
@@ -45,7 +45,7 @@ export function createDispatcher(engine: Engine, push: Push): Dispatcher {
     ...terminalHandlers(terminals),
     ...weztermHandlers(engine),
   } as Record<MethodName, AnyHandler>
-  const forward = (event: EventName, payload: unknown) => push(event, payload)
+  const forward = (...args: PushArgs) => push(...args)
   engine.on('push', forward)
 
   async function call(method: string, params: unknown, id: number | string = 0): Promise<ResponseEnvelope> {

@@ -197,7 +197,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const ids = new Set(eligible.map((s) => s.id))
       const candidates = free.filter((s) => ids.has(s.id))
       if (candidates.length === 0) continue
-      const pick = strategies[this.strategy](candidates.map(toCandidate), {
+      // A task may carry its own strategy (the prompt bar's per-prompt target); the settings' strategy otherwise.
+      const strategy = (task.target.kind === 'any' && task.target.strategy) || this.strategy
+      const pick = strategies[strategy](candidates.map(toCandidate), {
         eligible: eligible.map((s) => s.id),
         order,
         lastPicked: this.lastPicked,

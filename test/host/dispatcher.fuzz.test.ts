@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ErrorCode, methods, ResponseEnvelope, type MethodName } from '../../core/contract/api'
+import { ErrorCode, methods, ResponseEnvelope, type MethodName, type PushArgs } from '../../core/contract/api'
 import { ServerSpec } from '../../core/contract/servers'
 import type { TaskSpec } from '../../core/contract/tasks'
 import { createDispatcher, type Dispatcher } from '../../core/host/dispatcher'
@@ -136,7 +136,7 @@ describe('dispatcher under 10,000 random and malformed payloads', () => {
   beforeAll(async () => {
     engine = await Engine.create({})
     await engine.addServer(ServerSpec.parse({ id: KNOWN_ID, name: 'Remote', kind: 'url', baseUrl: 'http://127.0.0.1:9' }), { start: false, persist: false })
-    dispatcher = createDispatcher(engine, (event) => void pushes.push(event))
+    dispatcher = createDispatcher(engine, (...[event]: PushArgs) => void pushes.push(event))
   })
   afterAll(async () => {
     dispatcher?.dispose()
@@ -240,7 +240,7 @@ describe('dispatcher under 10,000 random and malformed payloads', () => {
     expect(engine.hub.subscriberCount).toBe(0)
     expect(engine.listenerCount('push')).toBe(listeners - 1)
     expect(pushes.filter((e) => e !== 'events.data')).toEqual([]) // nothing was announced as changed
-    dispatcher = createDispatcher(engine, (event) => void pushes.push(event))
+    dispatcher = createDispatcher(engine, (...[event]: PushArgs) => void pushes.push(event))
     expect(problems).toEqual({}) // last, so the state checks above run even when this fails
   })
 

@@ -7,7 +7,7 @@ import { App } from '../../renderer/src/components/App'
 import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore } from '../../renderer/src/state/store'
 import type { TerminalView } from '../../renderer/src/terminal/terminalView'
-import { FakeTransport } from './fakeTransport'
+import { FakeTransport } from '../support/fakeTransport'
 
 ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
 
@@ -120,7 +120,7 @@ describe('App', () => {
     expect(regions()).toContain('task t2 · running')
   })
 
-  it('cycles the target with Alt+T and sets the strategy before submitting', async () => {
+  it('cycles the target with Alt+T and sends the chosen strategy with the task, not into the settings', async () => {
     const prompt = byLabel('Prompt') as HTMLTextAreaElement
     const target = byLabel('Target') as HTMLSelectElement
     expect(target.value).toBe('strategy:least-loaded')
@@ -134,8 +134,9 @@ describe('App', () => {
     await key(prompt, { key: 'Enter', code: 'Enter', metaKey: true })
     await settle()
     const methods = engine.calls.map(([m]) => m)
-    expect(methods.indexOf('scheduler.setStrategy')).toBeLessThan(methods.indexOf('tasks.submit'))
-    expect(engine.calls.find(([m]) => m === 'scheduler.setStrategy')![1]).toEqual({ strategy: 'random' })
+    expect(methods).not.toContain('scheduler.setStrategy')
+    expect(methods).not.toContain('settings.update')
+    expect(engine.calls.find(([m]) => m === 'tasks.submit')![1]).toEqual({ tasks: [{ prompt: 'go', target: { kind: 'any', strategy: 'random' } }] })
   })
 
   it('broadcasts to the ticked servers only, and refuses an empty selection', async () => {

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApiClient } from '../../renderer/src/api/client'
 import { watchForNotifications } from '../../renderer/src/notifications'
-import { FakeTransport } from './fakeTransport'
+import { FakeTransport } from '../support/fakeTransport'
 
 // jsdom has no Notification: this stand-in records what the renderer would show. The browser's
 // own permission prompt and OS delivery are out of reach here.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { stripAnsi } from '../../core/view/ansi'
 import { createApiClient } from '../../renderer/src/api/client'
 import { openPaneStream } from '../../renderer/src/terminal/paneStream'
-import { FakeTransport, flush } from './fakeTransport'
+import { FakeTransport, flush } from '../support/fakeTransport'
 
 function setup(backlog = 'so far\n') {
   let n = 0

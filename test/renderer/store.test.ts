@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createApiClient } from '../../renderer/src/api/client'
 import { applyPush, initialState, MAX_NOTICES } from '../../renderer/src/state/fleetState'
 import { createFleetStore } from '../../renderer/src/state/store'
-import { FakeTransport, flush } from './fakeTransport'
+import { FakeTransport, flush } from '../support/fakeTransport'
 
 const server = (id: string, state = 'ready') => ({ id, name: id, kind: 'local', state, capacity: 1, running: 0, queued: 0, restarts: 0 })
 const task = (id: string, state = 'queued', createdAt = 1) => ({ id, prompt: `do ${id}`, state, target: { kind: 'any' }, priority: 0, maxAttempts: 3, attempts: [], createdAt })

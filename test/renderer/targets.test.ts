@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest'
-import { cycleTarget, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../../renderer/src/prompt/targets'
+import { cycleTarget, FOLLOW_SETTINGS, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../../renderer/src/prompt/targets'
 import { buildAddParams, fieldOfError, slugify } from '../../renderer/src/servers/specForm'
 
 const servers = [{ id: 'local-1', name: 'local-1' }, { id: 'local-2', name: 'Second' }] as never
@@ -32,18 +32,19 @@ describe('prompt targets', () => {
     expect(splitPrompts('  \n ', false)).toEqual([])
   })
 
-  it('sets the strategy (only when it changes) and submits to any', async () => {
-    const api = { 'scheduler.setStrategy': vi.fn(async () => ({ strategy: 'random' as const })), 'tasks.submit': vi.fn(async () => []) }
+  it('submits to the target, a chosen strategy inside it (never through the settings)', async () => {
+    const api = { 'tasks.submit': vi.fn(async () => []) }
     const [, , random, one, , broadcast] = targetOptions(servers)
-    await submitPrompts(api, ['a', 'b'], random, 'least-loaded')
-    expect(api['scheduler.setStrategy']).toHaveBeenCalledWith({ strategy: 'random' })
-    expect(api['tasks.submit']).toHaveBeenLastCalledWith({ tasks: [{ prompt: 'a', target: { kind: 'any' } }, { prompt: 'b', target: { kind: 'any' } }] })
-    await submitPrompts(api, ['c'], random, 'random')
-    expect(api['scheduler.setStrategy']).toHaveBeenCalledTimes(1)
-    await submitPrompts(api, ['d'], one, 'random')
+    await submitPrompts(api, ['a', 'b'], random.target)
+    expect(api['tasks.submit']).toHaveBeenLastCalledWith({ tasks: [{ prompt: 'a', target: { kind: 'any', strategy: 'random' } }, { prompt: 'b', target: { kind: 'any', strategy: 'random' } }] })
+    await submitPrompts(api, ['c'], FOLLOW_SETTINGS)
+    expect(api['tasks.submit']).toHaveBeenLastCalledWith({ tasks: [{ prompt: 'c', target: { kind: 'any' } }] })
+    await submitPrompts(api, ['d'], one.target)
     expect(api['tasks.submit']).toHaveBeenLastCalledWith({ tasks: [{ prompt: 'd', target: { kind: 'server', serverId: 'local-1' } }] })
-    await submitPrompts(api, ['e'], broadcast, 'random')
+    await submitPrompts(api, ['e'], broadcast.target)
     expect(api['tasks.submit']).toHaveBeenLastCalledWith({ tasks: [{ prompt: 'e', target: { kind: 'broadcast' } }] })
+    await submitPrompts(api, [], one.target)
+    expect(api['tasks.submit']).toHaveBeenCalledTimes(4)
   })
 })
 

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { stripAnsi } from '../../core/view/ansi'
 import { createApiClient } from '../../renderer/src/api/client'
 import { openTerminalSession } from '../../renderer/src/terminal/terminalSession'
-import { FakeTransport, flush } from './fakeTransport'
+import { FakeTransport, flush } from '../support/fakeTransport'
 
 function setup(size = { cols: 100, rows: 30 }) {
   let n = 0

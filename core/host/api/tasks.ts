@@ -1,4 +1,5 @@
 import type { Engine } from '../engine'
+import { updateSettings } from '../settingsOwner'
 import type { Handlers } from './types'
 
 type TaskMethods = 'tasks.submit' | 'tasks.list' | 'tasks.get' | 'tasks.cancel' | 'tasks.retry' | 'scheduler.get' | 'scheduler.setStrategy'
@@ -12,11 +13,6 @@ export function taskHandlers(engine: Engine): Handlers<TaskMethods> {
     'tasks.cancel': ({ id }) => scheduler.cancel(id),
     'tasks.retry': ({ id }) => scheduler.retry(id),
     'scheduler.get': () => ({ strategy: scheduler.strategy }),
-    'scheduler.setStrategy': ({ strategy }) => {
-      engine.settings?.update({ strategy })
-      scheduler.strategy = strategy
-      scheduler.pump()
-      return { strategy }
-    },
+    'scheduler.setStrategy': ({ strategy }) => ({ strategy: updateSettings(engine, { strategy }).strategy }),
   }
 }

@@ -142,7 +142,7 @@ export function App() {
             enableNotifications: askNotifications ? enableNotifications : undefined,
             setTheme: (theme) =>
               void api['settings.update']({ patch: { theme } })
-                .then((settings) => store.setTheme(settings.theme))
+                .then((settings) => store.apply('settings.updated', settings))
                 .catch((e: unknown) => store.notify('error', errorMessage(e))),
           })
         : [],

@@ -1,7 +1,7 @@
 import { useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react'
 import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
-import { cycleTarget, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../prompt/targets'
+import { cycleTarget, FOLLOW_SETTINGS, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../prompt/targets'
 import { useFleet, useServices } from '../state/hooks'
 
 export interface PromptBarHandle {
@@ -18,7 +18,7 @@ interface Props {
 
 /** The prompt box, its target and the "one per line" switch. Ctrl/Cmd+Enter submits (App's key map). */
 export function PromptBar({ handle, onSubmitted }: Props) {
-  const { api, store } = useServices()
+  const { api } = useServices()
   const servers = useFleet((s) => s.servers)
   const strategy = useFleet((s) => s.strategy)
   const [text, setText] = useState('')
@@ -35,7 +35,8 @@ export function PromptBar({ handle, onSubmitted }: Props) {
   const value = chosen && options.some((o) => o.value === chosen) ? chosen : fallback
   const prompts = splitPrompts(text, onePerLine)
   const option = options.find((o) => o.value === value)
-  const target = option ? resolveTarget(option, servers, excluded) : null
+  // Nothing chosen (or the chosen server is gone): follow the settings' strategy rather than pin the one shown.
+  const target = !option ? null : chosen === value ? resolveTarget(option, servers, excluded) : FOLLOW_SETTINGS
   const toggleServer = (id: string) =>
     setExcluded((before) => {
       const next = new Set(before)
@@ -49,8 +50,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
     setPending(true)
     setError(null)
     try {
-      const tasks = await submitPrompts(api, prompts, option, strategy, target)
-      if (option.strategy) store.setStrategy(option.strategy)
+      const tasks = await submitPrompts(api, prompts, target)
       setText('')
       onSubmitted(tasks)
     } catch (e) {

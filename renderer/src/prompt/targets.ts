@@ -14,7 +14,7 @@ export const STRATEGIES: readonly StrategyName[] = ['round-robin', 'least-loaded
 
 export function targetOptions(servers: readonly ServerView[]): TargetOption[] {
   return [
-    ...STRATEGIES.map((strategy) => ({ value: `strategy:${strategy}`, label: strategy, strategy, target: { kind: 'any' } as const })),
+    ...STRATEGIES.map((strategy) => ({ value: `strategy:${strategy}`, label: strategy, strategy, target: { kind: 'any', strategy } as const })),
     ...servers.map((s) => ({ value: `server:${s.id}`, label: s.name, target: { kind: 'server', serverId: s.id } as const })),
     { value: 'broadcast', label: 'broadcast', target: { kind: 'broadcast' } as const },
   ]
@@ -46,18 +46,14 @@ export function splitPrompts(text: string, onePerLine: boolean): string[] {
     .filter(Boolean)
 }
 
+/** The target when none was chosen: any server, by the settings' strategy at the time each task binds. */
+export const FOLLOW_SETTINGS: TaskTarget = { kind: 'any' }
+
 /**
- * Submits prompts to a target. A strategy target first makes that strategy the scheduler's
- * (the engine has one strategy), then submits to "any".
+ * Submits prompts to a target. A per-prompt strategy travels in the target ({kind: 'any',
+ * strategy}) and never changes the settings' strategy, which other windows and tasks use.
  */
-export async function submitPrompts(
-  api: Pick<ApiClient, 'scheduler.setStrategy' | 'tasks.submit'>,
-  prompts: string[],
-  option: TargetOption,
-  currentStrategy: StrategyName | undefined,
-  target: TaskTarget = option.target,
-): Promise<TaskView[]> {
+export async function submitPrompts(api: Pick<ApiClient, 'tasks.submit'>, prompts: string[], target: TaskTarget): Promise<TaskView[]> {
   if (prompts.length === 0) return []
-  if (option.strategy && option.strategy !== currentStrategy) await api['scheduler.setStrategy']({ strategy: option.strategy })
   return api['tasks.submit']({ tasks: prompts.map((prompt) => ({ prompt, target })) })
 }

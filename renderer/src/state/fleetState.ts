@@ -1,5 +1,6 @@
 import type { AttentionItem } from '../../../core/contract/attention'
-import type { EventName, EventPayload } from '../../../core/contract/api'
+import type { ReceivedPush } from '../../../core/contract/api'
+import type { Settings } from '../../../core/contract/settings'
 import type { ServerView } from '../../../core/contract/servers'
 import type { StrategyName, TaskView } from '../../../core/contract/tasks'
 import type { ConnectionStatus } from '../api/transport'
@@ -53,29 +54,30 @@ export function applySnapshot(state: FleetState, snapshot: Snapshot): FleetState
 }
 
 /** Applies one push. Every push carries the whole object, so applying one twice is harmless. */
-export function applyPush<E extends EventName>(state: FleetState, event: E, payload: EventPayload<E>, now = Date.now()): FleetState {
+export function applyPush(state: FleetState, ...[event, payload, now = Date.now()]: [...ReceivedPush, now?: number]): FleetState {
   switch (event) {
     case 'server.updated':
-      return { ...state, servers: upsert(state.servers, payload as ServerView) }
-    case 'server.removed': {
-      const { id } = payload as EventPayload<'server.removed'>
-      return { ...state, servers: state.servers.filter((s) => s.id !== id) }
-    }
+      return { ...state, servers: upsert(state.servers, payload) }
+    case 'server.removed':
+      return { ...state, servers: state.servers.filter((s) => s.id !== payload.id) }
     case 'task.updated':
-      return { ...state, tasks: upsertTask(state.tasks, payload as TaskView) }
+      return { ...state, tasks: upsertTask(state.tasks, payload) }
     case 'attention.added':
-      return { ...state, attention: upsert(state.attention, payload as AttentionItem) }
-    case 'attention.resolved': {
-      const { id } = payload as EventPayload<'attention.resolved'>
-      return { ...state, attention: state.attention.filter((a) => a.id !== id) }
-    }
-    case 'notice': {
-      const { level, message } = payload as EventPayload<'notice'>
-      return addNotice(state, level, message, now)
-    }
+      return { ...state, attention: upsert(state.attention, payload) }
+    case 'attention.resolved':
+      return { ...state, attention: state.attention.filter((a) => a.id !== payload.id) }
+    case 'notice':
+      return addNotice(state, payload.level, payload.message, now)
+    case 'settings.updated':
+      return applySettings(state, payload)
     default:
       return state
   }
+}
+
+/** The strategy and theme every client shows: from any client's settings change (settings.updated). */
+function applySettings(state: FleetState, settings: Settings): FleetState {
+  return settings.strategy === state.strategy && settings.theme === state.theme ? state : { ...state, strategy: settings.strategy, theme: settings.theme }
 }
 
 let noticeIds = 0

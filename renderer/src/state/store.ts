@@ -1,9 +1,6 @@
-import type { EventName, EventPayload } from '../../../core/contract/api'
-import type { StrategyName } from '../../../core/contract/tasks'
+import type { ReceivedPush } from '../../../core/contract/api'
 import { errorMessage, type ApiClient } from '../api/client'
 import { addNotice, applyPush, applySnapshot, dismissNotice, initialState, type FleetState, type Notice } from './fleetState'
-
-const PUSHES: EventName[] = ['server.updated', 'server.removed', 'task.updated', 'attention.added', 'attention.resolved', 'notice']
 
 export interface FleetStore {
   getState(): FleetState
@@ -12,12 +9,8 @@ export interface FleetStore {
   load(): Promise<void>
   notify(level: Notice['level'], message: string): void
   dismiss(id: number): void
-  /** Applies a result this client got back (a submitted task, a stopped server) as if pushed. */
-  apply<E extends EventName>(event: E, payload: EventPayload<E>): void
-  /** Strategy changes made by this client (there is no push for them). */
-  setStrategy(strategy: StrategyName): void
-  /** Theme changes made by this client (settings have no push either). */
-  setTheme(theme: FleetState['theme']): void
+  /** Applies a result this client got back (a submitted task, a stopped server, saved settings) as if pushed. */
+  apply(...push: ReceivedPush): void
   dispose(): void
 }
 
@@ -35,7 +28,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
   let state = initialState(client.status())
   let scheduled = false
   /** Pushes that arrive while a load is in flight are replayed on top of its result. */
-  let held: Array<[EventName, unknown]> | undefined
+  let held: ReceivedPush[] | undefined
   let loadSeq = 0
 
   function set(next: FleetState): void {
@@ -49,20 +42,28 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
     })
   }
 
-  const offs = PUSHES.map((event) =>
-    client.on(event, (payload) => {
-      if (held) held.push([event, payload])
-      set(applyPush(state, event, payload as EventPayload<typeof event>))
-    }),
-  )
-  offs.push(
+  function receive(push: ReceivedPush): void {
+    if (held) held.push(push)
+    set(applyPush(state, ...push))
+  }
+
+  // Spelled out per event so each handler's payload type matches its name.
+  const offs = [
+    client.on('server.updated', (payload) => receive(['server.updated', payload])),
+    client.on('server.removed', (payload) => receive(['server.removed', payload])),
+    client.on('task.updated', (payload) => receive(['task.updated', payload])),
+    client.on('attention.added', (payload) => receive(['attention.added', payload])),
+    client.on('attention.resolved', (payload) => receive(['attention.resolved', payload])),
+    client.on('notice', (payload) => receive(['notice', payload])),
+    // Any client's settings change (another tab, the app): every window shows the same strategy and theme.
+    client.on('settings.updated', (payload) => receive(['settings.updated', payload])),
     client.onStatus((connection) => {
       set({ ...state, connection })
       if (connection.state === 'open') void load()
     }),
     // The host dropped pushes while this client was too far behind: what it shows may be stale.
     client.on('resync', () => void load()),
-  )
+  ]
 
   async function load(): Promise<void> {
     const seq = ++loadSeq
@@ -77,7 +78,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
       ])
       if (seq !== loadSeq) return
       let next = applySnapshot(state, { servers, tasks, attention, strategy: scheduler.strategy, theme: settings?.theme })
-      for (const [event, payload] of held ?? []) next = applyPush(next, event, payload as never)
+      for (const push of held ?? []) next = applyPush(next, ...push)
       held = undefined
       set(next)
     } catch (error) {
@@ -99,9 +100,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
     load,
     notify: (level, message) => set(addNotice(state, level, message)),
     dismiss: (id) => set(dismissNotice(state, id)),
-    setStrategy: (strategy) => set({ ...state, strategy }),
-    setTheme: (theme) => set({ ...state, theme }),
-    apply: (event, payload) => set(applyPush(state, event, payload)),
+    apply: (...push) => set(applyPush(state, ...push)),
     dispose() {
       for (const off of offs) off()
       listeners.clear()

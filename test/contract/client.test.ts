@@ -1,7 +1,6 @@
-// @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError, createApiClient } from '../../renderer/src/api/client'
-import { FakeTransport, flush } from './fakeTransport'
+import { ApiError, createApiClient } from '../../core/contract/client'
+import { FakeTransport, flush } from '../support/fakeTransport'
 
 const server = (id: string, state = 'ready') => ({ id, name: id, kind: 'local', state, capacity: 1, running: 0, queued: 0, restarts: 0 })
 

@@ -1,9 +1,9 @@
-import type { ConnectionStatus, Transport } from '../../renderer/src/api/transport'
+import type { ConnectionStatus, Transport } from '../../core/contract/transport'
 
 type Handler = (method: string, params: unknown) => unknown
 
 /**
- * An in-memory transport: requests are answered by `handler` (a thrown Error becomes an error
+ * An in-memory transport (for the typed client and the renderer): requests are answered by `handler` (a thrown Error becomes an error
  * envelope) on a later microtask, like a real connection; tests push events and flip the status.
  */
 export class FakeTransport implements Transport {
