@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ServerView } from '../../core/contract/servers'
 import type { TaskSpecInput, TaskView } from '../../core/contract/tasks'
-import { createDispatcher, type Dispatcher } from '../../core/host/dispatcher'
+import { createApiClient, type ApiClient } from '../../core/contract/client'
+import type { Dispatcher } from '../../core/host/dispatcher'
 import { Engine, type EngineOptions } from '../../core/host/engine'
+import { createInProcessTransport } from '../../core/host/inProcessTransport'
 
 /**
  * Supervisor timings for tests: restart quickly. The probe still tolerates a few seconds of
@@ -22,6 +24,9 @@ export const FAST_SUPERVISOR = {
 
 export interface Harness {
   engine: Engine
+  /** The typed client over an in-process transport: what the renderer and the CLI use. */
+  client: ApiClient
+  /** The dispatcher behind `client`, for raw envelopes (bad payloads, error codes). */
   dispatcher: Dispatcher
   project: string
   pushes: Array<{ event: string; payload: unknown }>
@@ -43,18 +48,21 @@ export async function startHarness(local: number, options: Partial<EngineOptions
   execFileSync('git', ['-c', 'user.email=test@flotilla.invalid', '-c', 'user.name=test', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: project })
   const engine = await Engine.create({ demo: {}, supervisor: FAST_SUPERVISOR, ...options })
   const pushes: Harness['pushes'] = []
-  const dispatcher = createDispatcher(engine, (event, payload) => void pushes.push({ event, payload }))
+  const transport = createInProcessTransport(engine)
+  // Pushes as sent, before the client parses them.
+  transport.onMessage((message) => {
+    if (typeof message === 'object' && message !== null && 'event' in message && typeof message.event === 'string') pushes.push({ event: message.event, payload: 'payload' in message ? message.payload : undefined })
+  })
+  const client = createApiClient(transport)
+  const { dispatcher } = transport
   const harness: Harness = {
     engine,
+    client,
     dispatcher,
     project,
     pushes,
     servers: () => engine.fleet.views(),
-    async submit(tasks) {
-      const res = await dispatcher.call('tasks.submit', { tasks })
-      if ('error' in res) throw new Error(res.error.message)
-      return res.result as TaskView[]
-    },
+    submit: (tasks) => client['tasks.submit']({ tasks }),
     async waitFor(what, probe, timeoutMs = 45_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
@@ -75,7 +83,7 @@ export async function startHarness(local: number, options: Partial<EngineOptions
       )
     },
     async close() {
-      dispatcher.dispose()
+      client.close()
       await engine.close()
       rmSync(project, { recursive: true, force: true })
     },
