@@ -85,19 +85,20 @@ describe('flotilla run', () => {
       const password = server.auth!.password
       url.username = 'opencode'
       url.password = password
-      const inUrl = cli(['run', '--server', url.toString(), '--json', '@reply attached one'])
+      // The model repeats the password: whatever the CLI prints is redacted from the known password.
+      const inUrl = cli(['run', '--server', url.toString(), '--json', `@reply attached one ${password}`])
       expect(await inUrl.exited).toBe(0)
-      const viaEnv = runCli(['run', '--server', server.baseUrl, '--password-env', 'ATTACH_PW', '--json', '@reply attached two'], {
+      const viaEnv = runCli(['run', '--server', server.baseUrl, '--password-env', 'ATTACH_PW', `@reply attached two ${password}`], {
         cwd: project,
         env: { ATTACH_PW: password },
       })
       running.push(viaEnv)
       expect(await viaEnv.exited).toBe(0)
-      for (const [run, text] of [[inUrl, 'attached one'], [viaEnv, 'attached two']] as const) {
-        const summary = jsonLines(run.stdout()).at(-1) as { tasks: Array<{ status: string; output: string; serverUrl: string }> }
-        expect(summary.tasks).toEqual([expect.objectContaining({ status: 'completed', output: text, serverUrl: server.baseUrl })])
-        expect(run.stdout() + run.stderr()).not.toContain(password)
-      }
+      const summary = jsonLines(inUrl.stdout()).at(-1) as { tasks: Array<{ status: string; output: string; serverUrl: string }> }
+      expect(summary.tasks).toEqual([expect.objectContaining({ status: 'completed', output: 'attached one ***', serverUrl: server.baseUrl })])
+      expect(viaEnv.stdout()).toMatch(/^\[127\.0\.0\.1:\d+ t\w+\] attached two \*\*\*$/m)
+      expect(viaEnv.stdout()).toMatch(/ completed .* attached two \*\*\*$/m)
+      for (const run of [inUrl, viaEnv]) expect(run.stdout() + run.stderr()).not.toContain(password)
       // A wrong password is a clear failure, not a hang.
       const wrong = runCli(['run', '--server', server.baseUrl.replace('http://', 'http://opencode:wrong@'), '@reply never'], { cwd: project })
       running.push(wrong)
@@ -136,6 +137,18 @@ describe('flotilla run', () => {
       ['failed', 'server unreachable: connection refused'],
     ])
   }, 120_000)
+
+  it.each([
+    ['a URL that cannot be parsed', 'http://opencode:sec/ret@host:1', 'sec/ret', /expected an http\(s\) URL, got "http:\/\/opencode:\*\*\*@host:1" \(a "\/", "\?" or "#" in the password must be percent-encoded/],
+    ['a password with "@" and "/"', 'http://opencode:p@ss/w@rd@127.0.0.1:9', 'ss/w@rd', /got "http:\/\/opencode:\*\*\*@127\.0\.0\.1:9"/],
+    ['a "/" that makes the URL read as another host', 'http://opencode:4096/x@127.0.0.1:9', '4096/x', /expected the password to run up to the last "@" before the host, got "http:\/\/opencode:\*\*\*@127\.0\.0\.1:9"/],
+    ['a "%" that is no escape', 'http://opencode:50%off@127.0.0.1:9', '50%off', /expected a password with "%" only in %XX escapes/],
+  ])('--server with %s: a usage error that shows the URL with its password redacted (exit 2)', async (_, url, secret, message) => {
+    const run = cli(['run', '--server', url, 'x'])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toMatch(message)
+    expect(run.stderr()).not.toContain(secret)
+  }, 30_000)
 
   it.each([
     [['run', '--strategy', 'fastest', 'x'], /--strategy: expected round-robin, least-loaded or random, got "fastest"/],

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { runCommand } from './run'
 import { ttyAsk } from './ttyPrompt'
 import { parseRunArgs, RUN_USAGE, UsageError } from './runArgs'
+import { commandLineSecrets, redactSecrets } from './secrets'
 import { serveCommand } from './serve'
 import { parseServeArgs, SERVE_USAGE } from './serveArgs'
 
@@ -21,7 +22,10 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2
   }
   if (command === 'run') {
-    const options = parseOrExit('run', RUN_USAGE, rest, () => parseRunArgs(rest, process.cwd(), () => readFileSync(0, 'utf8')))
+    // Known from the command line, before anything can be printed: every line run prints is redacted.
+    const secrets = commandLineSecrets(rest, process.env)
+    const say = (stream: NodeJS.WriteStream, text: string) => stream.write(redactSecrets(text, secrets))
+    const options = parseOrExit('run', RUN_USAGE, rest, () => parseRunArgs(rest, process.cwd(), () => readFileSync(0, 'utf8')), say)
     if (typeof options === 'number') return options
     let firstInterrupt: number | undefined
     let onInterrupt: () => void = () => {}
@@ -41,13 +45,16 @@ export async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', handler)
     try {
       return await runCommand(options, {
-        out: (line) => process.stdout.write(line + '\n'),
-        err: (line) => process.stderr.write(line + '\n'),
+        out: (line) => say(process.stdout, line + '\n'),
+        err: (line) => say(process.stderr, line + '\n'),
         color: !options.json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
         interrupted,
         // Standard input may carry the prompts (--prompts -); then it cannot answer questions.
         ask: options.promptsFromStdin ? undefined : ttyAsk(),
       })
+    } catch (error) {
+      say(process.stderr, `flotilla run: ${error instanceof Error ? error.message : String(error)}\n`)
+      return 1
     } finally {
       process.off('SIGINT', handler)
       process.off('SIGTERM', handler)
@@ -79,12 +86,18 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Parsed options, or the exit code after printing the usage (0 for --help, 2 for a mistake). */
-function parseOrExit<T>(command: string, usage: string, argv: string[], parse: () => T): T | number {
+function parseOrExit<T>(
+  command: string,
+  usage: string,
+  argv: string[],
+  parse: () => T,
+  say = (stream: NodeJS.WriteStream, text: string) => stream.write(text),
+): T | number {
   try {
     return parse()
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    if (error.message) process.stderr.write(`flotilla ${command}: ${error.message}\n\n`)
+    if (error.message) say(process.stderr, `flotilla ${command}: ${error.message}\n\n`)
     process.stderr.write(usage + '\n')
     return argv.includes('--help') || argv.includes('-h') ? 0 : 2
   }

@@ -8,7 +8,7 @@ import { createDispatcher } from '../dispatcher'
 import { Engine } from '../engine'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
 import type { Ask } from './ttyPrompt'
-import { redact, type RunOptions } from './runArgs'
+import type { RunOptions } from './runArgs'
 
 export interface RunIo {
   out: (line: string) => void
@@ -163,7 +163,7 @@ function buildSpecs(options: RunOptions): Array<{ spec: ServerSpec; password?: s
     const password = auth?.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined)
     specs.push({
       // --dir names the project on this machine: an attached server works there only when asked.
-      spec: { kind: 'url', id: `server-${i + 1}`, name: redact(new URL(baseUrl).host), capacity: options.capacity, baseUrl, username: auth?.username, directory: options.dirGiven ? options.dir : undefined },
+      spec: { kind: 'url', id: `server-${i + 1}`, name: new URL(baseUrl).host, capacity: options.capacity, baseUrl, username: auth?.username, directory: options.dirGiven ? options.dir : undefined },
       password,
     })
   })

@@ -6,6 +6,7 @@ import { StrategyName, TaskSpec } from '../../contract/tasks'
 import { parseDestination } from '../../ssh/sshConfig'
 
 import { intOption, UsageError } from './options'
+import { checkServerUrl } from './secrets'
 
 export { UsageError }
 
@@ -108,15 +109,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   const v = parsed.values
   if (v.help) throw new UsageError('')
   const servers = v.server ?? []
-  for (const url of servers) {
-    let u: URL
-    try {
-      u = new URL(url)
-    } catch {
-      throw new UsageError(`--server: expected an http(s) URL, got "${redact(url)}"`)
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--server: expected an http(s) URL, got "${redact(url)}"`)
-  }
+  for (const url of servers) checkServerUrl(url)
   const passwordEnv = v['password-env']
   if (passwordEnv !== undefined) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw new UsageError(`--password-env: expected a variable name, got "${passwordEnv}"`)
@@ -205,9 +198,4 @@ function checkPrompt(prompt: string, n: number): void {
   const issue = parsed.error.issues[0]
   if (issue?.code === 'too_big') throw new UsageError(`prompt ${n}: expected at most ${issue.maximum} characters, got ${prompt.trim().length}`)
   throw new UsageError(`prompt ${n}: ${issue?.message ?? 'invalid'}`)
-}
-
-/** A URL for messages: never with its password. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
 }
