@@ -1,11 +1,11 @@
 import type { ServerSpec } from '../../contract/servers'
-import type { AttentionItem } from '../../contract/attention'
+import { createApiClient } from '../../contract/client'
 import type { TaskSpecInput, TaskView } from '../../contract/tasks'
 import { splitUrlCredentials } from '../../opencode/auth'
 import { ansi, stripAnsi } from '../../view/ansi'
 import { sanitizeTerminalText as safe, terminalSafeJson } from '../../view/terminalText'
-import { createDispatcher } from '../dispatcher'
 import { Engine } from '../engine'
+import { createInProcessTransport } from '../inProcessTransport'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
 import type { Ask } from './ttyPrompt'
 import type { RunOptions } from './runArgs'
@@ -61,16 +61,14 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     const task = tasks.get(taskId)
     return paint(ansi.dim, `[${serverNames.get(task?.serverId ?? '') ?? task?.serverId ?? '?'} ${taskId}] `)
   })
-  const dispatcher = createDispatcher(engine, (event, payload) => {
-    if (event === 'notice') {
-      const n = payload as { level: string; message: string }
-      if (options.json) emit({ type: 'notice', ...n })
-      else io.err(paint(n.level === 'error' ? ansi.red : ansi.yellow, `${n.level}: ${n.message}`))
-    } else if (event === 'attention.added') {
-      const a = payload as AttentionItem
-      if (options.json) emit({ type: 'attention', ...a })
-      else io.err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${safe(a.title)} (answer it in the app; this run waits or times out)`))
-    }
+  const client = createApiClient(createInProcessTransport(engine))
+  client.on('notice', (n) => {
+    if (options.json) emit({ type: 'notice', ...n })
+    else io.err(paint(n.level === 'error' ? ansi.red : ansi.yellow, `${n.level}: ${n.message}`))
+  })
+  client.on('attention.added', (a) => {
+    if (options.json) emit({ type: 'attention', ...a })
+    else io.err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${safe(a.title)} (answer it in the app; this run waits or times out)`))
   })
   let code = 1
   try {
@@ -79,8 +77,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     const started = await Promise.all(
       specs.map(async ({ spec, password }) => {
         serverNames.set(spec.id, spec.name)
-        const res = await dispatcher.call('servers.add', { spec, password, start: true, persist: false })
-        if ('error' in res) throw new Error(res.error.message)
+        await client['servers.add']({ spec, password, start: true, persist: false })
         return engine.fleet.get(spec.id).view()
       }),
     )
@@ -110,9 +107,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
         io.out(tag + paint(ansi.yellow, `↻ re-queued after attempt ${task.attempts.length}: ${safe(task.attempts.at(-1)?.error ?? '')}`))
       }
     }
-    const submitted = await dispatcher.call('tasks.submit', { tasks: buildTasks(options) })
-    if ('error' in submitted) throw new Error(submitted.error.message)
-    for (const task of submitted.result as TaskView[]) tasks.set(task.id, task)
+    for (const task of await client['tasks.submit']({ tasks: buildTasks(options) })) tasks.set(task.id, task)
     const outcome = await Promise.race([
       waitAllFinal(engine).then(() => 'done' as const),
       io.interrupted.then(() => 'interrupted' as const),
@@ -132,7 +127,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     else io.err(paint(ansi.red, `flotilla run: ${(error as Error).message}`))
     code = 1
   } finally {
-    dispatcher.dispose()
+    client.close()
     await engine.close()
   }
   return code
