@@ -1,11 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net'
+import { fullJitterDelay, type BackoffPolicy } from '../lib/backoff'
 import { PermanentError } from '../lib/errors'
 import { SshConnection, type SshConnectOptions } from './sshConnection'
 import type { SshTarget } from './sshConfig'
 
 export interface PersistentLinkOptions {
   /** Backoff between reconnect attempts (full jitter between 0 and the step). */
-  backoff?: { baseMs: number; capMs: number }
+  backoff?: BackoffPolicy
   /** Give up reconnecting after this long without a connection. */
   giveUpAfterMs?: number
   /** A local connection made while the link is down waits this long for it to come back. */
@@ -122,7 +123,7 @@ export class PersistentLink {
   }
 
   private async reconnect(): Promise<void> {
-    const { baseMs, capMs } = this.options.backoff ?? { baseMs: 250, capMs: 5_000 }
+    const backoff = this.options.backoff ?? { baseMs: 250, capMs: 5_000 }
     const giveUpAt = Date.now() + (this.options.giveUpAfterMs ?? 120_000)
     const random = this.options.random ?? Math.random
     let lastError = ''
@@ -131,7 +132,7 @@ export class PersistentLink {
         this.ended(`ssh connection to ${this.target.hostName} lost and not back within ${Math.round((this.options.giveUpAfterMs ?? 120_000) / 1000)} s${lastError ? `: ${lastError}` : ''}`)
         return
       }
-      await new Promise((r) => setTimeout(r, random() * Math.min(capMs, baseMs * 2 ** attempt)).unref())
+      await new Promise((r) => setTimeout(r, fullJitterDelay(attempt, backoff, random)).unref())
       if (this.closed) return
       let connection: SshConnection | undefined
       try {
