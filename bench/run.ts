@@ -7,6 +7,7 @@ import { echoBench } from './echo.bench'
 import { gridBench } from './grid.bench'
 import { relayBench } from './relay.bench'
 import { spawnBench } from './spawn.bench'
+import { taskOverheadBench } from './taskOverhead.bench'
 import { tunnelBench } from './tunnel.bench'
 
 const benches: Record<string, () => Promise<string[]>> = {
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   coldstart: coldStartBench,
   grid: gridBench,
   tunnel: tunnelBench,
+  task: taskOverheadBench,
 }
 
 async function main(): Promise<void> {
