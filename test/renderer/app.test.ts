@@ -35,6 +35,7 @@ function fakeEngine() {
       case 'events.unsubscribe': return { ok: true }
       case 'attention.answer': return { ok: true }
       case 'servers.stop': return server((params as { id: string }).id, 'stopped')
+      case 'servers.remove': return { ok: true }
       case 'servers.add': throw new Error('servers.add: spec.baseUrl: expected an http(s) URL')
       default: throw new Error(`unexpected ${method}`)
     }
@@ -202,6 +203,57 @@ describe('App', () => {
     await settle()
     expect(regions()).toEqual([])
     expect(engine.calls.map(([m]) => m)).toContain('events.unsubscribe')
+  })
+
+  it('asks before removing a server, says what stops, and returns the focus: Escape keeps it, confirming removes it', async () => {
+    transport.push('server.updated', { ...server('local-2'), running: 1, pid: 4242 })
+    await settle()
+    const card = () => host.querySelector('article[aria-label="local-2"]')
+    act(() => [...card()!.querySelectorAll('button')].find((b) => b.textContent === 'Events')!.click())
+    await settle()
+    const removeButton = [...card()!.querySelectorAll('button')].find((b) => b.textContent === 'Remove')!
+    removeButton.focus()
+    act(() => removeButton.click()) // what Enter on the focused button does in a browser
+    const dialog = host.querySelector('[role="dialog"][aria-label="Remove local-2?"]') as HTMLElement
+    expect(dialog).not.toBeNull()
+    expect(engine.calls.map(([m]) => m)).not.toContain('servers.remove')
+    expect([...dialog.querySelectorAll('li')].map((li) => li.textContent)).toEqual([
+      '1 running task (retried on another server where one can take it)',
+      '1 open pane (events, TUI and shells of this server)',
+      'the opencode server Flotilla started on this machine (pid 4242)',
+    ])
+    // Cancel has the focus: one Enter too many removes nothing. The app's keys wait meanwhile.
+    expect(document.activeElement?.textContent).toBe('Cancel')
+    await key(document.activeElement!, { key: 'w', code: 'KeyW', altKey: true })
+    expect(regions()).toEqual(['local-2 · ready'])
+    await key(dialog, { key: 'Escape' })
+    expect(host.querySelector('[role="dialog"]')).toBeNull()
+    expect(document.activeElement).toBe(removeButton)
+    expect(card()).not.toBeNull()
+
+    act(() => removeButton.click())
+    const confirm = [...host.querySelectorAll('[role="dialog"] button')].find((b) => b.textContent === 'Remove server') as HTMLButtonElement
+    await act(async () => confirm.click())
+    await settle()
+    expect(engine.calls).toContainEqual(['servers.remove', { id: 'local-2' }])
+    expect(host.querySelector('[role="dialog"]')).toBeNull()
+    expect(card()).toBeNull()
+    expect(regions()).toEqual([]) // its pane went with it
+    expect(document.activeElement?.closest('article')?.getAttribute('aria-label')).toBe('local-1')
+  })
+
+  it('says that removing an attached server lets it run on, and that a stopped one has nothing running', async () => {
+    transport.push('server.updated', { ...server('local-1', 'stopped') })
+    transport.push('server.updated', { ...server('remote'), kind: 'url', baseUrl: 'http://10.0.0.5:4096' })
+    await settle()
+    const open = (name: string) => act(() => [...host.querySelector(`article[aria-label="${name}"]`)!.querySelectorAll('button')].find((b) => b.textContent === 'Remove')!.click())
+    open('local-1')
+    expect(host.querySelector('[role="dialog"]')!.textContent).toContain('Nothing runs on it now.')
+    await key(host.querySelector('[role="dialog"]')!, { key: 'Escape' })
+    open('remote')
+    const text = host.querySelector('[role="dialog"]')!.textContent
+    expect(text).toContain('The server itself keeps running')
+    expect(text).not.toContain('the opencode server Flotilla started')
   })
 
   it('answers a permission from the inbox with one key, and highlights the card meanwhile', async () => {

@@ -13,6 +13,7 @@ import { CommandPalette } from './CommandPalette'
 import { Dashboard, type DashboardHandle } from './Dashboard'
 import { NoticeArea } from './NoticeArea'
 import { PromptBar, type PromptBarHandle } from './PromptBar'
+import { RemoveServerDialog } from './RemoveServerDialog'
 import { ShortcutsDialog } from './ShortcutsDialog'
 import { TasksView } from './TasksView'
 import { TerminalGrid, type GridHandle } from './TerminalGrid'
@@ -28,7 +29,7 @@ export function App() {
   const theme = useFleet((s) => s.theme)
   const [layout, dispatch] = useReducer(layoutReducer, undefined, () => initialLayout(9))
   const [view, setView] = useState<ViewName>('terminals')
-  const [dialog, setDialog] = useState<'help' | 'palette' | 'wezterm' | null>(null)
+  const [dialog, setDialog] = useState<'help' | 'palette' | 'wezterm' | { removeServer: string } | null>(null)
   const [askNotifications, setAskNotifications] = useState(canAskForNotifications)
   const prompt = useRef<PromptBarHandle>(null)
   const inbox = useRef<InboxHandle>(null)
@@ -65,6 +66,33 @@ export function App() {
     dispatch({ type: 'add', source, evictable, focus: byUser })
     if (byUser) setView('terminals')
   }, [])
+
+  // The card that had the focus is gone: once the dialog has closed, the dashboard's first card takes it (or its heading).
+  const focusServersNext = useRef(false)
+  useEffect(() => {
+    if (!focusServersNext.current || dialog !== null) return
+    focusServersNext.current = false
+    dashboard.current?.focus()
+  }, [dialog])
+  const askRemoveServer = useCallback((serverId: string) => setDialog({ removeServer: serverId }), [])
+  const removing = typeof dialog === 'object' && dialog !== null ? servers.find((s) => s.id === dialog.removeServer) : undefined
+  // A server removed from elsewhere while its question is open: the question goes (and the keys come back).
+  useEffect(() => {
+    if (typeof dialog === 'object' && dialog !== null && !removing) setDialog(null)
+  }, [dialog, removing])
+  const removeServer = useCallback(
+    async (id: string) => {
+      try {
+        await api['servers.remove']({ id })
+        store.apply('server.removed', { id })
+        focusServersNext.current = true
+      } catch (error) {
+        store.notify('error', `Could not remove ${store.getState().servers.find((s) => s.id === id)?.name ?? id}: ${errorMessage(error)}`)
+      }
+      setDialog(null)
+    },
+    [api, store],
+  )
 
   const openServerPane = useCallback((serverId: string, kind: 'server' | 'tui' | 'shell' = 'server') => openPane({ kind, serverId }, true), [openPane])
   const openTaskPane = useCallback((taskId: string) => openPane({ kind: 'task', taskId }, true), [openPane])
@@ -170,7 +198,7 @@ export function App() {
       <NoticeArea />
       <main className="main">
         <aside className="sidebar">
-          <Dashboard onOpenPane={openServerPane} handle={dashboard} />
+          <Dashboard onOpenPane={openServerPane} onRemoveServer={askRemoveServer} handle={dashboard} />
         </aside>
         <div className="center">
           <div role="tabpanel" id="panel-terminals" aria-labelledby="tab-terminals" hidden={view !== 'terminals'} className="panel">
@@ -190,6 +218,14 @@ export function App() {
       {dialog === 'help' && <ShortcutsDialog onClose={() => setDialog(null)} />}
       {dialog === 'palette' && <CommandPalette commands={commands} onClose={() => setDialog(null)} />}
       {dialog === 'wezterm' && <WeztermDomainsDialog onClose={() => setDialog(null)} />}
+      {removing && (
+        <RemoveServerDialog
+          server={removing}
+          openPanes={layout.panes.filter((p) => paneServerId(p.source) === removing.id).length}
+          onConfirm={() => removeServer(removing.id)}
+          onClose={() => setDialog(null)}
+        />
+      )}
     </div>
   )
 }

@@ -10,11 +10,12 @@ export interface DashboardHandle {
 
 interface Props {
   onOpenPane: (serverId: string, kind: 'server' | 'tui' | 'shell') => void
+  onRemoveServer: (serverId: string) => void
   handle?: Ref<DashboardHandle>
 }
 
 /** The server cards and the form to add one. */
-export function Dashboard({ onOpenPane, handle }: Props) {
+export function Dashboard({ onOpenPane, onRemoveServer, handle }: Props) {
   const servers = useFleet((s) => s.servers)
   const attention = useFleet((s) => s.attention)
   const loaded = useFleet((s) => s.loaded)
@@ -39,7 +40,7 @@ export function Dashboard({ onOpenPane, handle }: Props) {
       </h2>
       <div className="cards">
         {servers.map((server) => (
-          <ServerCard key={server.id} server={server} now={now} needsAttention={waiting.has(server.id)} onOpenPane={onOpenPane} />
+          <ServerCard key={server.id} server={server} now={now} needsAttention={waiting.has(server.id)} onOpenPane={onOpenPane} onRemove={onRemoveServer} />
         ))}
         {loaded && servers.length === 0 && <p className="empty">No servers yet. Add one below.</p>}
       </div>

@@ -9,12 +9,14 @@ interface Props {
   now: number
   needsAttention: boolean
   onOpenPane: (serverId: string, kind: 'server' | 'tui' | 'shell') => void
+  /** Asks before removing (what it stops is said there). */
+  onRemove: (serverId: string) => void
 }
 
-type Action = 'servers.start' | 'servers.stop' | 'servers.restart' | 'servers.remove'
+type Action = 'servers.start' | 'servers.stop' | 'servers.restart'
 
 /** One server: what it is, how it is doing, and what can be done to it. */
-export const ServerCard = memo(function ServerCard({ server, now, needsAttention, onOpenPane }: Props) {
+export const ServerCard = memo(function ServerCard({ server, now, needsAttention, onOpenPane, onRemove }: Props) {
   const { api, store } = useServices()
   const [busy, setBusy] = useState<Action | null>(null)
   const running = server.state !== 'stopped' && server.state !== 'failed'
@@ -22,8 +24,7 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
   async function run(action: Action, verb: string): Promise<void> {
     setBusy(action)
     try {
-      if (action === 'servers.remove') await api[action]({ id: server.id })
-      else store.apply('server.updated', await api[action]({ id: server.id }))
+      store.apply('server.updated', await api[action]({ id: server.id }))
     } catch (error) {
       store.notify('error', `Could not ${verb} ${server.name}: ${errorMessage(error)}`)
     } finally {
@@ -77,7 +78,7 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
         <button type="button" onClick={() => run('servers.restart', 'restart')} disabled={busy !== null}>
           Restart
         </button>
-        <button type="button" onClick={() => run('servers.remove', 'remove')} disabled={busy !== null}>
+        <button type="button" onClick={() => onRemove(server.id)} disabled={busy !== null} aria-haspopup="dialog">
           Remove
         </button>
         <button type="button" onClick={() => onOpenPane(server.id, 'server')}>
