@@ -53,6 +53,19 @@ export function demoOpencodeConfig(
 }
 
 /**
+ * opencode installs @opencode-ai/plugin into every config folder and, once any external plugin is
+ * configured (Flotilla's secret guard always is), waits for that install before the first session:
+ * 70 s on a host without network (measured, 1.18.33). The guard imports nothing from it, so a demo
+ * server's config folder says it is there: a node_modules folder and a lock naming the package.
+ */
+export const PLUGIN_DEPENDENCY_LOCK = JSON.stringify({ packages: { '': { dependencies: { '@opencode-ai/plugin': '*' } } } })
+
+/** The config folder opencode uses under demoServerEnv (its XDG_CONFIG_HOME's opencode folder). */
+export function demoConfigFolder(stateDir: string): string {
+  return join(stateDir, 'config', 'opencode')
+}
+
+/**
  * Environment for one `opencode serve` whose state lives entirely inside stateDir. Merge it over
  * the parent environment (it only adds and overrides).
  */

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { demoOpencodeConfig, demoServerEnv } from '../demo/opencodeConfig'
+import { demoConfigFolder, demoOpencodeConfig, demoServerEnv, PLUGIN_DEPENDENCY_LOCK } from '../demo/opencodeConfig'
 import { startScriptedModel, type ScriptedModel } from '../demo/scriptedModel'
 import { makeOwnedTempDir, removeStaleTempDirs } from './ownedTempDir'
 
@@ -36,7 +36,8 @@ export class DemoRuntime {
 
   envFor(serverId: string): Record<string, string> {
     const stateDir = join(this.root, 'servers', serverId)
-    mkdirSync(stateDir, { recursive: true })
+    mkdirSync(join(demoConfigFolder(stateDir), 'node_modules'), { recursive: true })
+    writeFileSync(join(demoConfigFolder(stateDir), 'package-lock.json'), PLUGIN_DEPENDENCY_LOCK)
     return demoServerEnv(this.configPath, stateDir)
   }
 

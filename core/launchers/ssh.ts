@@ -1,8 +1,13 @@
+import { join } from 'node:path'
 import { z } from 'zod'
 import type { SshSpec } from '../contract/servers'
-import { demoServerEnv } from '../demo/opencodeConfig'
+import { demoConfigFolder, demoServerEnv, PLUGIN_DEPENDENCY_LOCK } from '../demo/opencodeConfig'
 import { DEFAULT_USERNAME } from '../opencode/auth'
 import { randomPassword } from '../lib/random'
+import { flotillaHome } from '../store/paths'
+import { SECRET_GUARD_PLUGIN_FILE, SECRET_GUARD_PLUGIN_SOURCE } from './plugin/secretGuardPlugin'
+import { CONFIG_CONTENT_VAR, withSecretGuard } from './plugin/serverPlugins'
+import { ReattachSecrets } from './reattachSecrets'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import { SshRefusedError, type SshConnection, type SshConnectOptions, type UnlockedKeys } from '../ssh/sshConnection'
 import { shellOverLink } from '../ssh/sshShell'
@@ -24,19 +29,21 @@ export interface SshLauncherOptions extends SshConnectOptions {
   confirmInstall?: LaunchContext['confirmInstall']
   /** How long installing opencode on a remote host may take. */
   installTimeoutMs?: number
+  /** This machine's folder for what a reattach needs (the passwords); default: Flotilla's state folder. */
+  stateDir?: string
 }
 
-/** Where a remote server's bookkeeping lives on its host: pid, port and password, mode 0600. */
+/** Where a remote server's bookkeeping lives on its host: pid and port, mode 0600; never its password. */
 const STATE_DIR = '"$HOME/.flotilla/servers"'
 
 /** What the state file on the remote host holds (it is read back, so it is validated). */
 const RemoteState = z.object({
   pid: z.number().int().positive(),
   port: z.number().int().min(1).max(65535),
-  password: z.string().min(16).max(200),
   reversePort: z.number().int().min(0).max(65535).optional(),
 })
-type RemoteState = z.infer<typeof RemoteState>
+/** A remote server Flotilla can reach: its state, and its password from this machine. */
+type RemoteServer = z.infer<typeof RemoteState> & { password: string }
 
 /**
  * Runs `opencode serve` on another machine over SSH, bound to that machine's loopback with a
@@ -49,15 +56,18 @@ export class SshLauncher implements Launcher<SshSpec> {
   private readonly unlockedKeys: UnlockedKeys
   /** Installs running now, by user@host: servers on the same host wait for one instead of racing npm. */
   private readonly installs = new Map<string, Promise<void>>()
+  private readonly secrets: ReattachSecrets
 
   constructor(private readonly options: SshLauncherOptions = {}) {
     this.unlockedKeys = options.unlockedKeys ?? new Map()
+    this.secrets = new ReattachSecrets(join(options.stateDir ?? join(flotillaHome().state, 'ssh'), 'secrets'))
   }
 
   async start(spec: SshSpec, context: LaunchContext): Promise<RunningServer> {
     if (spec.demo && !context.demo) throw new SshRefusedError(`${spec.name} is a demo server, but the scripted model is not running (start Flotilla with --demo)`)
     const target = targetFor(spec, this.options.config)
-    let state: RemoteState | undefined
+    const secretKey = `${target.user}@${target.hostName}:${target.port}/${spec.id}`
+    let state: RemoteServer | undefined
     let place: { home: string; directory: string } | undefined
     let exit: (value: ServerExit) => void = () => {}
     const exited = new Promise<ServerExit>((resolve) => (exit = resolve))
@@ -73,10 +83,14 @@ export class SshLauncher implements Launcher<SshSpec> {
         onConnected: async (connection, reconnect) => {
           if (!reconnect) {
             place = await remotePlace(connection, spec.remoteDirectory, `${target.user}@${target.hostName}`)
-            const existing = await readState(connection, spec.id)
+            const existing = await this.reattachable(connection, spec.id, secretKey, target, context)
             if (existing) context.onOutput?.(`reattaching to opencode (pid ${existing.pid}) on ${target.hostName}`)
             const reverse = context.demo ? await connection.reverse(context.demo.modelPort, existing?.reversePort ?? 0) : undefined
-            state = existing ?? (await this.startRemote(spec, context, connection, target, reverse?.remotePort))
+            if (existing) state = existing
+            else {
+              state = await this.startRemote(spec, context, connection, target, reverse?.remotePort)
+              this.secrets.set(secretKey, state.pid, state.password)
+            }
           } else {
             // Back after a drop: the server must have survived; the model tunnel comes back on its old port.
             if (!(await isAlive(connection, state!.pid))) throw new SshRefusedError(`the opencode server (pid ${state!.pid}) on ${target.hostName} is gone`)
@@ -113,23 +127,40 @@ export class SshLauncher implements Launcher<SshSpec> {
         stopped = true
         // Without a connection nothing can be stopped: the server keeps running for the next reattach.
         const connection = link.connection
-        if (connection) await stopRemote(connection, spec.id, running.pid, this.options.stopGraceMs ?? 3_000).catch(() => {})
+        if (connection) {
+          await stopRemote(connection, spec.id, running.pid, this.options.stopGraceMs ?? 3_000).catch(() => {})
+          this.secrets.delete(secretKey)
+        }
         link.close()
       },
     }
   }
 
-  private async startRemote(spec: SshSpec, context: LaunchContext, connection: SshConnection, target: SshTarget, reversePort: number | undefined, installed = false): Promise<RemoteState> {
+  /** The server a state file on the host names, if it runs and this machine has its password; one it cannot reach is stopped. */
+  private async reattachable(connection: SshConnection, id: string, secretKey: string, target: SshTarget, context: LaunchContext): Promise<RemoteServer | undefined> {
+    const existing = await readState(connection, id)
+    if (!existing) return undefined
+    const password = this.secrets.get(secretKey, existing.pid)
+    if (password) return { ...existing, password }
+    context.onOutput?.(`opencode (pid ${existing.pid}) on ${target.hostName} was started elsewhere or its password is lost here: stopping it to start a fresh one`)
+    await stopRemote(connection, id, existing.pid, this.options.stopGraceMs ?? 3_000)
+    return undefined
+  }
+
+  private async startRemote(spec: SshSpec, context: LaunchContext, connection: SshConnection, target: SshTarget, reversePort: number | undefined, installed = false): Promise<RemoteServer> {
     const password = randomPassword()
     const binary = spec.binary ?? 'opencode'
-    const home = (await connection.exec('printf %s "$HOME"', { timeoutMs: 15_000 })).stdout.trim()
+    const { home, configContent } = await remoteEnvironment(connection)
     const demoDir = `${home}/.flotilla/servers/${spec.id}.demo`
     const env: Record<string, string> = { OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    // Flotilla's plugin on top of the host's own OPENCODE_CONFIG_CONTENT, if it has one.
+    env[CONFIG_CONTENT_VAR] = withSecretGuard(configContent, await shipPlugin(connection, home))
     if (context.demo && reversePort !== undefined) Object.assign(env, demoServerEnv(`${demoDir}/opencode.json`, demoDir))
     const timeoutTenths = Math.ceil((this.options.startTimeoutMs ?? 60_000) / 100)
     const script = [
       'umask 077',
-      'IFS= read -r OPENCODE_SERVER_PASSWORD; export OPENCODE_SERVER_PASSWORD',
+      // Not exported: only opencode gets it (sed, sleep and the state file below never see it).
+      'IFS= read -r pw',
       `bin=${shQuote(binary)}`,
       // npm's global bin folder is often missing from a non-interactive PATH (and is where an install puts it).
       'if ! command -v "$bin" >/dev/null 2>&1; then',
@@ -141,13 +172,16 @@ export class SshLauncher implements Launcher<SshSpec> {
       // After $state: a demo server gets a HOME of its own, the bookkeeping stays in the real one.
       ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`),
       ...(context.demo && reversePort !== undefined
-        ? [`mkdir -p ${shQuote(demoDir)}/home && IFS= read -r config && printf '%s\\n' "$config" > ${shQuote(`${demoDir}/opencode.json`)}`]
+        ? [
+            `mkdir -p ${shQuote(demoDir)}/home && IFS= read -r config && printf '%s\\n' "$config" > ${shQuote(`${demoDir}/opencode.json`)}`,
+            `mkdir -p ${shQuote(`${demoConfigFolder(demoDir)}/node_modules`)} && printf '%s' ${shQuote(PLUGIN_DEPENDENCY_LOCK)} > ${shQuote(`${demoConfigFolder(demoDir)}/package-lock.json`)}`,
+          ]
         : []),
       `log="$state/${spec.id}.log"`,
       // Its own session and process group (stop kills the group), no terminal, no hangup.
-      'if command -v setsid >/dev/null 2>&1; then setsid "$bin" serve --port 0 --hostname 127.0.0.1 >"$log" 2>&1 </dev/null &',
-      'else nohup "$bin" serve --port 0 --hostname 127.0.0.1 >"$log" 2>&1 </dev/null & fi',
-      'pid=$!; i=0; url=',
+      'if command -v setsid >/dev/null 2>&1; then OPENCODE_SERVER_PASSWORD="$pw" setsid "$bin" serve --port 0 --hostname 127.0.0.1 >"$log" 2>&1 </dev/null &',
+      'else OPENCODE_SERVER_PASSWORD="$pw" nohup "$bin" serve --port 0 --hostname 127.0.0.1 >"$log" 2>&1 </dev/null & fi',
+      'pid=$!; pw=; unset pw; i=0; url=',
       `while [ $i -lt ${timeoutTenths} ]; do`,
       '  url=$(sed -n "s/.*opencode server listening on \\(http[^ ]*\\).*/\\1/p" "$log" | head -n 1)',
       '  [ -n "$url" ] && break',
@@ -156,7 +190,7 @@ export class SshLauncher implements Launcher<SshSpec> {
       'done',
       '[ -n "$url" ] || { echo FLOTILLA_TIMEOUT; tail -n 5 "$log"; kill -TERM -$pid 2>/dev/null || kill -TERM $pid 2>/dev/null; exit 0; }',
       'port=${url##*:}; port=${port%%/*}',
-      `printf '{"pid":%s,"port":%s,"password":"%s","reversePort":%s}\\n' "$pid" "$port" "$OPENCODE_SERVER_PASSWORD" ${reversePort ?? 0} > "$state/${spec.id}.json"`,
+      `printf '{"pid":%s,"port":%s,"reversePort":%s}\\n' "$pid" "$port" ${reversePort ?? 0} > "$state/${spec.id}.json"`,
       'echo "FLOTILLA_READY $pid $port"',
     ].join('\n')
     const stdin = [password, ...(context.demo && reversePort !== undefined ? [JSON.stringify(context.demo.config(`http://127.0.0.1:${reversePort}/v1`))] : [])].join('\n') + '\n'
@@ -238,7 +272,29 @@ async function remotePlace(connection: SshConnection, remoteDirectory: string, n
   return { home, directory }
 }
 
-async function readState(connection: SshConnection, id: string): Promise<RemoteState | undefined> {
+/** The remote home, and the OPENCODE_CONFIG_CONTENT its shells have (Flotilla's plugin is added to it, never put in its place). */
+async function remoteEnvironment(connection: SshConnection): Promise<{ home: string; configContent: string | undefined }> {
+  const { stdout } = await connection.exec(`printf '%s\\n' "$HOME"; printf %s "\${${CONFIG_CONTENT_VAR}-}"`, { timeoutMs: 15_000 })
+  const newline = stdout.indexOf('\n')
+  const home = (newline < 0 ? stdout : stdout.slice(0, newline)).trim()
+  if (!home.startsWith('/')) throw new Error(`expected the remote home folder as an absolute path, got "${home}"`)
+  return { home, configContent: newline < 0 ? undefined : stdout.slice(newline + 1) || undefined }
+}
+
+/** Writes the secret-guard plugin under the remote ~/.flotilla (0700) over this connection; returns its path there. */
+async function shipPlugin(connection: SshConnection, home: string): Promise<string> {
+  const script = [
+    'umask 077',
+    'd="$HOME/.flotilla/plugins"',
+    `f="$d/${SECRET_GUARD_PLUGIN_FILE}"`,
+    'mkdir -p "$d" && chmod 700 "$HOME/.flotilla" "$d" && cat > "$f.tmp" && mv -f "$f.tmp" "$f" && echo FLOTILLA_PLUGIN_READY',
+  ].join('\n')
+  const result = await connection.exec(script, { stdin: SECRET_GUARD_PLUGIN_SOURCE, timeoutMs: 15_000 })
+  if (!result.stdout.includes('FLOTILLA_PLUGIN_READY')) throw new Error(`could not write Flotilla's plugin under ${home}/.flotilla/plugins: ${result.stderr.trim() || `exit ${result.code}`}`)
+  return `${home}/.flotilla/plugins/${SECRET_GUARD_PLUGIN_FILE}`
+}
+
+async function readState(connection: SshConnection, id: string): Promise<z.infer<typeof RemoteState> | undefined> {
   const script = `f=${STATE_DIR}/${id}.json; [ -f "$f" ] || exit 0; pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' "$f"); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then cat "$f"; else rm -f "$f"; fi`
   const { stdout } = await connection.exec(script, { timeoutMs: 15_000 })
   if (!stdout.trim()) return undefined

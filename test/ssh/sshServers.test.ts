@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,6 +7,9 @@ import { TERMINAL_FLOW } from '../../core/contract/terminalFlow'
 import type { HostKeyQuestion } from '../../core/ssh/sshConnection'
 import { stripAnsi } from '../../core/view/ansi'
 import { startHarness, type Harness } from '../support/harness'
+import { expectPrintenvProbeClean } from '../support/printenvProbe'
+import { SshLauncher, type SshLauncherOptions } from '../../core/launchers/ssh'
+import type { RunningServer } from '../../core/launchers/types'
 import { execFileSync } from 'node:child_process'
 import { startOpencodeRegistry } from '../support/npmRegistry'
 import { createNetns, knownHostsLine, SSHD_BINARY, startSshAgent, startSshd, type Sshd } from '../support/sshd'
@@ -53,6 +56,8 @@ beforeAll(async () => {
   )
   h = await startHarness(1, {
     ssh: {
+      // This machine's side of a reattach (the passwords), never the user's real state folder.
+      stateDir: join(home, 'flotilla-state'),
       knownHostsPath: knownHosts,
       config: { home },
       agent: '',
@@ -146,6 +151,46 @@ describe.skipIf(missing)('servers over SSH', () => {
     expect(readFileSync(knownHosts, 'utf8')).toBe(before)
     await h.engine.removeServer('box-b-changed')
   }, 60_000)
+
+  it('keeps the password off the remote host: its state file has none, its bash tools cannot print it', async () => {
+    const password = h.engine.fleet.get('box-a').instance!.auth!.password
+    const stateFile = join(sshdA.home, '.flotilla', 'servers', 'box-a.json')
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ pid: h.engine.fleet.get('box-a').view().pid, port: expect.any(Number), reversePort: expect.any(Number) })
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600)
+    // The plugin was shipped over the connection, into the remote ~/.flotilla (0700).
+    const plugins = join(sshdA.home, '.flotilla', 'plugins')
+    expect(statSync(plugins).mode & 0o777).toBe(0o700)
+    expect(readdirSync(plugins)).toEqual([expect.stringMatching(/^flotilla-secret-guard-[0-9a-f]{12}\.js$/)])
+    for (const file of readdirSync(join(sshdA.home, '.flotilla', 'servers'), { recursive: true, encoding: 'utf8' })) {
+      const path = join(sshdA.home, '.flotilla', 'servers', file)
+      if (statSync(path).isFile()) expect(readFileSync(path, 'utf8'), path).not.toContain(password)
+    }
+    await expectPrintenvProbeClean(h, 'box-a')
+  }, 60_000)
+
+  it('a later Flotilla reattaches with the password kept on this machine; one without it starts a fresh server', async () => {
+    const options = (stateDir: string): SshLauncherOptions => ({ stateDir, knownHostsPath: knownHosts, config: { home }, agent: '' })
+    const reSpec = spec('box-a-re', sshdA, { demo: false })
+    const started: RunningServer[] = []
+    try {
+      const first = await new SshLauncher(options(join(home, 'state-1'))).start(reSpec, {})
+      started.push(first)
+      const again = await new SshLauncher(options(join(home, 'state-1'))).start(reSpec, {})
+      started.push(again)
+      expect(again.pid).toBe(first.pid)
+      expect(again.auth).toEqual(first.auth)
+      const ok = await fetch(`${again.baseUrl}/global/health`, { headers: { authorization: 'Basic ' + Buffer.from(`opencode:${again.auth!.password}`).toString('base64') } })
+      expect(ok.status).toBe(200)
+      // Another machine's Flotilla (no password here) cannot use it: it ends it and starts its own.
+      const elsewhere = await new SshLauncher(options(join(home, 'state-2'))).start(reSpec, {})
+      started.push(elsewhere)
+      expect(elsewhere.pid).not.toBe(first.pid)
+      await h.waitFor('the unreachable server to be stopped', () => !alive(first.pid!), 10_000)
+      expect(elsewhere.auth!.password).not.toBe(first.auth!.password)
+    } finally {
+      for (const server of started) await server.stop()
+    }
+  }, 90_000)
 
   it('survives a dropped connection: reconnects, the remote opencode keeps its pid, the running task completes', async () => {
     const server = h.engine.fleet.get('box-a')

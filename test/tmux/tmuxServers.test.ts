@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TmuxSpec } from '../../core/contract/servers'
 import { startHarness, type Harness } from '../support/harness'
-import { PRINTENV_PROBE_PROMPT } from '../support/secretProbe'
+import { expectPrintenvProbeClean } from '../support/printenvProbe'
 
 // A real tmux server on a socket of this test's own: opencode runs visibly in a window of the
 // session, and is found again (reattached) by a later start.
@@ -67,14 +67,7 @@ describe.skipIf(!hasTmux)('servers in tmux', () => {
   }, 60_000)
 
   it('a bash tool in the tmux server cannot print the password (the plugin came along)', async () => {
-    const password = h.engine.fleet.get('tmux-1').instance!.auth!.password
-    const [task] = await h.submit([{ prompt: PRINTENV_PROBE_PROMPT, target: { kind: 'server', serverId: 'tmux-1' } }])
-    const [done] = await h.waitTasks([task!.id])
-    expect(done!.result?.text, done!.error).toBe('probe done')
-    const output = h.engine.outputs.get(task!.id)
-    expect(output).toContain('PROBED')
-    expect(output).not.toMatch(/^\s*LEAK-printenv\s*$/m)
-    expect(output).not.toContain(password)
+    await expectPrintenvProbeClean(h, 'tmux-1')
   }, 60_000)
 
   it('a second server joins the same session as another window; a later start reattaches to the running one', async () => {
