@@ -9,6 +9,7 @@ import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { shQuote } from '../ssh/shell'
 import { resolveOpencodeBinary } from './opencodeBinary'
+import { localPluginEnv } from './plugin/serverPlugins'
 import type { WeztermDomain } from '../contract/wezterm'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import type { SshConnectOptions } from '../ssh/sshConnection'
@@ -63,7 +64,10 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const password = (this.options.password ?? randomPassword)()
     // On an SSH domain's host the embedded binary does not exist: opencode is looked up there.
     const binary = sshDomain ? (spec.binary ?? 'opencode') : resolveOpencodeBinary(spec.binary)
-    const env = { ...context.env, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    // The pane's shell has WezTerm's environment, not ours: the plugin config is set explicitly.
+    // (An SSH domain's host has no copy of the plugin: those servers run without it for now.)
+    const plugin = sshDomain ? {} : localPluginEnv({ ...process.env, ...context.env })
+    const env = { ...context.env, ...plugin, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     const program = [
       // No prompt (so no password) unless echo really went off.
       `{ stty -echo && echo ${shQuote(PASSWORD_PROMPT)}; } || { echo 'flotilla: cannot turn echo off in this pane; not sending the password'; exit 1; }`,

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WeztermSpec } from '../../core/contract/servers'
 import { startHarness, type Harness } from '../support/harness'
+import { expectPrintenvProbeClean } from '../support/printenvProbe'
 import { stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
 
 // WezTerm cannot be installed here: these run against a stand-in `wezterm` executable that
@@ -51,6 +52,10 @@ describe('servers in WezTerm panes (stand-in wezterm)', () => {
     const [task] = await h.submit([{ prompt: '@reply from a wezterm pane', target: { kind: 'server', serverId: 'wez-1' } }])
     const [done] = await h.waitTasks([task!.id])
     expect(done!.result?.text).toBe('from a wezterm pane')
+  }, 60_000)
+
+  it('a bash tool in the pane\'s server cannot print the password (the plugin came along)', async () => {
+    await expectPrintenvProbeClean(h, 'wez-1')
   }, 60_000)
 
   it('spawns in another domain by name; an unknown domain fails with wezterm\'s message', async () => {
