@@ -29,6 +29,12 @@ export const TaskSpec = z.strictObject({
 
 export const TaskState = z.enum(['queued', 'dispatched', 'running', 'completed', 'failed', 'cancelled'])
 export const FINAL_TASK_STATES = ['completed', 'failed', 'cancelled'] as const
+export type FinalTaskState = (typeof FINAL_TASK_STATES)[number]
+
+/** Whether a task has ended (nothing more will happen to it unless it is retried). */
+export function isFinalState(state: string): state is FinalTaskState {
+  return (FINAL_TASK_STATES as readonly string[]).includes(state)
+}
 
 export const Tokens = z.object({
   input: z.number().nonnegative(),

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
 import PQueue from 'p-queue'
-import type { StrategyName, TaskSpec, TaskView } from '../contract/tasks'
+import { isFinalState, type StrategyName, type TaskSpec, type TaskView } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
+import { frozenCopy } from '../lib/frozen'
 import { shortId } from '../lib/random'
 import { RESUME_GRACE_MS, RestoredTasks } from './restoredTasks'
 import { strategies, type Candidate } from './strategies'
@@ -32,8 +33,6 @@ interface Active {
   timer?: NodeJS.Timeout
 }
 
-const FINAL = new Set(['completed', 'failed', 'cancelled'])
-
 /**
  * Late binding: a task is bound to a server only when that server has a free slot, so a slow
  * or dead server never strands queued work. The strategy decides where; the per-server
@@ -41,7 +40,10 @@ const FINAL = new Set(['completed', 'failed', 'cancelled'])
  */
 export class Scheduler extends EventEmitter<SchedulerEvents> {
   strategy: StrategyName
+  /** The scheduler's own task records: only this class writes them. */
   private readonly tasks = new Map<string, TaskView>()
+  /** What everyone else sees: a frozen copy of each task as of its last change. */
+  private readonly snapshots = new Map<string, TaskView>()
   private readonly queue = new TaskQueue()
   private readonly active = new Map<string, Active>()
   /** Servers a re-queued task should avoid (the ones that died under it). */
@@ -83,14 +85,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       } else created.push(this.create(spec))
     }
     this.pump()
-    return created
+    return created.map((task) => this.get(task.id))
   }
 
   list(): TaskView[] {
-    return [...this.tasks.values()]
+    return [...this.snapshots.values()]
   }
 
   get(id: string): TaskView {
+    return this.snapshots.get(this.record(id).id)!
+  }
+
+  /** The task's own (writable) record. */
+  private record(id: string): TaskView {
     const task = this.tasks.get(id)
     if (!task) throw new FlotillaError(`expected a known task id, got "${id}"`, 'not_found')
     return task
@@ -108,7 +115,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (this.tasks.has(view.id)) continue
       const task = structuredClone(view)
       this.tasks.set(task.id, task)
-      if (FINAL.has(task.state)) continue
+      this.snapshots.set(task.id, frozenCopy(task))
+      if (isFinalState(task.state)) continue
       const last = task.attempts.at(-1)
       if (last?.outcome === 'running' && last.sessionId) {
         Object.assign(task, { state: 'running', serverId: last.serverId, sessionId: last.sessionId })
@@ -139,11 +147,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   cancel(id: string): TaskView {
-    const task = this.get(id)
-    if (FINAL.has(task.state)) return task
+    const task = this.record(id)
+    if (isFinalState(task.state)) return this.get(id)
     if (this.restored?.delete(id)) {
       this.finish(task, 'cancelled', `cancelled after a restart, before its session on ${task.serverId} could be read (it may still be running there)`)
-      return task
+      return this.get(id)
     }
     const active = this.active.get(id)
     if (active) this.abort(id, 'cancel')
@@ -151,12 +159,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.queue.remove(id)
       this.finish(task, 'cancelled', 'cancelled before it started')
     }
-    return task
+    return this.get(id)
   }
 
   retry(id: string): TaskView {
     const old = this.get(id)
-    if (!FINAL.has(old.state)) throw new FlotillaError(`expected a finished task to retry, got one that is ${old.state}`, 'conflict')
+    if (!isFinalState(old.state)) throw new FlotillaError(`expected a finished task to retry, got one that is ${old.state}`, 'conflict')
     const [task] = this.submit([
       {
         prompt: old.prompt,
@@ -424,14 +432,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private changed(task: TaskView): void {
-    this.options.sink?.append(task)
-    this.emit('task', task)
+    const snapshot = frozenCopy(task)
+    this.snapshots.set(task.id, snapshot)
+    this.options.sink?.append(snapshot)
+    this.emit('task', snapshot)
   }
 
   /** Tasks still queued or running. */
   get pending(): number {
     let n = 0
-    for (const task of this.tasks.values()) if (!FINAL.has(task.state)) n++
+    for (const task of this.tasks.values()) if (!isFinalState(task.state)) n++
     return n
   }
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../core/view/ansi'
 import type { ServerView } from '../../core/contract/servers'
-import type { TaskView, Tokens } from '../../core/contract/tasks'
+import { isFinalState, type TaskView, type Tokens } from '../../core/contract/tasks'
 
 export { formatDuration }
 
@@ -39,7 +39,7 @@ function compact(n: number): string {
 }
 
 export function isFinal(task: TaskView): boolean {
-  return task.state === 'completed' || task.state === 'failed' || task.state === 'cancelled'
+  return isFinalState(task.state)
 }
 
 /** A task in one line: its title, else its prompt's first line. */

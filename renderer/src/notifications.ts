@@ -1,6 +1,6 @@
+import { isFinalState } from '../../core/contract/tasks'
 import type { ApiClient } from './api/client'
 
-const FINAL = new Set(['completed', 'failed', 'cancelled'])
 
 /**
  * Desktop notifications while the window is not focused: a task finished, or a server waits
@@ -19,7 +19,7 @@ export function watchForNotifications(client: Pick<ApiClient, 'on'>, serverName:
   const offTask = client.on('task.updated', (task) => {
     const before = seen.get(task.id)
     seen.set(task.id, task.state)
-    if (FINAL.has(task.state) && before !== undefined && !FINAL.has(before)) {
+    if (isFinalState(task.state) && before !== undefined && !isFinalState(before)) {
       show(`Task ${task.state}`, task.title || task.prompt, `task-${task.id}`)
     }
   })

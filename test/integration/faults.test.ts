@@ -27,8 +27,8 @@ async function runningTask() {
     const t = h.engine.scheduler.get(task!.id)
     return t.state === 'running' && h.engine.outputs.get(t.id).includes('two') ? t : undefined
   })
-  // A copy: the scheduler's own object moves on to the next attempt's server.
-  return structuredClone(running)
+  // A snapshot (frozen): it keeps this attempt's server while the task moves on.
+  return running
 }
 
 describe('servers that fail under a task', () => {

@@ -42,8 +42,8 @@ describe('Scheduler.restore', () => {
     expect(a.running).toBe(2)
     expect(second.scheduler.get(ids.queued).serverId).toBe('a')
     attempt.resolve(completed)
-    await until(() => running.state === 'completed')
-    expect(running.attempts).toMatchObject([{ attempt: 1, serverId: 'a', sessionId: 'ses_9', outcome: 'completed' }])
+    await until(() => second.scheduler.get(ids.running).state === 'completed')
+    expect(second.scheduler.get(ids.running).attempts).toMatchObject([{ attempt: 1, serverId: 'a', sessionId: 'ses_9', outcome: 'completed' }])
     expect(second.runner.attempts.filter((x) => x.handle.task.id === ids.running)).toEqual([]) // never sent again
   })
 
@@ -103,14 +103,14 @@ describe('Scheduler.restore', () => {
       new FakeRunner(),
       { graceMs: 5_000 },
     )
-    const task = second.scheduler.get(ids.running)
+    const task = () => second.scheduler.get(ids.running)
     now += 4_999
     second.scheduler.pump()
-    expect(task.state).toBe('running')
+    expect(task().state).toBe('running')
     now += 1
     second.scheduler.pump()
-    expect(task.state).toBe('failed') // its one attempt is used: never run twice
-    expect(task.error).toMatch(/its server a is not configured any more \(after 1 attempt\)/)
+    expect(task().state).toBe('failed') // its one attempt is used: never run twice
+    expect(task().error).toMatch(/its server a is not configured any more \(after 1 attempt\)/)
   })
 
   it('cancelling a task whose session was not read yet ends it and says the session may still run', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { completed, FakeServer, RESULT, setup, spec, until, type Attempt } from '../support/fakeScheduler'
+import { completed, FakeServer, RESULT, setup, spec, until, type Attempt, live } from '../support/fakeScheduler'
 
 describe('Scheduler', () => {
   it('moves a task queued → dispatched → running → completed and journals every change', async () => {
     const { scheduler, runner, journal, events } = setup([new FakeServer('a')])
-    const [task] = scheduler.submit([spec()])
+    const [task] = live(scheduler, scheduler.submit([spec()]))
     expect(task!.state).toBe('dispatched') // bound at once: a free slot exists
     const attempt = await runner.attemptFor(task!.id)
     attempt.handle.started('ses_1', 'http://127.0.0.1:1')
@@ -22,7 +22,7 @@ describe('Scheduler', () => {
   it('binds late: nothing is bound while no server accepts work', async () => {
     const a = new FakeServer('a', 'starting')
     const { scheduler, runner } = setup([a])
-    const tasks = scheduler.submit([spec(), spec()])
+    const tasks = live(scheduler, scheduler.submit([spec(), spec()]))
     scheduler.pump()
     expect(tasks.map((t) => t.state)).toEqual(['queued', 'queued'])
     expect(tasks.every((t) => t.serverId === undefined && t.attempts.length === 0)).toBe(true)
@@ -37,7 +37,7 @@ describe('Scheduler', () => {
   it('never runs more than capacity attempts at once on a server', async () => {
     const servers = [new FakeServer('a', 'ready', { capacity: 2 }), new FakeServer('b', 'ready', { capacity: 3 })]
     const { scheduler, runner } = setup(servers, 'least-loaded')
-    const tasks = scheduler.submit(Array.from({ length: 40 }, () => spec()))
+    const tasks = live(scheduler, scheduler.submit(Array.from({ length: 40 }, () => spec())))
     const settled = new Set<Attempt>()
     while (settled.size < 40) {
       await until(() => runner.attempts.some((x) => !settled.has(x)))
@@ -57,7 +57,7 @@ describe('Scheduler', () => {
   it('dispatches by priority, then submission order', async () => {
     const a = new FakeServer('a', 'stopped')
     const { scheduler, runner } = setup([a])
-    const [low, high, mid1, mid2] = scheduler.submit([spec({ priority: -5 }), spec({ priority: 10 }), spec({ priority: 3 }), spec({ priority: 3 })])
+    const [low, high, mid1, mid2] = live(scheduler, scheduler.submit([spec({ priority: -5 }), spec({ priority: 10 }), spec({ priority: 3 }), spec({ priority: 3 })]))
     a.state = 'ready'
     scheduler.pump()
     const order: string[] = []
@@ -71,8 +71,8 @@ describe('Scheduler', () => {
 
   it('does not let a task waiting for its busy server block tasks for other servers', async () => {
     const { scheduler, runner } = setup([new FakeServer('a'), new FakeServer('b')])
-    const [onA] = scheduler.submit([spec({ target: { kind: 'server', serverId: 'a' } })])
-    const [waitsForA, anyServer] = scheduler.submit([spec({ priority: 50, target: { kind: 'server', serverId: 'a' } }), spec()])
+    const [onA] = live(scheduler, scheduler.submit([spec({ target: { kind: 'server', serverId: 'a' } })]))
+    const [waitsForA, anyServer] = live(scheduler, scheduler.submit([spec({ priority: 50, target: { kind: 'server', serverId: 'a' } }), spec()]))
     expect(waitsForA!.state).toBe('queued')
     expect(anyServer!.serverId).toBe('b') // went past the higher-priority task stuck behind a
     ;(await runner.attemptFor(onA!.id)).resolve(completed)
@@ -82,7 +82,7 @@ describe('Scheduler', () => {
 
   it('cancels a queued task without ever binding it', () => {
     const { scheduler, runner } = setup([new FakeServer('a', 'starting')])
-    const [task] = scheduler.submit([spec()])
+    const [task] = live(scheduler, scheduler.submit([spec()]))
     expect(scheduler.cancel(task!.id).state).toBe('cancelled')
     scheduler.pump()
     expect(task!.attempts).toEqual([])
@@ -91,7 +91,7 @@ describe('Scheduler', () => {
 
   it('cancels a running task: the runner sees the abort with reason "cancel"', async () => {
     const { scheduler, runner } = setup([new FakeServer('a')])
-    const [task] = scheduler.submit([spec()])
+    const [task] = live(scheduler, scheduler.submit([spec()]))
     const attempt = await runner.attemptFor(task!.id)
     attempt.handle.started('ses_1', 'http://127.0.0.1:1')
     scheduler.cancel(task!.id)
@@ -103,7 +103,7 @@ describe('Scheduler', () => {
 
   it('fails a task that runs past timeoutMs', async () => {
     const { scheduler, runner } = setup([new FakeServer('a')])
-    const [task] = scheduler.submit([spec({ timeoutMs: 50 })])
+    const [task] = live(scheduler, scheduler.submit([spec({ timeoutMs: 50 })]))
     const attempt = await runner.attemptFor(task!.id)
     await until(() => task!.state === 'failed')
     expect(attempt.reasonAtAbort).toBe('timeout')
@@ -113,7 +113,7 @@ describe('Scheduler', () => {
 
   it('re-queues a task whose server is lost to another server, keeping both attempts', async () => {
     const { scheduler, runner } = setup([new FakeServer('a'), new FakeServer('b')])
-    const [task] = scheduler.submit([spec()])
+    const [task] = live(scheduler, scheduler.submit([spec()]))
     expect(task!.serverId).toBe('a')
     scheduler.serverLost('a') // a stays "ready": the task must still avoid it
     await until(() => task!.attempts.length === 2)
@@ -125,7 +125,7 @@ describe('Scheduler', () => {
 
   it('fails a task after maxAttempts lost servers', async () => {
     const { scheduler } = setup([new FakeServer('a'), new FakeServer('b')])
-    const [task] = scheduler.submit([spec({ maxAttempts: 2 })])
+    const [task] = live(scheduler, scheduler.submit([spec({ maxAttempts: 2 })]))
     scheduler.serverLost('a')
     await until(() => task!.serverId === 'b')
     scheduler.serverLost('b')
@@ -136,7 +136,7 @@ describe('Scheduler', () => {
 
   it('broadcasts one task per server with a shared groupId', () => {
     const { scheduler } = setup([new FakeServer('a'), new FakeServer('b'), new FakeServer('c')])
-    const tasks = scheduler.submit([spec({ target: { kind: 'broadcast' } })])
+    const tasks = live(scheduler, scheduler.submit([spec({ target: { kind: 'broadcast' } })]))
     expect(tasks.map((t) => t.target)).toEqual(['a', 'b', 'c'].map((serverId) => ({ kind: 'server', serverId })))
     expect(tasks.map((t) => t.serverId)).toEqual(['a', 'b', 'c'])
     expect(new Set(tasks.map((t) => t.groupId)).size).toBe(1)
@@ -145,7 +145,7 @@ describe('Scheduler', () => {
 
   it('retries a finished task as a new task', async () => {
     const { scheduler, runner } = setup([new FakeServer('a')])
-    const [task] = scheduler.submit([spec({ prompt: 'again', priority: 7 })])
+    const [task] = live(scheduler, scheduler.submit([spec({ prompt: 'again', priority: 7 })]))
     ;(await runner.attemptFor(task!.id)).resolve({ kind: 'failed', error: 'boom' })
     await until(() => task!.state === 'failed')
     expect(task!.error).toBe('boom')
@@ -159,9 +159,24 @@ describe('Scheduler', () => {
 
   it('rejects a submit naming an unknown server and creates nothing', () => {
     const { scheduler, journal } = setup([new FakeServer('a')])
-    expect(() => scheduler.submit([spec(), spec({ target: { kind: 'server', serverId: 'nope' } })])).toThrow(/nope/)
-    expect(() => scheduler.submit([spec({ target: { kind: 'broadcast', serverIds: ['a', 'zz'] } })])).toThrow(/zz/)
+    expect(() => live(scheduler, scheduler.submit([spec(), spec({ target: { kind: 'server', serverId: 'nope' } })]))).toThrow(/nope/)
+    expect(() => live(scheduler, scheduler.submit([spec({ target: { kind: 'broadcast', serverIds: ['a', 'zz'] } })]))).toThrow(/zz/)
     expect(scheduler.list()).toEqual([])
     expect(journal).toEqual([])
+  })
+})
+
+describe('task snapshots', () => {
+  it('are frozen, and one taken earlier does not change under its reader', async () => {
+    const { scheduler, runner, events } = setup([new FakeServer('a')])
+    const [first] = scheduler.submit([spec()])
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(Object.isFrozen(first!.attempts)).toBe(true)
+    expect(() => ((first as { state: string }).state = 'completed')).toThrow(TypeError)
+    ;(await runner.attemptFor(first!.id)).resolve(completed)
+    await until(() => scheduler.get(first!.id).state === 'completed')
+    expect(first!.state).toBe('dispatched')
+    expect(events.map((t) => t.state)).toEqual(['queued', 'dispatched', 'completed'])
+    expect(events.every((t) => Object.isFrozen(t))).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { completed, FakeServer, setup, spec, until } from '../support/fakeScheduler'
+import { completed, FakeServer, setup, spec, until, live } from '../support/fakeScheduler'
 
 /** A server the fleet reports as down, like a ManagedServer Flotilla does not own and cannot reach. */
 class UnreachableServer extends FakeServer {
@@ -16,7 +16,7 @@ describe('Scheduler: work no server can take', () => {
     const starting = new FakeServer('s', 'starting')
     const failed = new FakeServer('f', 'failed')
     const { scheduler } = setup([new UnreachableServer('u'), failed, starting])
-    const [forU, forF, any] = scheduler.submit([spec({ target: { kind: 'server', serverId: 'u' } }), spec({ target: { kind: 'server', serverId: 'f' } }), spec()])
+    const [forU, forF, any] = live(scheduler, scheduler.submit([spec({ target: { kind: 'server', serverId: 'u' } }), spec({ target: { kind: 'server', serverId: 'f' } }), spec()]))
     expect([forU, forF, any].map((t) => [t!.state, t!.error])).toEqual([
       ['failed', 'server unreachable: connection refused'],
       ['failed', 'failed'],
@@ -31,7 +31,7 @@ describe('Scheduler: work no server can take', () => {
     const a = new FakeServer('a', 'stopped')
     const b = new FakeServer('b', 'stopped')
     const { scheduler } = setup([a, b])
-    const [waits] = scheduler.submit([spec()])
+    const [waits] = live(scheduler, scheduler.submit([spec()]))
     expect(waits!.state).toBe('queued')
     a.state = 'failed'
     scheduler.pump()
@@ -45,7 +45,7 @@ describe('Scheduler: work no server can take', () => {
   it('a re-queued task does not wait for an unreachable server: it goes back to the one it left', async () => {
     const a = new FakeServer('a')
     const { scheduler, runner } = setup([a, new UnreachableServer('u')])
-    const [task] = scheduler.submit([spec()])
+    const [task] = live(scheduler, scheduler.submit([spec()]))
     scheduler.serverLost('a')
     await until(() => task!.attempts.length === 2)
     expect(task!.attempts.map((x) => x.serverId)).toEqual(['a', 'a'])

@@ -84,7 +84,27 @@ export function setup(servers: FakeServer[], strategy: 'round-robin' | 'least-lo
   const runner = new FakeRunner()
   const journal: TaskView[] = []
   const events: TaskView[] = []
-  const scheduler = new Scheduler({ pool, runner, strategy, sink: { append: (t) => journal.push(structuredClone(t)) }, ...options })
-  scheduler.on('task', (t) => events.push(structuredClone(t)))
+  const scheduler = new Scheduler({ pool, runner, strategy, sink: { append: (t) => journal.push(t) }, ...options })
+  scheduler.on('task', (t) => events.push(t))
   return { pool, runner, journal, events, scheduler }
+}
+
+/**
+ * Views that read the scheduler's current snapshot on every property access: the scheduler hands
+ * out frozen snapshots, and these tests follow one task through its states.
+ */
+export function live(scheduler: Scheduler, views: readonly TaskView[]): TaskView[] {
+  return views.map((view) => {
+    const now = () => scheduler.get(view.id)
+    // An empty, extensible target: a frozen one would pin every property to its first value.
+    return new Proxy({} as TaskView, {
+      get: (_target, key) => Reflect.get(now(), key),
+      has: (_target, key) => key in now(),
+      ownKeys: () => Reflect.ownKeys(now()),
+      getOwnPropertyDescriptor: (_target, key) => {
+        const found = Reflect.getOwnPropertyDescriptor(now(), key)
+        return found && { ...found, configurable: true }
+      },
+    })
+  })
 }

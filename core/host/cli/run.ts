@@ -1,6 +1,6 @@
 import type { ServerSpec } from '../../contract/servers'
 import { createApiClient } from '../../contract/client'
-import type { TaskSpecInput, TaskView } from '../../contract/tasks'
+import { isFinalState, type TaskSpecInput, type TaskView } from '../../contract/tasks'
 import { splitUrlCredentials } from '../../opencode/auth'
 import { ansi, stripAnsi } from '../../view/ansi'
 import { sanitizeTerminalText as safe, terminalSafeJson } from '../../view/terminalText'
@@ -20,7 +20,6 @@ export interface RunIo {
   ask?: Ask
 }
 
-const FINAL = new Set(['completed', 'failed', 'cancelled'])
 
 /** `flotilla run`: start/attach servers, fan the prompts out, report, stop. Returns the exit code. */
 export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
@@ -99,7 +98,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     const reportTransition = (task: TaskView) => {
       const tag = paint(ansi.dim, `[${serverNames.get(task.serverId ?? '') ?? task.serverId ?? '-'} ${task.id}] `)
       if (task.state === 'dispatched') io.out(tag + paint(ansi.bold, `▶ ${safe(task.prompt.split('\n')[0]!).slice(0, 100)}`))
-      if (FINAL.has(task.state)) {
+      if (isFinalState(task.state)) {
         for (const line of lines.flush(task.id)) io.out(line)
         const mark = task.state === 'completed' ? paint(ansi.green, '✔ completed') : paint(task.state === 'failed' ? ansi.red : ansi.yellow, `✘ ${task.state}: ${safe(task.error ?? '')}`)
         io.out(tag + mark)
@@ -114,7 +113,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     ])
     if (outcome === 'interrupted') {
       if (!options.json) io.err(paint(ansi.yellow, 'interrupted: cancelling tasks and stopping servers…'))
-      for (const task of engine.scheduler.list()) if (!FINAL.has(task.state)) engine.scheduler.cancel(task.id)
+      for (const task of engine.scheduler.list()) if (!isFinalState(task.state)) engine.scheduler.cancel(task.id)
       await waitAllFinal(engine, 5_000)
     }
     const final = [...tasks.values()].sort((a, b) => a.createdAt - b.createdAt)
@@ -185,7 +184,7 @@ function waitAllFinal(engine: Engine, timeoutMs?: number): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
       const all = engine.scheduler.list()
-      if (all.every((t) => FINAL.has(t.state))) return finish()
+      if (all.every((t) => isFinalState(t.state))) return finish()
       const servers = engine.fleet.list()
       if (servers.length > 0 && servers.every((s) => s.state === 'failed' || s.state === 'stopped')) {
         for (const t of all) if (t.state === 'queued') engine.scheduler.cancel(t.id)
