@@ -4,10 +4,13 @@ import { isFinalState, type StrategyName, type TaskSpec, type TaskView } from '.
 import { FlotillaError } from '../lib/errors'
 import { frozenCopy } from '../lib/frozen'
 import { shortId } from '../lib/random'
+import { attemptVerdict } from './attemptVerdict'
 import { RESUME_GRACE_MS, RestoredTasks } from './restoredTasks'
-import { strategies, type Candidate } from './strategies'
+import { redactedTask } from './redactedTask'
+import { strategies } from './strategies'
+import { checkTargets, eligibleServers, toCandidate } from './targets'
 import { TaskQueue } from './taskQueue'
-import { downReason, mayTakeWork, noServerFor } from './unservable'
+import { downReason, noServerFor } from './unservable'
 import type { AbortReason, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool, TaskSink } from './types'
 
 export interface SchedulerEvents {
@@ -24,6 +27,8 @@ export interface SchedulerOptions {
   now?: () => number
   /** Attempts for a task that does not say (the settings' maxAttempts); default 3. */
   defaultMaxAttempts?: () => number
+  /** Known secrets out of every snapshot (results, errors), so neither the journal nor a client ever holds one. */
+  redact?: (text: string) => string
 }
 
 interface Active {
@@ -64,18 +69,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   submit(specs: readonly TaskSpec[]): TaskView[] {
     const servers = this.options.pool.list().map((s) => s.id)
+    checkTargets(specs, servers)
     const created: TaskView[] = []
-    for (const spec of specs) {
-      if (spec.target.kind === 'server' && !servers.includes(spec.target.serverId)) {
-        throw new FlotillaError(`expected a known server id as target, got "${spec.target.serverId}"`, 'not_found')
-      }
-      if (spec.target.kind === 'broadcast') {
-        const ids = spec.target.serverIds ?? servers
-        const unknown = ids.find((id) => !servers.includes(id))
-        if (unknown) throw new FlotillaError(`expected known server ids to broadcast to, got "${unknown}"`, 'not_found')
-        if (ids.length === 0) throw new FlotillaError('expected at least one server to broadcast to, got none', 'bad_request')
-      }
-    }
     for (const spec of specs) {
       if (spec.target.kind === 'broadcast') {
         const groupId = shortId('g')
@@ -200,7 +195,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const task = this.tasks.get(id)!
       // A change announced during dispatch can pump again, and bind ids of this snapshot first.
       if (task.state !== 'queued') continue
-      const eligible = this.eligibleFor(task, live, servers)
+      const eligible = eligibleServers(task, live, servers, this.avoid.get(task.id))
       if (eligible.length === 0) continue
       const ids = new Set(eligible.map((s) => s.id))
       const candidates = free.filter((s) => ids.has(s.id))
@@ -256,21 +251,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.avoidServer(task.id, attempt.serverId)
       this.requeueOrFail(task, error)
     }
-  }
-
-  /** The live servers a task may run on: its target, minus servers that died under it. */
-  private eligibleFor(task: TaskView, live: SchedulableServer[], all: SchedulableServer[]): SchedulableServer[] {
-    if (task.target.kind === 'server') {
-      const id = task.target.serverId
-      return live.filter((s) => s.id === id)
-    }
-    const avoid = this.avoid.get(task.id)
-    if (!avoid) return live
-    const preferred = live.filter((s) => !avoid.has(s.id))
-    if (preferred.length > 0) return preferred
-    // Wait for another server if one may still come up; otherwise take what there is.
-    const othersAlive = all.some((s) => !avoid.has(s.id) && mayTakeWork(s))
-    return othersAlive ? [] : live
   }
 
   private create(spec: TaskSpec, groupId?: string): TaskView {
@@ -360,35 +340,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.options.pool.touch(server)
     const attempt = task.attempts.at(-1)!
     attempt.endedAt = this.now()
-    // The abort reason wins over what the runner saw: a cancel looks like an error server-side.
-    const reason = active.reason
-    if (reason === 'cancel') {
-      attempt.outcome = 'cancelled'
-      this.finish(task, 'cancelled', 'cancelled')
-    } else if (reason === 'timeout') {
-      attempt.outcome = 'failed'
-      attempt.error = `timed out after ${Math.round((task.timeoutMs ?? 0) / 1000)} s`
-      this.finish(task, 'failed', attempt.error)
-    } else if (outcome.kind === 'not-started' && reason === undefined) {
-      // The prompt never reached the session: nothing ran, so this attempt does not count.
+    const verdict = attemptVerdict(active.reason, outcome, task.timeoutMs)
+    if (verdict.kind === 'not-started') {
       task.attempts.pop()
       this.requeue(task)
-    } else if (reason === 'server-lost' || outcome.kind === 'server-lost') {
+    } else if (verdict.kind === 'server-lost') {
       attempt.outcome = 'server-lost'
-      attempt.error = outcome.kind === 'server-lost' || outcome.kind === 'failed' ? outcome.error : 'server lost'
+      attempt.error = verdict.error
       this.avoidServer(task.id, server.id)
-      this.requeueOrFail(task, attempt.error)
-    } else if (outcome.kind === 'completed') {
-      attempt.outcome = 'completed'
-      task.result = outcome.result
-      this.finish(task, 'completed')
-    } else if (outcome.kind === 'cancelled') {
-      attempt.outcome = 'cancelled'
-      this.finish(task, 'cancelled', 'cancelled on the server')
+      this.requeueOrFail(task, verdict.error)
     } else {
-      attempt.outcome = 'failed'
-      attempt.error = outcome.kind === 'failed' ? outcome.error : 'no outcome'
-      this.finish(task, 'failed', attempt.error)
+      attempt.outcome = verdict.attempt
+      if (verdict.attempt === 'failed') attempt.error = verdict.error
+      if (verdict.result) task.result = verdict.result
+      this.finish(task, verdict.state, verdict.error)
     }
     this.pump()
   }
@@ -432,7 +397,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private changed(task: TaskView): void {
-    const snapshot = frozenCopy(task)
+    const snapshot = frozenCopy(this.options.redact ? redactedTask(task, this.options.redact) : task)
     this.snapshots.set(task.id, snapshot)
     this.options.sink?.append(snapshot)
     this.emit('task', snapshot)
@@ -444,8 +409,4 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const task of this.tasks.values()) if (!isFinalState(task.state)) n++
     return n
   }
-}
-
-function toCandidate(server: SchedulableServer): Candidate {
-  return { id: server.id, running: server.running, capacity: server.spec.capacity, externalBusy: server.externalBusy }
 }
