@@ -10,6 +10,8 @@
  *   @rate <N>             Stream at N tokens per second (a token is one word chunk, with its
  *                         leading space). Default: as fast as possible. Applies to the whole
  *                         script; the last @rate wins.
+ *   @chunk <N>            Stream pieces of N characters instead of words, so a word can arrive
+ *                         split across deltas. Applies to the whole script; the last one wins.
  *   @tool <name> <json>   Call the opencode tool <name> with these JSON arguments, e.g.
  *                           @tool bash {"command":"echo hi > out.txt","description":"write file"}
  *                           @tool write {"filePath":"a.txt","content":"x"}
@@ -70,6 +72,8 @@ export interface Script {
   text: string
   /** Tokens per second; undefined = no delay between chunks. */
   rate?: number
+  /** Characters per streamed piece; undefined = one word per piece. */
+  chunk?: number
   /** Always at least one turn; only the last may lack a tool call. */
   turns: Turn[]
   /** True when the prompt contained at least one directive. */
@@ -78,7 +82,7 @@ export interface Script {
   errors: string[]
 }
 
-const DIRECTIVE = /^@(reply|rate|tool|delay|fail)(?:\s+(.*))?$/
+const DIRECTIVE = /^@(reply|rate|chunk|tool|delay|fail)(?:\s+(.*))?$/
 
 /** The default reply of the last turn when the script has no @reply there. */
 export function defaultReply(text: string): string {
@@ -94,6 +98,7 @@ export function parseScript(promptText: string): Script {
   let current: Turn = { delayMs: 0 }
   let replies: string[] = []
   let rate: number | undefined
+  let chunk: number | undefined
   let scripted = false
 
   const closeTurn = (): void => {
@@ -121,6 +126,12 @@ export function parseScript(promptText: string): Script {
         const n = Number(arg)
         if (!arg || !Number.isFinite(n) || n <= 0) errors.push(`${where}: @rate needs a positive number, got "${arg}"`)
         else rate = n
+        break
+      }
+      case 'chunk': {
+        const n = Number(arg)
+        if (!Number.isInteger(n) || n <= 0) errors.push(`${where}: @chunk needs a whole number of characters > 0, got "${arg}"`)
+        else chunk = n
         break
       }
       case 'delay': {
@@ -156,7 +167,7 @@ export function parseScript(promptText: string): Script {
   // The last turn always exists; it gets the default reply unless it says something itself.
   if (replies.length === 0) replies.push(defaultReply(text))
   closeTurn()
-  return { text, rate, turns, scripted, errors }
+  return { text, rate, chunk, turns, scripted, errors }
 }
 
 function parseToolArg(arg: string): ToolCallStep | string {

@@ -52,6 +52,7 @@ interface Answer {
   text: string
   tool?: ToolCallStep
   rate?: number
+  chunk?: number
   delayMs: number
   failStatus?: number
 }
@@ -126,7 +127,7 @@ export async function startScriptedModel(opts: { host?: string; port?: number } 
       if (done < turn.fail.times) failures.set(key, done + 1)
       else failStatus = undefined
     }
-    return { text: turn.reply ?? '', tool: turn.tool, rate: script.rate, delayMs: turn.delayMs, failStatus }
+    return { text: turn.reply ?? '', tool: turn.tool, rate: script.rate, chunk: script.chunk, delayMs: turn.delayMs, failStatus }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -262,7 +263,7 @@ async function streamAnswer(res: ServerResponse, answer: Answer, usage: Usage, s
 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
   delta({ role: 'assistant', content: '' })
-  for (const token of tokenize(answer.text)) {
+  for (const token of answer.chunk ? piecesOf(answer.text, answer.chunk) : tokenize(answer.text)) {
     if (gapMs > 0) await sleep(gapMs, signal)
     if (signal.aborted) return
     delta({ content: token })
@@ -278,6 +279,14 @@ async function streamAnswer(res: ServerResponse, answer: Answer, usage: Usage, s
   delta({}, answer.tool ? 'tool_calls' : 'stop')
   send([], { usage })
   if (!signal.aborted) res.end('data: [DONE]\n\n')
+}
+
+/** Text in pieces of `size` characters (code points, so no surrogate pair is cut). */
+function piecesOf(text: string, size: number): string[] {
+  const chars = [...text]
+  const out: string[] = []
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''))
+  return out
 }
 
 function splitInPieces(s: string, n: number): string[] {

@@ -23,6 +23,8 @@ import { flotillaHome } from '../store/paths'
 import { SettingsStore, type SettingsBackend } from '../store/settingsStore'
 import { TaskJournal } from '../store/taskJournal'
 import { EventHub } from '../stream/hub'
+import { redact, SecretSet } from '../view/redact'
+import { redactedPush } from './redactedPush'
 import { DemoRuntime, type DemoOptions } from './demoRuntime'
 import { TaskOutputs } from './taskOutputs'
 
@@ -67,6 +69,8 @@ export interface EnginePush {
 export class Engine extends EventEmitter<EnginePush> {
   readonly hub = new EventHub()
   readonly outputs = new TaskOutputs()
+  /** Every server's password: redacted wherever text leaves the engine (tasks, output, pushes, event panes). */
+  readonly secrets = new SecretSet()
   readonly fleet: Fleet
   readonly runner: OpencodeRunner
   readonly scheduler: Scheduler
@@ -122,6 +126,7 @@ export class Engine extends EventEmitter<EnginePush> {
     this.runner = new OpencodeRunner(this.fleet, {
       noProgressMs: options.noProgressMs,
       waitingOnUser: (serverId, sessionId) => this.attention.list().some((a) => a.serverId === serverId && a.sessionId === sessionId),
+      secrets: this.secrets,
     })
     const sink: TaskSink | undefined = this.journal
     this.scheduler = new Scheduler({
@@ -131,6 +136,7 @@ export class Engine extends EventEmitter<EnginePush> {
       strategy: options.strategy ?? settings?.get().strategy,
       random: options.random,
       defaultMaxAttempts: settings ? () => settings.get().maxAttempts : undefined,
+      redact: (text) => redact(text, this.secrets),
     })
     this.attention = new AttentionInbox(this.fleet, (serverId, sessionId) => this.taskForSession(serverId, sessionId))
     this.wire()
@@ -157,7 +163,7 @@ export class Engine extends EventEmitter<EnginePush> {
         engine.warnings.push(warning)
         engine.push('notice', { level: 'warning', message: warning })
       }
-      engine.scheduler.restore(tasks, new RestoredSessionRunner(engine.fleet))
+      engine.scheduler.restore(tasks, new RestoredSessionRunner(engine.fleet, undefined, engine.secrets))
     }
     return engine
   }
@@ -170,6 +176,7 @@ export class Engine extends EventEmitter<EnginePush> {
         const server = this.fleet.add(spec)
         const password = this.options.secrets?.get(spec.id)
         if (password) this.passwords.set(spec.id, password)
+        if (password) this.secrets.add(spec.id, password)
         if (start) void server.start()
       } catch (error) {
         this.push('notice', { level: 'warning', message: `saved server ${spec.id} not loaded: ${(error as Error).message}` })
@@ -181,6 +188,7 @@ export class Engine extends EventEmitter<EnginePush> {
     const server = this.fleet.add(spec)
     // Only once the id is known to be new: a refused add must not touch another server's secret.
     if (options.password) this.passwords.set(spec.id, options.password)
+    if (options.password) this.secrets.add(spec.id, options.password)
     if (options.persist && this.settings) {
       try {
         this.settings.saveServer(spec)
@@ -188,6 +196,7 @@ export class Engine extends EventEmitter<EnginePush> {
       } catch (error) {
         this.passwords.delete(spec.id)
         await this.fleet.remove(spec.id)
+        this.secrets.drop(spec.id)
         throw error
       }
     }
@@ -198,6 +207,8 @@ export class Engine extends EventEmitter<EnginePush> {
   async removeServer(id: string): Promise<void> {
     await this.fleet.remove(id)
     this.passwords.delete(id)
+    // Only now: what the server printed while it stopped was still redacted.
+    this.secrets.drop(id)
     this.settings?.removeServer(id)
     this.options.secrets?.delete(id)
   }
@@ -207,8 +218,9 @@ export class Engine extends EventEmitter<EnginePush> {
     return this.sessionTasks.get(`${serverId}/${sessionId}`)
   }
 
+  /** Every push leaves redacted: a server's error, a notice or an attention item may quote a password. */
   push(...push: PushArgs): void {
-    this.emit('push', ...push)
+    this.emit('push', ...redactedPush(push, (text) => redact(text, this.secrets)))
   }
 
   /** Cancels what runs, stops every server this engine started, and the scripted model. */
@@ -239,6 +251,9 @@ export class Engine extends EventEmitter<EnginePush> {
     this.fleet.onResync((server) => this.attention.resync(server, this.liveDirectories(server.id)))
     this.fleet.onResync((server) => this.runner.resync(server))
     this.fleet.on('changed', (view) => {
+      // Known before anything the new instance says is shown: it changes state to ready first.
+      const password = this.fleet.get(view.id).instance?.auth?.password
+      if (password) this.secrets.add(view.id, password)
       this.push('server.updated', view)
       // Ready: work can bind. Down or stopped: work that only it could take fails with its reason.
       if (view.state !== 'busy' && view.state !== 'starting') this.scheduler.pump()

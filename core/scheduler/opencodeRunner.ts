@@ -4,6 +4,7 @@ import type { ManagedServer } from '../fleet/managedServer'
 import { errorMessage } from '../lib/errors'
 import { ServerRequestError, type OpencodeClient } from '../opencode/client'
 import type { ChangedFile } from '../contract/tasks'
+import { NO_SECRETS, type Secrets } from '../view/redact'
 import { SessionRenderer } from '../view/sessionRenderer'
 import { turnError, turnFinished, turnResult } from './sessionResult'
 import { resolveTaskDirectory } from './taskDirectory'
@@ -33,6 +34,8 @@ export interface OpencodeRunnerOptions {
   noProgressMs?: number
   /** Whether a session waits on a person (a permission or a question in the inbox). */
   waitingOnUser?: (serverId: string, sessionId: string) => boolean
+  /** Known secrets (the servers' passwords), redacted from the task output its renderers produce. */
+  secrets?: Secrets
   now?: () => number
 }
 
@@ -134,7 +137,7 @@ export class OpencodeRunner implements AttemptRunner {
     const ended = new Promise<{ error?: string }>((resolve) => {
       const watch: Watch = {
         handle,
-        renderer: new SessionRenderer(),
+        renderer: new SessionRenderer(this.options.secrets ?? NO_SECRETS),
         directory,
         ended: false,
         lastEventAt: this.now(),

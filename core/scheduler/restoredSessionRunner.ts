@@ -2,6 +2,7 @@ import type { OcMessageWithParts } from '../contract/opencode'
 import type { ChangedFile } from '../contract/tasks'
 import { errorMessage } from '../lib/errors'
 import { ServerRequestError, type OpencodeClient } from '../opencode/client'
+import { NO_SECRETS, type Secrets } from '../view/redact'
 import { SessionRenderer } from '../view/sessionRenderer'
 import { turnError, turnFinished, turnResult } from './sessionResult'
 import { resolveTaskDirectory, type ServerPlace } from './taskDirectory'
@@ -23,6 +24,8 @@ export class RestoredSessionRunner implements AttemptRunner {
   constructor(
     private readonly servers: SessionServers,
     private readonly pollMs = 1_000,
+    /** Known secrets, redacted from the output its renderer produces. */
+    private readonly secrets: Secrets = NO_SECRETS,
   ) {}
 
   async run(handle: AttemptHandle): Promise<AttemptOutcome> {
@@ -38,7 +41,7 @@ export class RestoredSessionRunner implements AttemptRunner {
     } catch (error) {
       return { kind: 'failed', error: errorMessage(error) }
     }
-    const renderer = new SessionRenderer()
+    const renderer = new SessionRenderer(this.secrets)
     try {
       for (;;) {
         if (handle.signal.aborted) return await this.aborted(handle, client, sessionId, directory)

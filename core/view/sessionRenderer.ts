@@ -1,6 +1,7 @@
 import type { OcEvent, OcMessageWithParts, OcPart } from '../contract/opencode'
 import { ansi, formatDuration, oneLine } from './ansi'
 import { permissionCommand, permissionLines } from './permissionText'
+import { NO_SECRETS, redact, RedactingStream, type Secrets } from './redact'
 import { sanitizeTerminalText as safe, TerminalTextFilter } from './terminalText'
 
 /**
@@ -11,7 +12,8 @@ import { sanitizeTerminalText as safe, TerminalTextFilter } from './terminalText
  * a resync after a reconnect replaying messages) never prints anything twice.
  *
  * Everything a model or a tool wrote passes `TerminalTextFilter` before it is printed, so the
- * only escape sequences in what it returns are the colours it adds itself.
+ * only escape sequences in what it returns are the colours it adds itself. Every known secret
+ * (a server's password, in `secrets`) is redacted from it, also when split across deltas.
  */
 export class SessionRenderer {
   private readonly shownText = new Map<string, number>()
@@ -19,7 +21,7 @@ export class SessionRenderer {
   private readonly roles = new Map<string, 'user' | 'assistant'>()
   private readonly announced = new Set<string>()
   /** One filter per streamed part: a sequence split across its deltas is still dropped whole. */
-  private readonly textFilters = new Map<string, TerminalTextFilter>()
+  private readonly textFilters = new Map<string, PartText>()
   /**
    * Parts last seen as a snapshot (a resync). Deltas carry no offset, so after a snapshot we
    * cannot tell which deltas it already contains: those parts then advance only by snapshots
@@ -28,6 +30,8 @@ export class SessionRenderer {
   private readonly snapshotted = new Set<string>()
   /** Whether the last thing written left the cursor mid-line. */
   private midLine = false
+
+  constructor(private readonly secrets: Secrets = NO_SECRETS) {}
 
   render(event: OcEvent): string {
     switch (event.type) {
@@ -94,9 +98,13 @@ export class SessionRenderer {
     if (part.type === 'text' || part.type === 'reasoning') {
       if (part.synthetic || part.text === undefined) return ''
       const shown = this.shownText.get(part.id) ?? 0
-      if (part.text.length <= shown) return ''
-      this.shownText.set(part.id, part.text.length)
-      const fresh = this.filterFor(part.id).push(part.text.slice(shown))
+      let fresh = ''
+      if (part.text.length > shown) {
+        this.shownText.set(part.id, part.text.length)
+        fresh = this.filterFor(part.id).push(part.text.slice(shown))
+      }
+      // The part ended: what its filter held back (the start of a secret, it seemed) is text.
+      if (part.time?.end !== undefined) fresh += this.endPart(part.id)
       return this.text(part.type === 'reasoning' && fresh ? ansi.dim(fresh) : fresh)
     }
     if (part.type === 'tool' && part.state) {
@@ -115,17 +123,30 @@ export class SessionRenderer {
         const succeeded = exit === undefined || exit === 0
         const paint = succeeded ? ansi.green : ansi.red
         const code = exit === undefined ? '' : ` ${paint(`(exit code ${exit})`)}`
-        return this.line(paint(`${succeeded ? '✓' : '✗'} ${name}`) + (title ? ` ${title}` : '') + code + took) + toolOutput(part.state.output)
+        return this.line(paint(`${succeeded ? '✓' : '✗'} ${name}`) + (title ? ` ${title}` : '') + code + took) + redact(toolOutput(part.state.output), this.secrets)
       }
       return this.line(ansi.red(`✗ ${name}`) + ` ${oneLine(safe(part.state.error ?? 'failed'), 160)}` + took)
     }
     return ''
   }
 
-  private filterFor(partId: string): TerminalTextFilter {
+  private filterFor(partId: string): PartText {
     let filter = this.textFilters.get(partId)
-    if (!filter) this.textFilters.set(partId, (filter = new TerminalTextFilter()))
+    if (!filter) this.textFilters.set(partId, (filter = new PartText(this.secrets)))
     return filter
+  }
+
+  private endPart(partId: string): string {
+    const held = this.textFilters.get(partId)?.end() ?? ''
+    this.textFilters.delete(partId)
+    return held
+  }
+
+  /** The text every streamed part still holds back, released (something else is printed, or the session ends). */
+  private releaseHeld(): string {
+    let held = ''
+    for (const partId of [...this.textFilters.keys()]) held += this.endPart(partId)
+    return this.text(held)
   }
 
   private once(key: string, text: string): string {
@@ -142,16 +163,40 @@ export class SessionRenderer {
 
   /** A structured line always starts on a fresh line, whatever streamed text came before. */
   private line(text: string): string {
+    // Parts stream one after another: once a line follows, no part's text continues a secret.
+    const held = this.releaseHeld()
     const prefix = this.midLine ? '\n' : ''
     this.midLine = false
-    return `${prefix}${text}\n`
+    return `${held}${prefix}${redact(text, this.secrets)}\n`
   }
 
   /** Ends a dangling streamed line (call when the session finishes). */
   finish(): string {
-    if (!this.midLine) return ''
+    const held = this.releaseHeld()
+    if (!this.midLine) return held
     this.midLine = false
-    return '\n'
+    return held + '\n'
+  }
+}
+
+/**
+ * One streamed part's text: made terminal-safe first, then redacted, because a secret with
+ * escape sequences inside shows on a terminal as the secret itself.
+ */
+class PartText {
+  private readonly terminal = new TerminalTextFilter()
+  private readonly redacting: RedactingStream
+
+  constructor(secrets: Secrets) {
+    this.redacting = new RedactingStream(secrets)
+  }
+
+  push(chunk: string): string {
+    return this.redacting.push(this.terminal.push(chunk))
+  }
+
+  end(): string {
+    return this.redacting.push(this.terminal.end()) + this.redacting.end()
   }
 }
 

@@ -95,9 +95,9 @@ describe('flotilla run', () => {
       running.push(viaEnv)
       expect(await viaEnv.exited).toBe(0)
       const summary = jsonLines(inUrl.stdout()).at(-1) as { tasks: Array<{ status: string; output: string; serverUrl: string }> }
-      expect(summary.tasks).toEqual([expect.objectContaining({ status: 'completed', output: 'attached one ***', serverUrl: server.baseUrl })])
-      expect(viaEnv.stdout()).toMatch(/^\[127\.0\.0\.1:\d+ t\w+\] attached two \*\*\*$/m)
-      expect(viaEnv.stdout()).toMatch(/ completed .* attached two \*\*\*$/m)
+      expect(summary.tasks).toEqual([expect.objectContaining({ status: 'completed', output: 'attached one ••••', serverUrl: server.baseUrl })])
+      expect(viaEnv.stdout()).toMatch(/^\[127\.0\.0\.1:\d+ t\w+\] attached two ••••$/m)
+      expect(viaEnv.stdout()).toMatch(/ completed .* attached two ••••$/m)
       for (const run of [inUrl, viaEnv]) expect(run.stdout() + run.stderr()).not.toContain(password)
       // A wrong password is a clear failure, not a hang.
       const wrong = runCli(['run', '--server', server.baseUrl.replace('http://', 'http://opencode:wrong@'), '@reply never'], { cwd: project })
@@ -139,9 +139,9 @@ describe('flotilla run', () => {
   }, 120_000)
 
   it.each([
-    ['a URL that cannot be parsed', 'http://opencode:sec/ret@host:1', 'sec/ret', /expected an http\(s\) URL, got "http:\/\/opencode:\*\*\*@host:1" \(a "\/", "\?" or "#" in the password must be percent-encoded/],
-    ['a password with "@" and "/"', 'http://opencode:p@ss/w@rd@127.0.0.1:9', 'ss/w@rd', /got "http:\/\/opencode:\*\*\*@127\.0\.0\.1:9"/],
-    ['a "/" that makes the URL read as another host', 'http://opencode:4096/x@127.0.0.1:9', '4096/x', /expected the password to run up to the last "@" before the host, got "http:\/\/opencode:\*\*\*@127\.0\.0\.1:9"/],
+    ['a URL that cannot be parsed', 'http://opencode:sec/ret@host:1', 'sec/ret', /expected an http\(s\) URL, got "http:\/\/opencode:••••@host:1" \(a "\/", "\?" or "#" in the password must be percent-encoded/],
+    ['a password with "@" and "/"', 'http://opencode:p@ss/w@rd@127.0.0.1:9', 'ss/w@rd', /got "http:\/\/opencode:••••@127\.0\.0\.1:9"/],
+    ['a "/" that makes the URL read as another host', 'http://opencode:4096/x@127.0.0.1:9', '4096/x', /expected the password to run up to the last "@" before the host, got "http:\/\/opencode:••••@127\.0\.0\.1:9"/],
     ['a "%" that is no escape', 'http://opencode:50%off@127.0.0.1:9', '50%off', /expected a password with "%" only in %XX escapes/],
   ])('--server with %s: a usage error that shows the URL with its password redacted (exit 2)', async (_, url, secret, message) => {
     const run = cli(['run', '--server', url, 'x'])

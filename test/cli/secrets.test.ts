@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { commandLineSecrets, redactSecrets, typedPassword } from '../../core/host/cli/secrets'
+import { commandLineSecrets, typedPassword } from '../../core/host/cli/secrets'
+import { redactSecrets } from '../../core/view/redact'
 
 describe('CLI secrets', () => {
   it.each([
@@ -15,7 +16,7 @@ describe('CLI secrets', () => {
   it('redacts every spelling of a known secret: as typed, decoded, percent-encoded, JSON-escaped', () => {
     const secret = 'p@ss"w/rd'
     const text = `typed ${secret} encoded ${encodeURIComponent(secret)} url p%40ss%22w%2Frd json ${JSON.stringify(secret)}`
-    expect(redactSecrets(text, [secret])).toBe('typed *** encoded *** url *** json "***"')
+    expect(redactSecrets(text, [secret])).toBe('typed •••• encoded •••• url •••• json "••••"')
   })
 
   it('knows the secrets of a command line before it is validated: --server passwords and the --password-env value', () => {

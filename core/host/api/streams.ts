@@ -45,7 +45,7 @@ export class ClientStreams {
         for (const { event } of items) {
           const session = eventSessionId(event) ?? ''
           let renderer = renderers.get(session)
-          if (!renderer) renderers.set(session, (renderer = new SessionRenderer()))
+          if (!renderer) renderers.set(session, (renderer = new SessionRenderer(this.engine.secrets)))
           text += renderer.render(event)
         }
         this.queue(subscriptionId, text, dropped, items.length)

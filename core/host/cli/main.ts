@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { runCommand } from './run'
 import { ttyAsk } from './ttyPrompt'
 import { parseRunArgs, RUN_USAGE, UsageError } from './runArgs'
-import { commandLineSecrets, redactSecrets } from './secrets'
+import { fixedSecrets, redact } from '../../view/redact'
+import { commandLineSecrets } from './secrets'
 import { serveCommand } from './serve'
 import { parseServeArgs, SERVE_USAGE } from './serveArgs'
 
@@ -23,8 +24,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'run') {
     // Known from the command line, before anything can be printed: every line run prints is redacted.
-    const secrets = commandLineSecrets(rest, process.env)
-    const say = (stream: NodeJS.WriteStream, text: string) => stream.write(redactSecrets(text, secrets))
+    const secrets = fixedSecrets(commandLineSecrets(rest, process.env))
+    const say = (stream: NodeJS.WriteStream, text: string) => stream.write(redact(text, secrets))
     const options = parseOrExit('run', RUN_USAGE, rest, () => parseRunArgs(rest, process.cwd(), () => readFileSync(0, 'utf8')), say)
     if (typeof options === 'number') return options
     let firstInterrupt: number | undefined

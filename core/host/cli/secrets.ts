@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { percentDecoded, redactSecrets } from '../../view/redact'
 import { UsageError } from './options'
 
 /**
@@ -37,23 +38,6 @@ export function commandLineSecrets(argv: readonly string[], env: NodeJS.ProcessE
   return secrets
 }
 
-/** Every spelling a secret may be printed in: as typed, percent-decoded and -encoded, JSON-escaped. */
-function spellings(secret: string): string[] {
-  const plain = percentDecoded(secret) ?? secret
-  const url = new URL('http://host')
-  url.password = plain // the URL parser's own encoding, as a serialized URL would show it
-  const forms = [secret, plain, encodeURIComponent(plain), url.password]
-  return [...forms, ...forms.map((s) => JSON.stringify(s).slice(1, -1))]
-}
-
-/** Replaces every known secret in text with ***. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  const all = [...new Set(secrets.filter(Boolean).flatMap(spellings))].sort((a, b) => b.length - a.length)
-  let out = text
-  for (const secret of all) out = out.split(secret).join('***')
-  return out
-}
-
 /**
  * A `--server` value Flotilla can use without guessing: an http(s) URL whose parsed password is
  * the one typed (a "/", "?" or "#" in it would end the host part early and change the URL).
@@ -73,13 +57,5 @@ export function checkServerUrl(raw: string): void {
   if (parsed === undefined) throw new UsageError(`--server: expected a password with "%" only in %XX escapes, got "${shown}" (write "%" as %25)`)
   if (typed !== undefined && parsed !== (percentDecoded(typed) ?? typed)) {
     throw new UsageError(`--server: expected the password to run up to the last "@" before the host, got "${shown}"${unsafe}`)
-  }
-}
-
-function percentDecoded(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return undefined
   }
 }
