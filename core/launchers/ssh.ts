@@ -5,8 +5,7 @@ import { demoConfigFolder, demoServerEnv, PLUGIN_DEPENDENCY_LOCK } from '../demo
 import { DEFAULT_USERNAME } from '../opencode/auth'
 import { randomPassword } from '../lib/random'
 import { flotillaHome } from '../store/paths'
-import { SECRET_GUARD_PLUGIN_FILE, SECRET_GUARD_PLUGIN_SOURCE } from './plugin/secretGuardPlugin'
-import { CONFIG_CONTENT_VAR, withSecretGuard } from './plugin/serverPlugins'
+import { remotePluginEnv } from './plugin/remotePlugin'
 import { ReattachSecrets } from './reattachSecrets'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import { SshRefusedError, type SshConnection, type SshConnectOptions, type UnlockedKeys } from '../ssh/sshConnection'
@@ -150,11 +149,9 @@ export class SshLauncher implements Launcher<SshSpec> {
   private async startRemote(spec: SshSpec, context: LaunchContext, connection: SshConnection, target: SshTarget, reversePort: number | undefined, installed = false): Promise<RemoteServer> {
     const password = randomPassword()
     const binary = spec.binary ?? 'opencode'
-    const { home, configContent } = await remoteEnvironment(connection)
+    const { home, env: pluginEnv } = await remotePluginEnv(connection)
     const demoDir = `${home}/.flotilla/servers/${spec.id}.demo`
-    const env: Record<string, string> = { OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
-    // Flotilla's plugin on top of the host's own OPENCODE_CONFIG_CONTENT, if it has one.
-    env[CONFIG_CONTENT_VAR] = withSecretGuard(configContent, await shipPlugin(connection, home))
+    const env: Record<string, string> = { OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME, ...pluginEnv }
     if (context.demo && reversePort !== undefined) Object.assign(env, demoServerEnv(`${demoDir}/opencode.json`, demoDir))
     const timeoutTenths = Math.ceil((this.options.startTimeoutMs ?? 60_000) / 100)
     const script = [
@@ -270,28 +267,6 @@ async function remotePlace(connection: SshConnection, remoteDirectory: string, n
   if (directory === 'FLOTILLA_NO_DIRECTORY') throw new SshRefusedError(`the directory ${remoteDirectory} does not exist on ${name}`)
   if (!home.startsWith('/') || !directory.startsWith('/')) throw new Error(`expected the home folder and ${remoteDirectory} as absolute paths from ${name}, got "${home}" and "${directory}"`)
   return { home, directory }
-}
-
-/** The remote home, and the OPENCODE_CONFIG_CONTENT its shells have (Flotilla's plugin is added to it, never put in its place). */
-async function remoteEnvironment(connection: SshConnection): Promise<{ home: string; configContent: string | undefined }> {
-  const { stdout } = await connection.exec(`printf '%s\\n' "$HOME"; printf %s "\${${CONFIG_CONTENT_VAR}-}"`, { timeoutMs: 15_000 })
-  const newline = stdout.indexOf('\n')
-  const home = (newline < 0 ? stdout : stdout.slice(0, newline)).trim()
-  if (!home.startsWith('/')) throw new Error(`expected the remote home folder as an absolute path, got "${home}"`)
-  return { home, configContent: newline < 0 ? undefined : stdout.slice(newline + 1) || undefined }
-}
-
-/** Writes the secret-guard plugin under the remote ~/.flotilla (0700) over this connection; returns its path there. */
-async function shipPlugin(connection: SshConnection, home: string): Promise<string> {
-  const script = [
-    'umask 077',
-    'd="$HOME/.flotilla/plugins"',
-    `f="$d/${SECRET_GUARD_PLUGIN_FILE}"`,
-    'mkdir -p "$d" && chmod 700 "$HOME/.flotilla" "$d" && cat > "$f.tmp" && mv -f "$f.tmp" "$f" && echo FLOTILLA_PLUGIN_READY',
-  ].join('\n')
-  const result = await connection.exec(script, { stdin: SECRET_GUARD_PLUGIN_SOURCE, timeoutMs: 15_000 })
-  if (!result.stdout.includes('FLOTILLA_PLUGIN_READY')) throw new Error(`could not write Flotilla's plugin under ${home}/.flotilla/plugins: ${result.stderr.trim() || `exit ${result.code}`}`)
-  return `${home}/.flotilla/plugins/${SECRET_GUARD_PLUGIN_FILE}`
 }
 
 async function readState(connection: SshConnection, id: string): Promise<z.infer<typeof RemoteState> | undefined> {

@@ -9,6 +9,7 @@ import { PermanentError } from '../lib/errors'
 import { randomPassword } from '../lib/random'
 import { shQuote } from '../ssh/shell'
 import { resolveOpencodeBinary } from './opencodeBinary'
+import { remotePluginEnv } from './plugin/remotePlugin'
 import { localPluginEnv } from './plugin/serverPlugins'
 import type { WeztermDomain } from '../contract/wezterm'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
@@ -64,9 +65,27 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const password = (this.options.password ?? randomPassword)()
     // On an SSH domain's host the embedded binary does not exist: opencode is looked up there.
     const binary = sshDomain ? (spec.binary ?? 'opencode') : resolveOpencodeBinary(spec.binary)
+    // An SSH domain's host is reached through a link of our own, opened first: the plugin travels
+    // over it before the pane starts, and the tunnel to the server goes through it afterwards.
+    const link = sshDomain ? await this.tunnelTo(sshDomain, context) : undefined
+    try {
+      return await this.startPane(spec, context, { password, binary, link, sshDomain })
+    } catch (error) {
+      link?.close()
+      throw error
+    }
+  }
+
+  private async startPane(
+    spec: WeztermSpec,
+    context: LaunchContext,
+    { password, binary, link, sshDomain }: { password: string; binary: string; link: PersistentLink | undefined; sshDomain: WeztermDomain | undefined },
+  ): Promise<RunningServer> {
     // The pane's shell has WezTerm's environment, not ours: the plugin config is set explicitly.
-    // (An SSH domain's host has no copy of the plugin: those servers run without it for now.)
-    const plugin = sshDomain ? {} : localPluginEnv({ ...process.env, ...context.env })
+    const connection = link?.connection
+    if (link && !connection) throw new Error(`the SSH link to domain ${spec.domain} is down`)
+    const remote = connection ? await remotePluginEnv(connection) : undefined
+    const plugin = remote ? remote.env : localPluginEnv({ ...process.env, ...context.env })
     const env = { ...context.env, ...plugin, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     const program = [
       // No prompt (so no password) unless echo really went off.
@@ -83,7 +102,6 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const paneId = Number(spawned.trim())
     if (!Number.isInteger(paneId) || paneId < 0) throw new Error(`wezterm cli spawn: expected a pane id, got "${spawned.trim().slice(0, 100)}"`)
     const where = `wezterm pane ${paneId} · ${spec.domain}`
-    let link: PersistentLink | undefined
     try {
       // Typed only once echo is off (the prompt shows after stty), so it never reaches the screen.
       await this.waitForText(paneId, (text) => text.includes(PASSWORD_PROMPT), 'the password prompt', context.signal)
@@ -92,8 +110,7 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
       const remotePort = await this.waitForText(paneId, (text) => { const m = LISTEN.exec(text); return m ? Number(new URL(m[1]!).port) : undefined }, 'a listen line', context.signal)
       context.onOutput?.(`opencode serve listening in ${where}`)
       let port = remotePort
-      if (sshDomain) {
-        link = await this.tunnelTo(sshDomain, context)
+      if (link && sshDomain) {
         port = await link.tunnel('127.0.0.1', remotePort)
         context.onOutput?.(`reached through an SSH tunnel to ${link.connection?.target.hostName ?? sshDomain.remoteAddress}`)
       }
@@ -103,8 +120,8 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
         baseUrl: `http://127.0.0.1:${port}`,
         auth: { username: DEFAULT_USERNAME, password },
         directory: spec.directory,
-        // An SSH domain's home is not known here (its pane runs through WezTerm's own SSH client).
-        home: sshDomain ? undefined : homedir(),
+        // `~` in a task's folder is the home of the machine the pane runs on.
+        home: remote ? remote.home : homedir(),
         host: where,
         exited: linkDone ? Promise.race([watch.exited, linkDone]) : watch.exited,
         openShell: link && shellOverLink(link, spec.directory, `for domain ${spec.domain}`),
@@ -116,7 +133,6 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
         },
       }
     } catch (error) {
-      link?.close()
       await this.cli(['kill-pane', '--pane-id', String(paneId)]).catch(() => {})
       throw error
     }

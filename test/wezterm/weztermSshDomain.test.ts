@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WeztermSpec } from '../../core/contract/servers'
+import { SECRET_GUARD_PLUGIN_FILE } from '../../core/launchers/plugin/secretGuardPlugin'
 import { startHarness, type Harness } from '../support/harness'
 import { createNetns, knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
 import { stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
@@ -75,6 +76,13 @@ describe.skipIf(missing)('servers in a WezTerm SSH domain (stand-in wezterm, rea
     // The password was typed after echo went off: not on the remote screen either.
     expect(text).toContain('flotilla: waiting for the server password (not echoed)')
     expect(text).not.toContain(h!.engine.fleet.get('wez-far').instance!.auth!.password)
+    // Flotilla's plugin (which keeps the password from the agent's tools) was shipped over its own
+    // link before the pane started, and the server there loads it; `~` means that host's home.
+    const plugin = join(sshd!.home, '.flotilla', 'plugins', SECRET_GUARD_PLUGIN_FILE)
+    expect(statSync(plugin).mode & 0o777).toBe(0o600)
+    const password = h!.engine.fleet.get('wez-far').instance!.auth!.password
+    expect(serverEnvironments(password).some((env) => env.includes(`OPENCODE_CONFIG_CONTENT=`) && env.includes(`file://${plugin}`))).toBe(true)
+    expect(h!.engine.fleet.get('wez-far').instance!.home).toBe(sshd!.home)
     // The server answers on a local tunnel port, not on the port it listens on over there.
     expect(new URL(view.baseUrl!).port).not.toBe(String(remotePort))
     // It listens there, inside the namespace, where this side cannot connect.
@@ -106,3 +114,17 @@ describe.skipIf(missing)('servers in a WezTerm SSH domain (stand-in wezterm, rea
     await h!.engine.removeServer('wez-demo')
   }, 30_000)
 })
+
+/** The environments (as root can read them) of the processes that hold this server password: the opencode server. */
+function serverEnvironments(password: string): string[] {
+  const found: string[] = []
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      if (env.includes(`OPENCODE_SERVER_PASSWORD=${password}`)) found.push(env)
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found
+}
