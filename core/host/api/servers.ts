@@ -1,19 +1,23 @@
-import type { ServerSpec } from '../../contract/servers'
+import type { ServerSpec, ServerView } from '../../contract/servers'
 import { FlotillaError } from '../../lib/errors'
 import { localDirectoryProblem } from '../../launchers/localDirectory'
+import { redact } from '../../view/redact'
 import type { Engine } from '../engine'
+import { redactedServerView } from '../redactedPush'
 import type { Handlers } from './types'
 
 type ServerMethods = 'servers.list' | 'servers.add' | 'servers.remove' | 'servers.start' | 'servers.stop' | 'servers.restart'
 
 export function serverHandlers(engine: Engine): Handlers<ServerMethods> {
+  // Answers carry the same redacted views as the server.updated pushes.
+  const shown = (view: ServerView) => redactedServerView(view, (text) => redact(text, engine.secrets))
   return {
-    'servers.list': () => engine.fleet.views(),
+    'servers.list': () => engine.fleet.views().map(shown),
     'servers.add': ({ spec, password, start, persist }) => {
       // A typo in the form's folder is refused on the field, before anything is saved or spawned.
       const problem = runsHere(engine, spec) ? localDirectoryProblem(spec.directory) : undefined
       if (problem) throw new FlotillaError(`servers.add: spec.directory: ${problem}`, 'bad_request')
-      return engine.addServer(spec, { password, start, persist })
+      return engine.addServer(spec, { password, start, persist }).then(shown)
     },
     'servers.remove': async ({ id }) => {
       await engine.removeServer(id)
@@ -22,17 +26,17 @@ export function serverHandlers(engine: Engine): Handlers<ServerMethods> {
     'servers.start': async ({ id }) => {
       const server = engine.fleet.get(id)
       await server.start()
-      return server.view()
+      return shown(server.view())
     },
     'servers.stop': async ({ id }) => {
       const server = engine.fleet.get(id)
       await server.stop()
-      return server.view()
+      return shown(server.view())
     },
     'servers.restart': async ({ id }) => {
       const server = engine.fleet.get(id)
       await server.restart()
-      return server.view()
+      return shown(server.view())
     },
   }
 }
