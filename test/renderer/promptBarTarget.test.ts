@@ -99,4 +99,32 @@ describe('the prompt bar target', () => {
     expect(store.getState().strategy).toBe('round-robin')
     expect(select().value).toBe('strategy:round-robin')
   })
+
+  it('frees the box at once: a prompt typed while the last is still on its way is a task of its own', async () => {
+    const held: Array<() => void> = []
+    const send = transport.send.bind(transport)
+    transport.send = (message: object) => {
+      if ((message as { method: string }).method === 'tasks.submit') held.push(() => send(message))
+      else send(message)
+    }
+    const box = () => host.querySelector('textarea[aria-label="Prompt"]') as HTMLTextAreaElement
+    await submit('first')
+    expect(box().value).toBe('')
+    await submit('second')
+    expect(box().value).toBe('')
+    for (const release of held) release()
+    await settle()
+    expect(engine.submitted.map((t) => (t as { prompt: string }).prompt)).toEqual(['first', 'second'])
+    expect(box().value).toBe('')
+  })
+
+  it('gives a refused prompt back, with the reason', async () => {
+    transport.respondWith((method, params) => {
+      if (method === 'tasks.submit') throw new Error('tasks.submit: tasks.0.prompt: expected at most 100000 characters')
+      return engine.handler(method, params)
+    })
+    await submit('too long, say')
+    expect((host.querySelector('textarea[aria-label="Prompt"]') as HTMLTextAreaElement).value).toBe('too long, say')
+    expect(host.textContent).toContain('expected at most 100000 characters')
+  })
 })

@@ -26,7 +26,8 @@ export function PromptBar({ handle, onSubmitted }: Props) {
   /** null: follow the scheduler's strategy. */
   const [chosen, setChosen] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
-  const [pending, setPending] = useState(false)
+  /** Submits still on their way (the box is free again at once, so several can be). */
+  const [pending, setPending] = useState(0)
   /** Servers unticked for broadcast (a new server starts ticked). */
   const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set())
   const textarea = useRef<HTMLTextAreaElement>(null)
@@ -45,18 +46,21 @@ export function PromptBar({ handle, onSubmitted }: Props) {
     })
 
   async function submit(): Promise<void> {
-    if (pending || !option || prompts.length === 0) return
+    if (!option || prompts.length === 0) return
     if (!target) return setError('Tick at least one server to broadcast to.')
-    setPending(true)
+    // The box empties at once, so what is typed next is the next prompt: it is never appended to
+    // this one nor wiped when this one's answer arrives. A refused prompt comes back if the box is still empty.
+    const submitted = text
+    setText('')
+    setPending((n) => n + 1)
     setError(null)
     try {
-      const tasks = await submitPrompts(api, prompts, target)
-      setText('')
-      onSubmitted(tasks)
+      onSubmitted(await submitPrompts(api, prompts, target))
     } catch (e) {
+      setText((now) => (now === '' ? submitted : now))
       setError(errorMessage(e))
     } finally {
-      setPending(false)
+      setPending((n) => n - 1)
     }
   }
 
@@ -116,7 +120,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
           <input type="checkbox" checked={onePerLine} onChange={(e) => setOnePerLine(e.target.checked)} />
           <span>One per line</span>
         </label>
-        <button type="submit" disabled={pending || count === 0 || !target}>
+        <button type="submit" aria-busy={pending > 0 || undefined} disabled={count === 0 || !target}>
           {count > 1 ? `Submit ${count}` : 'Submit'}
         </button>
         <span id="prompt-help" className="hint">
