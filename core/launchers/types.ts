@@ -1,7 +1,7 @@
 import type { ServerSpec } from '../contract/servers'
 import type { ServerAuth } from '../opencode/auth'
 import type { HostKeyConfirm } from '../ssh/sshConnection'
-import type { TerminalSession } from '../stream/frameBatcher'
+import type { TerminalSession } from '../stream/terminalSession'
 
 export interface ServerExit {
   code: number | null

@@ -1,4 +1,5 @@
-import { FrameBatcher, type TerminalSession } from '../stream/frameBatcher'
+import { FrameBatcher } from '../stream/frameBatcher'
+import type { TerminalSession } from '../stream/terminalSession'
 import type { PersistentLink } from './persistentLink'
 import type { SshConnection } from './sshConnection'
 import { shQuote } from './shell'

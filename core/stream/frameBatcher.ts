@@ -1,5 +1,3 @@
-import type { Pausable } from './terminalFlow'
-
 /** A frame is sent early once it holds this much: flow control sees a fast program's output per chunk, not per 16 ms burst. */
 const MAX_FRAME_CHARS = 64 * 1024
 
@@ -44,12 +42,4 @@ export class FrameBatcher {
     this.pending = ''
     this.send(data)
   }
-}
-
-/** What a terminal pane drives, whatever runs behind it (node-pty here, an SSH channel there). */
-export interface TerminalSession extends Pausable {
-  write(data: string): void
-  resize(cols: number, rows: number): void
-  /** Ends the program, as closing a terminal window does. */
-  close(): void
 }

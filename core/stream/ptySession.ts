@@ -1,5 +1,6 @@
 import { spawn, type IPty } from 'node-pty'
-import { FrameBatcher, type TerminalSession } from './frameBatcher'
+import { FrameBatcher } from './frameBatcher'
+import type { TerminalSession } from './terminalSession'
 
 export interface PtyCommand {
   file: string

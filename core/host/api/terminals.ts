@@ -1,6 +1,6 @@
 import { FlotillaError } from '../../lib/errors'
 import { shortId } from '../../lib/random'
-import type { TerminalSession } from '../../stream/frameBatcher'
+import type { TerminalSession } from '../../stream/terminalSession'
 import { PtySession } from '../../stream/ptySession'
 import { TerminalFlow } from '../../stream/terminalFlow'
 import type { Engine } from '../engine'
