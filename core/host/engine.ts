@@ -25,7 +25,7 @@ import { TaskJournal } from '../store/taskJournal'
 import { EventHub } from '../stream/hub'
 import { redact, SecretSet } from '../view/redact'
 import { redactedPush } from './redactedPush'
-import { DemoRuntime, type DemoOptions } from './demoRuntime'
+import { DemoRuntime, type DemoOptions } from '../demo/demoRuntime'
 import { TaskOutputs } from './taskOutputs'
 
 export interface EngineOptions {

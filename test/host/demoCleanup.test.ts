@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, it } from 'vitest'
-import { DemoRuntime } from '../../core/host/demoRuntime'
+import { DemoRuntime } from '../../core/demo/demoRuntime'
 
 const CHILD = fileURLToPath(new URL('../support/demoChild.ts', import.meta.url))
 const children: ChildProcess[] = []

@@ -1,8 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { demoConfigFolder, demoOpencodeConfig, demoServerEnv, PLUGIN_DEPENDENCY_LOCK } from '../demo/opencodeConfig'
-import { startScriptedModel, type ScriptedModel } from '../demo/scriptedModel'
-import { makeOwnedTempDir, removeStaleTempDirs } from './ownedTempDir'
+import { demoConfigFolder, demoOpencodeConfig, demoServerEnv, PLUGIN_DEPENDENCY_LOCK } from './opencodeConfig'
+import { startScriptedModel, type ScriptedModel } from './scriptedModel'
+import { makeOwnedTempDir, removeStaleTempDirs } from '../lib/ownedTempDir'
 
 /** Each demo's opencode state (15-54 MB) lives in `<tmp>/flotilla-demo-XXXXXX`. */
 export const DEMO_DIR_PREFIX = 'flotilla-demo-'
