@@ -2,8 +2,15 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { FlotillaError } from '../lib/errors'
 import { resolveOpencodeBinary } from '../launchers/opencodeBinary'
-import type { PtyCommand } from '../stream/ptySession'
-import type { Engine } from './engine'
+import type { Fleet } from '../fleet/fleet'
+import type { PtyCommand } from './ptySession'
+
+/** What a terminal needs from the engine: the servers, the managed WezTerm domains, the demo's environment. */
+export interface TerminalHost {
+  readonly fleet: Pick<Fleet, 'get'>
+  readonly weztermDomains: { list(): ReadonlyArray<{ name: string }> }
+  readonly demo: { envFor(serverId: string): Record<string, string> } | undefined
+}
 
 /** Kinds whose server runs on this machine (a WezTerm server in an SSH domain opens its shell remotely first). */
 const ON_THIS_MACHINE = new Set(['local', 'tmux', 'wezterm'])
@@ -24,11 +31,11 @@ function baseEnv(): Record<string, string> {
  * servers open theirs over SSH: RunningServer.openShell). The TUI always runs here, against the
  * server's URL (for a remote server: the local end of its tunnel).
  */
-export function terminalCommand(engine: Engine, kind: 'shell' | 'tui', serverId: string | undefined): PtyCommand {
-  const server = serverId === undefined ? undefined : engine.fleet.get(serverId)
+export function terminalCommand(host: TerminalHost, kind: 'shell' | 'tui', serverId: string | undefined): PtyCommand {
+  const server = serverId === undefined ? undefined : host.fleet.get(serverId)
   const directory = server?.instance?.directory ?? (server && 'directory' in server.spec ? server.spec.directory : undefined)
   if (kind === 'shell') {
-    const remoteDomain = server?.spec.kind === 'wezterm' && server.spec.domain !== 'local' && engine.weztermDomains.list().some((d) => d.name === (server.spec as { domain: string }).domain)
+    const remoteDomain = server?.spec.kind === 'wezterm' && server.spec.domain !== 'local' && host.weztermDomains.list().some((d) => d.name === (server.spec as { domain: string }).domain)
     if (server && (!ON_THIS_MACHINE.has(server.spec.kind) || remoteDomain)) {
       throw new FlotillaError(`expected a server on this machine for a local shell, got the ${server.spec.kind} server ${server.spec.name}${server.instance ? '' : ' (start it to open a shell on its machine)'}`, 'unavailable')
     }
@@ -40,7 +47,7 @@ export function terminalCommand(engine: Engine, kind: 'shell' | 'tui', serverId:
   if (!instance || server.state !== 'ready') throw new FlotillaError(`expected a ready server to attach to, got ${server.spec.name} ${server.state}`, 'unavailable')
   const env = baseEnv()
   // Demo servers keep opencode's state in a temp folder; their TUI must use the same.
-  if ('demo' in server.spec && server.spec.demo && engine.demo) Object.assign(env, engine.demo.envFor(server.id))
+  if ('demo' in server.spec && server.spec.demo && host.demo) Object.assign(env, host.demo.envFor(server.id))
   if (instance.auth) {
     env.OPENCODE_SERVER_USERNAME = instance.auth.username
     env.OPENCODE_SERVER_PASSWORD = instance.auth.password
