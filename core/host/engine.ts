@@ -26,7 +26,7 @@ import { EventHub } from '../stream/hub'
 import { redact, SecretSet } from '../view/redact'
 import { redactedPush } from './redactedPush'
 import { DemoRuntime, type DemoOptions } from '../demo/demoRuntime'
-import { TaskOutputs } from './taskOutputs'
+import { TaskOutputs } from '../stream/taskOutputs'
 
 export interface EngineOptions {
   /** Settings folder: saved servers and preferences. Omitted = nothing is persisted (a CLI run). */
