@@ -68,6 +68,7 @@ export interface EnginePush {
  */
 export class Engine extends EventEmitter<EnginePush> {
   readonly hub = new EventHub()
+  /** The recent tasks' output, for panes opened late; live output goes through `hub`'s task-output topic. */
   readonly outputs = new TaskOutputs()
   /** Every server's password: redacted wherever text leaves the engine (tasks, output, pushes, event panes). */
   readonly secrets = new SecretSet()
@@ -269,7 +270,9 @@ export class Engine extends EventEmitter<EnginePush> {
       this.indexTask(task)
       this.push('task.updated', task)
     })
-    this.scheduler.on('output', (taskId, text) => this.outputs.append(taskId, text))
+    // Task output is a hub topic: the backlog log is one inline reader; panes and the CLI subscribe, bounded, as to events.
+    this.scheduler.on('output', (taskId, text) => this.hub.publishOutput(taskId, text))
+    this.hub.listenOutput(({ taskId, text }) => this.outputs.append(taskId, text))
     this.attention.on('added', (item) => this.push('attention.added', item))
     this.attention.on('resolved', (id) => this.push('attention.resolved', { id }))
   }

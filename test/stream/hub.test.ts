@@ -105,3 +105,48 @@ describe('EventHub', () => {
     expect(inline).toEqual([1, 2])
   })
 })
+
+describe('EventHub task output', () => {
+  it('keeps a task-output subscriber that never drains bounded at its capacity, counting the rest as dropped', async () => {
+    const hub = new EventHub()
+    let readable = 0
+    const slow = hub.subscribeOutput({ taskId: 't1' }, () => readable++, 100)
+    for (let i = 0; i < 50_000; i++) hub.publishOutput('t1', String(i))
+    await tick()
+    expect(slow.queue.size).toBe(100)
+    expect(slow.queue.dropped).toBe(49_900)
+    expect(heldItems(slow.queue)).toBeLessThanOrEqual(100 + 1025) // memory stays bounded too
+    expect(readable).toBe(1)
+    const { items, dropped } = slow.drain()
+    expect(items.map((item) => Number(item.text))).toEqual(Array.from({ length: 100 }, (_, i) => 49_900 + i))
+    expect(dropped).toBe(49_900)
+  })
+
+  it('routes output to its task\'s subscribers and to every-task subscribers, inline listeners first', async () => {
+    const hub = new EventHub()
+    const inline: string[] = []
+    hub.listenOutput((item) => inline.push(`${item.taskId}:${item.text}`))
+    const seen = new Map<string, string[]>()
+    const watch = (name: string, taskId?: string) =>
+      hub.subscribeOutput({ taskId }, (s) => {
+        for (const item of s.drain().items) seen.set(name, [...(seen.get(name) ?? []), `${item.taskId}:${item.text}`])
+      })
+    watch('t1', 't1')
+    const t2 = watch('t2', 't2')
+    watch('all')
+    expect(hub.subscriberCount).toBe(3)
+    hub.publishOutput('t1', 'a')
+    hub.publishOutput('t2', 'b')
+    expect(inline).toEqual(['t1:a', 't2:b']) // synchronously
+    await tick()
+    expect(seen.get('t1')).toEqual(['t1:a'])
+    expect(seen.get('t2')).toEqual(['t2:b'])
+    expect(seen.get('all')).toEqual(['t1:a', 't2:b'])
+    t2.close()
+    expect(hub.subscriberCount).toBe(2)
+    hub.publishOutput('t2', 'c')
+    await tick()
+    expect(seen.get('t2')).toEqual(['t2:b'])
+    expect(seen.get('all')).toEqual(['t1:a', 't2:b', 't2:c'])
+  })
+})

@@ -54,11 +54,13 @@ export class ClientStreams {
       return { subscriptionId, backlog: '' }
     }
     this.engine.scheduler.get(stream.taskId)
-    const onOutput = (taskId: string, text: string) => {
-      if (taskId === stream.taskId) this.queue(subscriptionId, text, 0, 1)
-    }
-    // Routed per task by the engine's outputs: a listener on the scheduler per open pane piled up (MaxListenersExceededWarning).
-    this.closers.set(subscriptionId, this.engine.outputs.watch(stream.taskId, (text) => onOutput(stream.taskId, text)))
+    // Routed per task by the hub: a listener on the scheduler per open pane piled up (MaxListenersExceededWarning).
+    const subscription = this.engine.hub.subscribeOutput({ taskId: stream.taskId }, (s) => {
+      const { items, dropped } = s.drain()
+      this.queue(subscriptionId, items.map((item) => item.text).join(''), dropped, items.length)
+    })
+    this.closers.set(subscriptionId, () => subscription.close())
+    // Read in the same turn as the subscription opens: nothing published can fall between backlog and live output.
     return { subscriptionId, backlog: this.engine.outputs.get(stream.taskId) }
   }
 

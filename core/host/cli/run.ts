@@ -85,13 +85,24 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       else io.err(`${view.state === 'ready' ? paint(ansi.green, '●') : paint(ansi.red, '●')} ${view.name} ${view.state}${view.baseUrl ? ` ${view.baseUrl}` : ''}${view.version ? ` (opencode ${view.version})` : ''}${view.lastError ? ` — ${view.lastError}` : ''}`)
     }
     // Task output is the session renderer's: model and tool text in it is already made safe there.
-    engine.scheduler.on('output', (taskId, text) => {
-      const task = tasks.get(taskId)
-      if (options.json) emit({ type: 'output', taskId, serverId: task?.serverId, text })
-      else for (const line of lines.push(taskId, io.color ? text : stripAnsi(text))) io.out(line)
-    })
+    // Subscribed like a pane: a terminal slower than the agents loses the oldest chunks, counted, instead of growing memory.
+    const output = engine.hub.subscribeOutput({}, () => printOutput())
+    const printOutput = () => {
+      const { items, dropped } = output.drain()
+      if (dropped) {
+        const message = `${dropped} pieces of task output were dropped (they came faster than they could be written)`
+        if (options.json) emit({ type: 'notice', level: 'warning', message })
+        else io.err(paint(ansi.yellow, `warning: ${message}`))
+      }
+      for (const { taskId, text } of items) {
+        const task = tasks.get(taskId)
+        if (options.json) emit({ type: 'output', taskId, serverId: task?.serverId, text })
+        else for (const line of lines.push(taskId, io.color ? text : stripAnsi(text))) io.out(line)
+      }
+    }
     engine.scheduler.on('task', (task) => {
       tasks.set(task.id, task)
+      if (isFinalState(task.state)) printOutput() // output still waiting for the subscription's microtask comes before the task's end
       if (options.json) emit({ type: 'task', id: task.id, state: task.state, serverId: task.serverId, attempts: task.attempts.length, error: task.error })
       else reportTransition(task)
     })
