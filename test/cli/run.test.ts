@@ -7,6 +7,7 @@ import { LocalLauncher } from '../../core/launchers/local'
 import { runCli, type CliRun } from '../support/cli'
 import { MARKER, markedProcesses } from '../support/leftovers'
 import { closedPort } from '../support/tcpStandins'
+import { waitFor } from '../support/waitFor'
 
 let project: string
 const running: CliRun[] = []
@@ -167,11 +168,14 @@ describe('flotilla run', () => {
   it('Ctrl-C cancels running tasks, stops the servers and leaves nothing running (exit 1)', async () => {
     const run = cli(['run', '--demo', '--local', '2', '--json', '@delay 30000', '@delay 30000'])
     // Wait until both tasks run on their servers.
-    const deadline = Date.now() + 60_000
-    while (jsonLines(run.stdout()).filter((l) => l.type === 'task' && l.state === 'running').length < 2) {
-      if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`tasks never ran: ${run.stderr()}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await waitFor('both tasks to run', () => jsonLines(run.stdout()).filter((l) => l.type === 'task' && l.state === 'running').length >= 2, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      check: () => {
+        if (run.child.exitCode !== null) throw new Error(`tasks never ran: flotilla run exited (${run.child.exitCode}): ${run.stderr()}`)
+      },
+      seen: () => `stderr: ${run.stderr()}`,
+    })
     run.child.kill('SIGINT')
     expect(await run.exited).toBe(1)
     const summary = jsonLines(run.stdout()).at(-1) as { type: string; tasks: Array<{ status: string }> }

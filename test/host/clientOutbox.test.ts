@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
 import { ClientOutbox, type OutboxLimits } from '../../core/host/web/clientOutbox'
+import { waitFor } from '../support/waitFor'
 
 // The browser host's per-client backlog, on a real WebSocket whose client stops reading.
 const LIMITS: OutboxLimits = { drainedBytes: 16 * 1024, congestedBytes: 64 * 1024, paneDropBytes: 256 * 1024, hardCapBytes: 512 * 1024 }
@@ -32,14 +33,6 @@ async function pair(): Promise<{ server: WebSocket; client: WebSocket; received:
   return { server, client, received, requests }
 }
 
-async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
 const chunk = 'x'.repeat(8 * 1024)
 
 describe('client outbox', () => {
@@ -56,7 +49,7 @@ describe('client outbox', () => {
     }
     expect(congestion).toEqual([true])
     client.resume()
-    await until('the drain', () => congestion.length === 2)
+    await waitFor('the drain', () => congestion.length === 2)
     expect(congestion).toEqual([true, false])
     expect(server.bufferedAmount).toBeLessThanOrEqual(LIMITS.drainedBytes)
   })
@@ -89,13 +82,13 @@ describe('client outbox', () => {
     expect(requests).toEqual([])
 
     client.resume()
-    await until('the resync', () => received.some((m) => m.event === 'resync'))
+    await waitFor('the resync', () => received.some((m) => m.event === 'resync'))
     const tail = received.slice(-3)
     expect(tail[0]).toEqual({ event: 'terminals.exit', payload: { terminalId: 'p1', code: 0 } })
     expect(tail[1]).toMatchObject({ event: 'notice', payload: { level: 'warning', message: expect.stringContaining('51 updates were not sent') } })
     expect(tail[2]).toEqual({ event: 'resync', payload: { dropped: 51 } })
     expect(received.filter((m) => m.event === 'task.updated')).toHaveLength(pushes)
-    await until('the waiting request', () => requests.length === 1)
+    await waitFor('the waiting request', () => requests.length === 1)
     // Caught up: pushes go out again.
     expect(outbox.push('server.updated', { id: 'a' })).toBe(true)
   })

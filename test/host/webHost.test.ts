@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { Engine } from '../../core/host/engine'
 import { startWebHost, type WebHost } from '../../core/host/web/webHost'
+import { waitFor } from '../support/waitFor'
 
 let engine: Engine
 let host: WebHost
@@ -87,15 +88,7 @@ describe('browser host: the API over the WebSocket', () => {
     expect(ws).toBeDefined()
     const inbox: Array<Record<string, unknown>> = []
     ws!.on('message', (data) => inbox.push(JSON.parse(String(data)) as Record<string, unknown>))
-    const next = async (predicate: (m: Record<string, unknown>) => boolean) => {
-      const deadline = Date.now() + 5_000
-      for (;;) {
-        const found = inbox.find(predicate)
-        if (found) return found
-        if (Date.now() > deadline) throw new Error('no such message')
-        await new Promise((r) => setTimeout(r, 10))
-      }
-    }
+    const next = (predicate: (m: Record<string, unknown>) => boolean) => waitFor(`a message ${String(predicate)}`, () => inbox.find(predicate), { timeoutMs: 5_000, intervalMs: 10 })
     ws!.send(JSON.stringify({ id: 1, method: 'servers.list', params: {} }))
     expect(await next((m) => m.id === 1)).toEqual({ id: 1, result: [] })
     ws!.send('{not json')

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OcEvent } from '../../core/contract/opencode'
 import { ServerEventStream } from '../../core/opencode/eventStream'
+import { waitFor } from '../support/waitFor'
 
 /** An SSE endpoint the test scripts: what each connection sends, and when it goes quiet. */
 async function sseServer(onConnect: (res: ServerResponse, n: number) => void): Promise<{ url: string; server: Server; auth: string[]; paths: string[] }> {
@@ -29,14 +30,6 @@ afterEach(() => {
   cleanup = []
 })
 
-function until(predicate: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms
-  return new Promise((resolve, reject) => {
-    const tick = () => (predicate() ? resolve() : Date.now() > deadline ? reject(new Error('timed out')) : setTimeout(tick, 10))
-    tick()
-  })
-}
-
 describe('ServerEventStream', () => {
   it('follows /global/event with the auth header, parses events with their directory, counts malformed ones, and reconnects when the heartbeat stops', async () => {
     const { url, server, auth, paths } = await sseServer((res, n) => {
@@ -55,7 +48,7 @@ describe('ServerEventStream', () => {
     )
     cleanup.push(() => stream.close(), () => server.closeAllConnections(), () => server.close())
     stream.start()
-    await until(() => events.some(([e]) => e.type === 'session.idle' && e.properties.sessionID === 's2'))
+    await waitFor('session.idle from the second connection', () => events.some(([e]) => e.type === 'session.idle' && e.properties.sessionID === 's2'))
     expect(paths.every((p) => p === '/global/event')).toBe(true)
     expect(events.find(([e]) => e.type === 'session.idle')).toEqual([{ type: 'session.idle', properties: { sessionID: 's1' } }, '/work/b'])
     expect(events.find(([e]) => e.type === 'server.connected')?.[1]).toBeUndefined()
@@ -92,10 +85,10 @@ describe('ServerEventStream', () => {
     )
     cleanup.push(() => stream.close(), () => server.closeAllConnections(), () => server.close())
     stream.start()
-    await until(() => stream.stats.events >= 3)
+    await waitFor('three events held back', () => stream.stats.events >= 3)
     expect(order).toEqual(['resync-start'])
     resolveResync()
-    await until(() => order.length === 5)
+    await waitFor('the resync and the held events', () => order.length === 5)
     expect(order).toEqual(['resync-start', 'resync-done', 'event:server.connected:', 'event:session.idle:a', 'event:session.idle:b'])
   })
 
@@ -108,9 +101,9 @@ describe('ServerEventStream', () => {
     const stream = new ServerEventStream({ baseUrl: url, headers: {} }, { onEvent: () => {} })
     cleanup.push(() => server.closeAllConnections(), () => server.close())
     stream.start()
-    await until(() => stream.connected)
+    await waitFor('the stream to connect', () => stream.connected)
     stream.close()
-    await until(() => closed)
+    await waitFor('the server to see the client go', () => closed)
     expect(stream.connected).toBe(false)
   })
 })

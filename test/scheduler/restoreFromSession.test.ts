@@ -11,6 +11,7 @@ import type { RunningServer } from '../../core/launchers/types'
 import { LocalLauncher } from '../../core/launchers/local'
 import { OpencodeClient } from '../../core/opencode/client'
 import { FAST_SUPERVISOR } from '../support/harness'
+import { waitFor } from '../support/waitFor'
 
 const CHILD = fileURLToPath(new URL('../support/journalledEngine.ts', import.meta.url))
 
@@ -86,11 +87,8 @@ function journalWithRunningTask(name: string, sessionId: string, prompt: string)
 }
 
 async function waitFinal(engine: Engine, id: string): Promise<void> {
-  const deadline = Date.now() + 60_000
-  while (!['completed', 'failed', 'cancelled'].includes(engine.scheduler.get(id).state)) {
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${engine.scheduler.get(id).state}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const state = () => engine.scheduler.get(id).state
+  await waitFor(`task ${id} to finish`, () => ['completed', 'failed', 'cancelled'].includes(state()), { timeoutMs: 60_000, intervalMs: 100, seen: () => `still ${state()}` })
 }
 
 describe('a restart resolves tasks from their sessions, never running them twice', () => {

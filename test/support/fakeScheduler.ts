@@ -2,6 +2,7 @@
 import type { TaskSpec, TaskView } from '../../core/contract/tasks'
 import { Scheduler } from '../../core/scheduler/scheduler'
 import type { AbortReason, AttemptHandle, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool } from '../../core/scheduler/types'
+import { waitFor } from './waitFor'
 
 /** An in-memory server: accepts work only when ready with a free slot, like ManagedServer. */
 export class FakeServer implements SchedulableServer {
@@ -71,12 +72,12 @@ export function spec(over: Partial<TaskSpec> = {}): TaskSpec {
   return { prompt: 'hi', target: { kind: 'any' }, priority: 0, maxAttempts: 3, ...over }
 }
 
+/**
+ * waitFor preset for the fakes: they pass through short-lived states (dispatched), so poll every
+ * 1 ms; a timeout names the predicate by its source.
+ */
 export async function until(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 1))
-  }
+  await waitFor(String(predicate), predicate, { timeoutMs, intervalMs: 1 })
 }
 
 export function setup(servers: FakeServer[], strategy: 'round-robin' | 'least-loaded' | 'random' = 'round-robin', options: { now?: () => number } = {}) {

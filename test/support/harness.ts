@@ -8,6 +8,7 @@ import { createApiClient, type ApiClient } from '../../core/contract/client'
 import type { Dispatcher } from '../../core/host/dispatcher'
 import { Engine, type EngineOptions } from '../../core/host/engine'
 import { createInProcessTransport } from '../../core/host/inProcessTransport'
+import { waitFor } from './waitFor'
 
 /**
  * Supervisor timings for tests: restart quickly. The probe still tolerates a few seconds of
@@ -63,15 +64,7 @@ export async function startHarness(local: number, options: Partial<EngineOptions
     pushes,
     servers: () => engine.fleet.views(),
     submit: (tasks) => client['tasks.submit']({ tasks }),
-    async waitFor(what, probe, timeoutMs = 45_000) {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const value = probe()
-        if (value !== undefined && value !== false) return value as never
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-        await new Promise((r) => setTimeout(r, 50))
-      }
-    },
+    waitFor: (what, probe, timeoutMs = 45_000) => waitFor(what, probe, { timeoutMs }),
     async waitTasks(ids, timeoutMs = 60_000) {
       return harness.waitFor(
         `tasks ${ids.join(', ')} to finish`,

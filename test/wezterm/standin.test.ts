@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
+import { waitFor } from '../support/waitFor'
 
 // The stand-in `wezterm` (test/support/wezterm-standin) behaves like WezTerm 20240203-110809-5046fc22's
 // `wezterm cli` for the subcommands our launcher uses. This checks it against that behaviour.
@@ -77,16 +78,6 @@ async function list(): Promise<ListEntry[]> {
   return JSON.parse(await ok(['cli', 'list', '--format', 'json'])) as ListEntry[]
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 /** Alive = exists and is not a zombie. */
 function alive(pid: number): boolean {
   try {
@@ -158,7 +149,7 @@ describe('wezterm stand-in', () => {
     expect(pane!.tty_name).toMatch(/^\/dev\/pts\/\d+$/)
     expect(typeof pane!.title).toBe('string')
 
-    const text = await until('hello in pane 0', async () => {
+    const text = await waitFor('hello in pane 0', async () => {
       const t = await ok(['cli', 'get-text', '--pane-id', '0'])
       return t.includes('hello') && t
     })
@@ -184,7 +175,7 @@ describe('wezterm stand-in', () => {
     await ok(['cli', 'send-text', '--pane-id', String(id), 'pasted line\n'])
     await ok(['cli', 'send-text', '--pane-id', String(id), '--no-paste'], 'raw line\n')
     // The tty echoes the input, then cat prints it again.
-    await until('cat to echo both lines', async () => {
+    await waitFor('cat to echo both lines', async () => {
       const t = await ok(['cli', 'get-text', '--pane-id', String(id)])
       const lines = t.split('\n')
       return lines.filter((l) => l === 'pasted line').length === 2 && lines.filter((l) => l === 'raw line').length === 2
@@ -196,7 +187,7 @@ describe('wezterm stand-in', () => {
     expect(alive(pid)).toBe(true)
     await ok(['cli', 'kill-pane', '--pane-id', '1'])
     expect((await list()).map((p) => p.pane_id)).toEqual([0])
-    await until('cat to end', async () => !alive(pid))
+    await waitFor('cat to end', async () => !alive(pid))
     const gone = await run(['cli', 'get-text', '--pane-id', '1'])
     expect(gone.code).toBe(1)
     expect(gone.stderr).toContain('no such pane 1')
@@ -205,7 +196,7 @@ describe('wezterm stand-in', () => {
   it('a pane whose program exits disappears from list', async () => {
     const id = Number(await ok(['cli', 'spawn', '--new-window', '--', 'sh', '-c', 'sleep 0.3']))
     expect(id).toBe(2)
-    await until('pane 2 to close', async () => !(await list()).some((p) => p.pane_id === 2))
+    await waitFor('pane 2 to close', async () => !(await list()).some((p) => p.pane_id === 2))
     expect(panesJson().find((p) => p.pane_id === 2)!.alive).toBe(false)
   })
 
@@ -270,6 +261,6 @@ describe('wezterm stand-in', () => {
     // A later call starts a fresh mux server.
     expect(await ok(['cli', 'list', '--format', 'json'])).toBe('[]')
     await ok(['standin-stop'])
-    await until('the daemon to exit', async () => standinProcesses().length === 0)
+    await waitFor('the daemon to exit', async () => standinProcesses().length === 0)
   })
 })
