@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireUnderCi } from '../support/requireUnderCi'
 import { USER_PLUGIN_SOURCE } from '../support/secretProbe'
 import { AS_NOBODY, cannotDropPrivileges, NOBODY_UID } from '../support/unprivileged'
 
@@ -13,7 +14,7 @@ import { AS_NOBODY, cannotDropPrivileges, NOBODY_UID } from '../support/unprivil
 // /proc/PID/environ, its parent's, the guard's. Root reads every /proc, so as root nothing helps.
 
 const problem = cannotDropPrivileges()
-if (problem && process.env.CI === 'true') throw new Error(`cannot run a server as an unprivileged user: ${problem}`)
+requireUnderCi('the tests of an agent running as an ordinary user', problem && `cannot run a server as an unprivileged user: ${problem}`)
 
 /** A probe's marker on a line of its own (the command itself, shown with the output, names them too). */
 const LEAK = /^\s*LEAK-\w+\s*$/m

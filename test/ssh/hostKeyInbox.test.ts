@@ -4,13 +4,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AttentionItem } from '../../core/contract/attention'
 import { startHarness, type Harness } from '../support/harness'
-import { knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
+import { knownHostsLine, sshdMissing, startSshd, type Sshd } from '../support/sshd'
 
 // In the app and `flotilla serve` nobody passes a host-key callback: an unknown key becomes an
 // attention item, and the server connects once a human accepts it there.
 
-const missing = !existsSync(SSHD_BINARY)
-if (missing && process.env.CI === 'true') throw new Error(`${SSHD_BINARY} is missing: install openssh-server (CI must not skip the SSH tests)`)
+const missing = sshdMissing()
 
 let home: string
 let sshd: Sshd

@@ -5,13 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { spawn as spawnPty } from 'node-pty'
 import { FLOTILLA_BIN, runCli, type CliRun } from '../support/cli'
 import { startOpencodeRegistry } from '../support/npmRegistry'
-import { knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
+import { knownHostsLine, sshdMissing, startSshd, type Sshd } from '../support/sshd'
 
 // `flotilla run --ssh` end to end: two real sshd "machines" named by ~/.ssh/config aliases and
 // one local server, the scripted model reaching the remote ones through reverse tunnels.
 
-const missing = !existsSync(SSHD_BINARY)
-if (missing && process.env.CI === 'true') throw new Error(`${SSHD_BINARY} is missing: install openssh-server (CI must not skip the SSH tests)`)
+const missing = sshdMissing()
 
 let home: string
 let project: string

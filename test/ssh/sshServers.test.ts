@@ -12,14 +12,13 @@ import { SshLauncher, type SshLauncherOptions } from '../../core/launchers/ssh'
 import type { RunningServer } from '../../core/launchers/types'
 import { execFileSync } from 'node:child_process'
 import { startOpencodeRegistry } from '../support/npmRegistry'
-import { createNetns, knownHostsLine, SSHD_BINARY, startSshAgent, startSshd, type Sshd } from '../support/sshd'
+import { createNetns, knownHostsLine, sshdMissing, startSshAgent, startSshd, type Sshd } from '../support/sshd'
 
 // Real sshd instances on 127.0.0.1 stand in for other machines: each has its own host key,
 // authorised user keys and HOME; the "remote" opencode runs there over SSH and reaches the
 // scripted model through a reverse tunnel.
 
-const missing = !existsSync(SSHD_BINARY)
-if (missing && process.env.CI === 'true') throw new Error(`${SSHD_BINARY} is missing: install openssh-server (CI must not skip the SSH tests)`)
+const missing = sshdMissing()
 
 let home: string
 let knownHosts: string

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MARKER } from '../support/leftovers'
-import { SSHD_BINARY, createNetns, knownHostsLine, startSshAgent, startSshd, type Sshd } from '../support/sshd'
+import { underCi } from '../support/requireUnderCi'
+import { createNetns, knownHostsLine, sshdMissing, startSshAgent, startSshd, type Sshd } from '../support/sshd'
+import { waitFor } from '../support/waitFor'
 
 // Self-test of the real-sshd fixture: the SSH launcher's integration tests trust it to behave
 // like separate machines, so check that with the real OpenSSH client.
 
-const haveSshd = existsSync(SSHD_BINARY)
-const inCi = process.env.CI === 'true'
-if (!haveSshd && !inCi) console.warn(`skipping sshd fixture tests: ${SSHD_BINARY} is missing (under CI=true this fails)`)
+const haveSshd = !sshdMissing('the sshd fixture tests')
 
 const scratch = mkdtempSync(join(tmpdir(), 'flt-sshd-test-'))
 
@@ -69,14 +69,6 @@ async function ssh(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15_000): 
   }
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`expected ${what} within ${timeoutMs} ms, got timeout`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 function alive(pid: number): boolean {
   try {
     return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'))
@@ -102,13 +94,12 @@ function remoteProcesses(needle: string): number[] {
     .map((line) => Number(line.trim().split(/\s+/)[0]))
 }
 
-describe.skipIf(!haveSshd && !inCi)('real sshd fixture', () => {
+describe.skipIf(!haveSshd)('real sshd fixture', () => {
   let sshd: Sshd
   // Cleanups run in reverse order in afterAll, whatever a test got to; each is safe to repeat.
   const cleanups: Array<() => Promise<void>> = []
 
   beforeAll(async () => {
-    if (!haveSshd) throw new Error(`CI=true: expected ${SSHD_BINARY}, got none`)
     sshd = await startSshd({ env: { FLT_MACHINE: 'alpha', FLT_SPACED: 'a b  c' } })
     cleanups.push(() => sshd.stop())
   })
@@ -175,7 +166,7 @@ describe.skipIf(!haveSshd && !inCi)('real sshd fixture', () => {
     const oldKnownHosts = knownHostsFile(machine)
     const auth = ['-i', machine.userKey, '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none']
     const before = startSsh(sshArgs(machine, oldKnownHosts, auth).concat('echo started; sleep 30'), clientEnv())
-    await until('the session opened before the change to start', () => before.result.stdout === 'started\n')
+    await waitFor('the session opened before the change to start', () => before.result.stdout === 'started\n')
 
     const { port, pid, hostKeyPublic } = machine
     await machine.changeHostKey()
@@ -206,7 +197,7 @@ describe.skipIf(!haveSshd && !inCi)('real sshd fixture', () => {
       ),
       clientEnv(),
     )
-    await until('the remote command to start', () => session.result.stdout === 'started\n')
+    await waitFor('the remote command to start', () => session.result.stdout === 'started\n')
     const sleeping = remoteProcesses(`sleep ${seconds}`)
     expect(sleeping).toHaveLength(1)
 
@@ -231,7 +222,7 @@ describe.skipIf(!haveSshd && !inCi)('real sshd fixture', () => {
 
   // Under CI=true the namespace test runs, or fails here saying why (root and iproute2 are needed).
   const canNetns = process.getuid?.() === 0 && existsSync('/usr/sbin/ip')
-  it.skipIf(!canNetns && !inCi)('runs inside a network namespace, reachable on its veth address', async () => {
+  it.skipIf(!canNetns && !underCi())('runs inside a network namespace, reachable on its veth address', async () => {
     const ns = await createNetns()
     cleanups.push(() => ns.remove())
     const machine = await startSshd({ netns: ns.name, listenAddress: ns.nsAddress })

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { MARKER } from './leftovers'
+import { requireUnderCi } from './requireUnderCi'
 
 // Real OpenSSH servers for integration tests: each instance stands in for a different machine
 // (own host key, own authorised keys, own HOME and environment) on a loopback high port, or in
@@ -16,6 +17,13 @@ import { MARKER } from './leftovers'
 const run = promisify(execFile)
 
 export const SSHD_BINARY = '/usr/sbin/sshd'
+
+/** Whether `what` (tests on a real sshd) must skip here; under CI=true a missing sshd fails them instead. */
+export function sshdMissing(what = 'the SSH tests'): boolean {
+  const missing = !existsSync(SSHD_BINARY)
+  requireUnderCi(what, missing && `${SSHD_BINARY} is missing: install openssh-server`)
+  return missing
+}
 
 /** This repo's node_modules/.bin, so a session finds the `opencode` installed from npm. */
 const REPO_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin')

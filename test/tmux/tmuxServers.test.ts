@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TmuxSpec } from '../../core/contract/servers'
 import { startHarness, type Harness } from '../support/harness'
 import { expectPrintenvProbeClean } from '../support/printenvProbe'
+import { requireUnderCi } from '../support/requireUnderCi'
 
 // A real tmux server on a socket of this test's own: opencode runs visibly in a window of the
 // session, and is found again (reattached) by a later start.
@@ -18,7 +19,7 @@ const hasTmux = (() => {
     return false
   }
 })()
-if (!hasTmux && process.env.CI === 'true') throw new Error('tmux is missing: install it (CI must not skip the tmux tests)')
+requireUnderCi('the tmux tests', !hasTmux && 'tmux is missing: install it')
 
 const SOCKET = `flotilla-test-${process.pid}`
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' })

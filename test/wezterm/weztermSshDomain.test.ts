@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WeztermSpec } from '../../core/contract/servers'
 import { SECRET_GUARD_PLUGIN_FILE } from '../../core/launchers/plugin/secretGuardPlugin'
 import { startHarness, type Harness } from '../support/harness'
-import { createNetns, knownHostsLine, SSHD_BINARY, startSshd, type Sshd } from '../support/sshd'
+import { createNetns, knownHostsLine, sshdMissing, startSshd, type Sshd } from '../support/sshd'
 import { stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
 
 // A server in a WezTerm SSH domain runs on the domain's host. That host here is a real sshd in a
@@ -14,8 +14,7 @@ import { stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
 // out of reach, so a ready server proves Flotilla reached it through its own SSH tunnel.
 // WezTerm cannot be installed here: the stand-in `wezterm` runs the pane through `ssh -tt`.
 
-const missing = !existsSync(SSHD_BINARY)
-if (missing && process.env.CI === 'true') throw new Error(`${SSHD_BINARY} is missing: install openssh-server (CI must not skip the SSH tests)`)
+const missing = sshdMissing()
 
 let home: string
 let stateDir: string
