@@ -18,14 +18,9 @@ async function schedulerRun(): Promise<number> {
   const servers: SchedulableServer[] = Array.from({ length: SERVERS }, (_, i) => ({
     id: `s${i}`,
     state: 'ready',
-    running: 0,
     spec: { capacity: 1 },
-    externalBusy: 0,
-    get acceptsWork() {
-      return this.running < this.spec.capacity
-    },
   }))
-  const pool: ServerPool = { list: () => servers, touch: () => {} }
+  const pool: ServerPool = { list: () => servers, loadChanged: () => {} }
   const scheduler = new Scheduler({
     pool,
     runner: { run: async (h: AttemptHandle) => (h.started('session', 'http://fake'), RESULT) },

@@ -3,6 +3,7 @@ import type { OcEvent } from '../contract/opencode'
 import type { ServerSpec, ServerView } from '../contract/servers'
 import { FlotillaError } from '../lib/errors'
 import type { LaunchContext, Launcher } from '../launchers/types'
+import type { ServerLoad } from '../scheduler/types'
 import { DEFAULT_SUPERVISOR_OPTIONS, ManagedServer, type SupervisorOptions } from './managedServer'
 
 export interface FleetEvents {
@@ -20,7 +21,11 @@ export interface FleetOptions {
   context: (spec: ServerSpec) => Promise<LaunchContext> | LaunchContext
   supervisor?: Partial<SupervisorOptions>
   random?: () => number
+  /** A server's load, from whoever owns the slots (the scheduler); none by default. */
+  load?: (serverId: string) => ServerLoad
 }
+
+const NO_LOAD: ServerLoad = { running: 0, queued: 0 }
 
 /** The registry of servers. Resync listeners run in order and are awaited before new events flow. */
 export class Fleet extends EventEmitter<FleetEvents> {
@@ -53,7 +58,7 @@ export class Fleet extends EventEmitter<FleetEvents> {
         onResync: async (s) => {
           for (const handler of this.resyncHandlers) await handler(s)
         },
-        onChange: (s) => this.servers.get(s.id) === s && this.emit('changed', s.view()),
+        onChange: (s) => this.servers.get(s.id) === s && this.emit('changed', this.viewOf(s)),
         onLost: (s, reason) => this.emit('lost', s.id, reason),
         onNotice: (level, message) => this.emit('notice', level, message),
       },
@@ -61,7 +66,7 @@ export class Fleet extends EventEmitter<FleetEvents> {
       this.options.random,
     )
     this.servers.set(spec.id, server)
-    this.emit('changed', server.view())
+    this.emit('changed', this.viewOf(server))
     return server
   }
 
@@ -80,7 +85,11 @@ export class Fleet extends EventEmitter<FleetEvents> {
   }
 
   views(): ServerView[] {
-    return this.list().map((s) => s.view())
+    return this.list().map((s) => this.viewOf(s))
+  }
+
+  view(id: string): ServerView {
+    return this.viewOf(this.get(id))
   }
 
   async remove(id: string): Promise<void> {
@@ -90,9 +99,14 @@ export class Fleet extends EventEmitter<FleetEvents> {
     this.emit('removed', id)
   }
 
-  /** Announces a change the fleet cannot see by itself (slot counts kept by the scheduler). */
-  touch(server: ManagedServer): void {
-    if (this.servers.get(server.id) === server) this.emit('changed', server.view())
+  /** Announces a change the fleet cannot see by itself (the load, kept by the scheduler). */
+  loadChanged(serverId: string): void {
+    const server = this.servers.get(serverId)
+    if (server) this.emit('changed', this.viewOf(server))
+  }
+
+  private viewOf(server: ManagedServer): ServerView {
+    return server.view(this.options.load?.(server.id) ?? NO_LOAD)
   }
 
   async stopAll(): Promise<void> {

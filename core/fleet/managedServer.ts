@@ -2,6 +2,7 @@ import type { ServerSpec, ServerState, ServerView } from '../contract/servers'
 import type { OcEvent } from '../contract/opencode'
 import { errorMessage, PermanentError } from '../lib/errors'
 import type { LaunchContext, Launcher, RunningServer } from '../launchers/types'
+import type { ServerLoad } from '../scheduler/types'
 import { OpencodeClient, ServerRequestError } from '../opencode/client'
 import { ServerEventStream } from '../opencode/eventStream'
 import { UnreachableError } from '../opencode/reachability'
@@ -54,8 +55,6 @@ const OWNED_KINDS = new Set(['local', 'ssh', 'wezterm', 'tmux'])
  */
 export class ManagedServer {
   state: ServerState = 'stopped'
-  running = 0
-  queued = 0
   restarts = 0
   lastError: string | undefined
   startedAt: number | undefined
@@ -65,8 +64,6 @@ export class ManagedServer {
   memoryBytes: number | undefined
   private lastSample: ProcessSample | undefined
   version: string | undefined
-  /** Sessions busy on this server that Flotilla did not start (a TUI user, another client). */
-  externalBusy = 0
   client: OpencodeClient | undefined
   instance: RunningServer | undefined
   private launchAbort: AbortController | undefined
@@ -107,21 +104,20 @@ export class ManagedServer {
     return undefined
   }
 
-  /** Ready with a free slot: the only state in which the scheduler may bind a task here. */
-  get acceptsWork(): boolean {
-    return this.state === 'ready' && this.running < this.spec.capacity
-  }
-
-  view(): ServerView {
-    const state: ServerState = this.state === 'ready' && this.running >= this.spec.capacity ? 'busy' : this.state
+  /**
+   * The server's view. Its load comes from the scheduler, which owns the slots: this is the one
+   * place a ServerView is made, from the server's own facts and that load.
+   */
+  view(load: ServerLoad): ServerView {
+    const state: ServerState = this.state === 'ready' && load.running >= this.spec.capacity ? 'busy' : this.state
     return {
       id: this.spec.id,
       name: this.spec.name,
       kind: this.spec.kind,
       state,
       capacity: this.spec.capacity,
-      running: this.running,
-      queued: this.queued,
+      running: load.running,
+      queued: load.queued,
       baseUrl: this.instance?.baseUrl,
       directory: this.instance?.directory ?? ('directory' in this.spec ? this.spec.directory : undefined),
       host: this.instance?.host,
@@ -357,7 +353,6 @@ export class ManagedServer {
       this.instance = undefined
       this.client = undefined
     }
-    this.externalBusy = 0
     this.lastSample = undefined
     this.cpuPercent = undefined
     this.memoryBytes = undefined

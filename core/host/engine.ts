@@ -4,6 +4,7 @@ import type { ServerSpec, ServerView } from '../contract/servers'
 import type { StrategyName, TaskView } from '../contract/tasks'
 import type { PushArgs } from '../contract/api'
 import { AttentionInbox } from '../fleet/attention'
+import { BusySessions } from '../fleet/busySessions'
 import { Fleet } from '../fleet/fleet'
 import type { SupervisorOptions } from '../fleet/managedServer'
 import { LocalLauncher } from '../launchers/local'
@@ -82,11 +83,8 @@ export class Engine extends EventEmitter<EnginePush> {
   private readonly passwords = new Map<string, string>()
   /** SSH keys unlocked with a passphrase, shared by ssh servers and WezTerm SSH-domain tunnels (memory only). */
   private readonly unlockedKeys: UnlockedKeys
-  /** serverId → busy session → the folder (opencode instance) it runs in, as opencode said. */
-  private readonly busySessions = new Map<string, Map<string, string | undefined>>()
-  /** "serverId/sessionId" → task id, for attempts that are running now. */
-  private readonly sessionTasks = new Map<string, string>()
-  private readonly taskSessions = new Map<string, string>()
+  /** Sessions busy on each server, ours or not (least-loaded counts the others; resyncs ask their folders). */
+  private readonly busy = new BusySessions((serverId, sessionId) => this.taskForSession(serverId, sessionId) !== undefined)
   private closed = false
 
   private constructor(
@@ -121,6 +119,8 @@ export class Engine extends EventEmitter<EnginePush> {
       },
       supervisor: options.supervisor,
       random: options.random,
+      // The scheduler owns the slots; the fleet only shows them (read when a view is made).
+      load: (serverId) => this.scheduler.load(serverId),
     })
     this.journal = options.journalPath ? new TaskJournal(options.journalPath) : undefined
     this.weztermDomains = new WeztermDomainFile(options.weztermDomainsFile ?? defaultDomainsFile())
@@ -137,6 +137,7 @@ export class Engine extends EventEmitter<EnginePush> {
       strategy: options.strategy ?? settings?.get().strategy,
       random: options.random,
       defaultMaxAttempts: settings ? () => settings.get().maxAttempts : undefined,
+      externalBusy: (serverId) => this.busy.external(serverId),
       redact: (text) => redact(text, this.secrets),
     })
     this.attention = new AttentionInbox(this.fleet, (serverId, sessionId) => this.taskForSession(serverId, sessionId))
@@ -202,7 +203,7 @@ export class Engine extends EventEmitter<EnginePush> {
       }
     }
     if (options.start !== false) await server.start()
-    return server.view()
+    return this.fleet.view(spec.id)
   }
 
   async removeServer(id: string): Promise<void> {
@@ -216,7 +217,7 @@ export class Engine extends EventEmitter<EnginePush> {
 
   /** The task whose current attempt runs this session, if any (events arrive by session). */
   taskForSession(serverId: string, sessionId: string): string | undefined {
-    return this.sessionTasks.get(`${serverId}/${sessionId}`)
+    return this.scheduler.taskForSession(serverId, sessionId)
   }
 
   /** Every push leaves redacted: a server's error, a notice or an attention item may quote a password. */
@@ -244,10 +245,7 @@ export class Engine extends EventEmitter<EnginePush> {
     this.hub.listen(({ serverId, event, directory }) => {
       this.runner.onEvent(serverId, event)
       this.attention.onEvent(serverId, event, directory)
-      if (event.type === 'session.status') {
-        const { sessionID, status } = event.properties
-        this.trackBusy(serverId, sessionID, status.type !== 'idle', directory)
-      } else if (event.type === 'session.idle') this.trackBusy(serverId, event.properties.sessionID, false, directory)
+      if (this.fleet.has(serverId)) this.busy.onEvent(serverId, event, directory)
     })
     this.fleet.onResync((server) => this.attention.resync(server, this.liveDirectories(server.id)))
     this.fleet.onResync((server) => this.runner.resync(server))
@@ -261,15 +259,12 @@ export class Engine extends EventEmitter<EnginePush> {
     })
     this.fleet.on('removed', (id) => this.push('server.removed', { id }))
     this.fleet.on('lost', (serverId) => {
-      this.busySessions.delete(serverId)
+      this.busy.dropServer(serverId)
       this.attention.dropServer(serverId)
       this.scheduler.serverLost(serverId)
     })
     this.fleet.on('notice', (level, message) => this.push('notice', { level, message }))
-    this.scheduler.on('task', (task) => {
-      this.indexTask(task)
-      this.push('task.updated', task)
-    })
+    this.scheduler.on('task', (task) => this.push('task.updated', task))
     // Task output is a hub topic: the backlog log is one inline reader; panes and the CLI subscribe, bounded, as to events.
     this.scheduler.on('output', (taskId, text) => this.hub.publishOutput(taskId, text))
     this.hub.listenOutput(({ taskId, text }) => this.outputs.append(taskId, text))
@@ -278,43 +273,7 @@ export class Engine extends EventEmitter<EnginePush> {
   }
 
   private liveDirectories(serverId: string): string[] {
-    return uniqueDirectories(this.runner.directoriesOn(serverId), this.busySessions.get(serverId)?.values() ?? [])
-  }
-
-  /** Keeps the session index and the per-server queued counts in step with a task change. */
-  private indexTask(task: TaskView): void {
-    const previous = this.taskSessions.get(task.id)
-    const current = task.sessionId && task.serverId && (task.state === 'running' || task.state === 'dispatched') ? `${task.serverId}/${task.sessionId}` : undefined
-    if (previous !== current) {
-      if (previous) this.sessionTasks.delete(previous)
-      if (current) this.sessionTasks.set(current, task.id)
-      if (current) this.taskSessions.set(task.id, current)
-      else this.taskSessions.delete(task.id)
-    }
-    if (task.target.kind === 'server' && this.fleet.has(task.target.serverId)) {
-      const server = this.fleet.get(task.target.serverId)
-      const id = task.target.serverId
-      const queued = this.scheduler.list().filter((t) => t.state === 'queued' && t.target.kind === 'server' && t.target.serverId === id).length
-      if (server.queued !== queued) {
-        server.queued = queued
-        this.fleet.touch(server)
-      }
-    }
-  }
-
-  /**
-   * Live session status feeds least-loaded: sessions busy on a server that no task of ours
-   * runs (a TUI user, another client) load it without holding one of our slots.
-   */
-  private trackBusy(serverId: string, sessionId: string, busy: boolean, directory: string | undefined): void {
-    if (!this.fleet.has(serverId)) return
-    const sessions = this.busySessions.get(serverId) ?? new Map<string, string | undefined>()
-    this.busySessions.set(serverId, sessions)
-    if (busy) sessions.set(sessionId, directory)
-    else sessions.delete(sessionId)
-    let external = 0
-    for (const id of sessions.keys()) if (!this.taskForSession(serverId, id)) external++
-    this.fleet.get(serverId).externalBusy = external
+    return uniqueDirectories(this.runner.directoriesOn(serverId), this.busy.directories(serverId))
   }
 }
 

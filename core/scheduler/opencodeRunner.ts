@@ -7,6 +7,7 @@ import type { ChangedFile } from '../contract/tasks'
 import { NO_SECRETS, type Secrets } from '../view/redact'
 import { SessionRenderer } from '../view/sessionRenderer'
 import { turnError, turnFinished, turnResult } from './sessionResult'
+import { sessionKey } from './sessionKey'
 import { resolveTaskDirectory } from './taskDirectory'
 import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
 
@@ -43,7 +44,6 @@ export const DEFAULT_NO_PROGRESS_MS = 10 * 60_000
 /** How long to wait after an idle without an answer for opencode's `session.error` (it follows the idle). */
 const ERROR_AFTER_IDLE_MS = 1_000
 
-const key = (serverId: string, sessionId: string) => `${serverId}\u0000${sessionId}`
 
 /**
  * Runs one attempt on a real opencode server: create a session, send the prompt
@@ -73,7 +73,7 @@ export class OpencodeRunner implements AttemptRunner {
   onEvent(serverId: string, event: OcEvent): void {
     const sessionId = eventSessionId(event)
     if (!sessionId) return
-    const watch = this.watches.get(key(serverId, sessionId))
+    const watch = this.watches.get(sessionKey(serverId, sessionId))
     if (!watch) return
     if (event.type === 'session.error') {
       // Taken even after the idle: opencode sends the reason a turn never ran just after it.
@@ -147,7 +147,7 @@ export class OpencodeRunner implements AttemptRunner {
           resolve(end)
         },
       }
-      this.watches.set(key(handle.serverId, sessionId), watch)
+      this.watches.set(sessionKey(handle.serverId, sessionId), watch)
     })
     handle.started(sessionId, baseUrl)
     const aborted = new Promise<'aborted'>((resolve) => {
@@ -160,7 +160,7 @@ export class OpencodeRunner implements AttemptRunner {
       } catch (error) {
         return this.failure(handle, 'could not send the prompt', error)
       }
-      const watch = this.watches.get(key(handle.serverId, sessionId))!
+      const watch = this.watches.get(sessionKey(handle.serverId, sessionId))!
       const stall = this.watchProgress(watch, sessionId)
       const end = await Promise.race([ended, aborted, stall.stalled]).finally(stall.stop)
       if (end === 'stalled') {
@@ -177,6 +177,8 @@ export class OpencodeRunner implements AttemptRunner {
         if (reason === 'server-lost') return { kind: 'server-lost', error: 'server lost mid-task' }
         return { kind: 'cancelled' }
       }
+      // The session is idle: the server's slot is free for the next task while this one's result is read.
+      handle.turnOver()
       const messages = await client.messages(sessionId, directory)
       this.replay(watch, messages)
       // An idle without a finished answer is a turn opencode accepted but did not run (a folder
@@ -191,7 +193,7 @@ export class OpencodeRunner implements AttemptRunner {
     } catch (error) {
       return this.failure(handle, 'lost track of the session', error)
     } finally {
-      this.watches.delete(key(handle.serverId, sessionId))
+      this.watches.delete(sessionKey(handle.serverId, sessionId))
     }
   }
 

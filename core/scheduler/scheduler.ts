@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events'
-import PQueue from 'p-queue'
 import { isFinalState, type StrategyName, type TaskSpec, type TaskView } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
 import { frozenCopy } from '../lib/frozen'
@@ -11,7 +10,9 @@ import { strategies } from './strategies'
 import { checkTargets, eligibleServers, toCandidate } from './targets'
 import { TaskQueue } from './taskQueue'
 import { downReason, noServerFor } from './unservable'
-import type { AbortReason, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool, TaskSink } from './types'
+import { sessionKey } from './sessionKey'
+import { Slots } from './slots'
+import type { AbortReason, AttemptOutcome, AttemptRunner, SchedulableServer, ServerLoad, ServerPool, TaskSink } from './types'
 
 export interface SchedulerEvents {
   task: [task: TaskView]
@@ -27,6 +28,8 @@ export interface SchedulerOptions {
   now?: () => number
   /** Attempts for a task that does not say (the settings' maxAttempts); default 3. */
   defaultMaxAttempts?: () => number
+  /** Sessions busy on a server that no task of ours runs (a TUI user, another client): load for least-loaded. */
+  externalBusy?: (serverId: string) => number
   /** Known secrets out of every snapshot (results, errors), so neither the journal nor a client ever holds one. */
   redact?: (text: string) => string
 }
@@ -53,7 +56,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly active = new Map<string, Active>()
   /** Servers a re-queued task should avoid (the ones that died under it). */
   private readonly avoid = new Map<string, Set<string>>()
-  private readonly lanes = new Map<string, PQueue>()
+  private readonly slots = new Slots((serverId) => {
+    this.options.pool.loadChanged(serverId)
+    this.pump()
+  })
+  /** Which task runs which session now: set when an attempt's session exists, gone when it ends. */
+  private readonly sessions = new Map<string, string>()
   private lastPicked: string | undefined
   /** Restored tasks whose session must be read before anything else happens to them. */
   private restored: RestoredTasks | undefined
@@ -187,7 +195,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.queue.size === 0) return
     const servers = this.options.pool.list()
     if (servers.some((s) => downReason(s) !== undefined)) this.failUnservable(servers)
-    let free = servers.filter((s) => s.acceptsWork && !this.restored?.holdsSlotOn(s.id))
+    const hasSlot = (s: SchedulableServer) => s.state === 'ready' && this.slots.hasFree(s.id, s.spec.capacity) && !this.restored?.holdsSlotOn(s.id)
+    let free = servers.filter(hasSlot)
     if (free.length === 0) return
     const order = servers.map((s) => s.id)
     const live = servers.filter((s) => s.state === 'ready')
@@ -202,7 +211,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (candidates.length === 0) continue
       // A task may carry its own strategy (the prompt bar's per-prompt target); the settings' strategy otherwise.
       const strategy = (task.target.kind === 'any' && task.target.strategy) || this.strategy
-      const pick = strategies[strategy](candidates.map(toCandidate), {
+      const pick = strategies[strategy](candidates.map((c) => toCandidate(c, this.slots.running(c.id), this.options.externalBusy?.(c.id) ?? 0)), {
         eligible: eligible.map((s) => s.id),
         order,
         lastPicked: this.lastPicked,
@@ -213,7 +222,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const server = free.find((s) => s.id === pick.id)!
       this.queue.remove(id)
       this.dispatch(task, server)
-      free = free.filter((s) => s.acceptsWork)
+      free = free.filter(hasSlot)
       if (free.length === 0) break
     }
   }
@@ -281,8 +290,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const controller = new AbortController()
     const active: Active = { serverId: server.id, controller }
     this.active.set(task.id, active)
-    server.running++
-    this.options.pool.touch(server)
     if (resumeWith) task.state = 'running'
     else {
       task.state = 'dispatched'
@@ -298,9 +305,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       active.timer = setTimeout(() => this.abort(task.id, 'timeout'), Math.max(0, task.timeoutMs - used))
       active.timer.unref()
     }
+    let turnOver!: () => void
+    const turn = new Promise<void>((resolve) => (turnOver = resolve))
+    this.slots.occupy(server.id, server.spec.capacity, turn)
+    if (resumeWith && task.sessionId) this.sessions.set(sessionKey(server.id, task.sessionId), task.id)
+    this.options.pool.loadChanged(server.id)
     const handle = {
       task,
       serverId: server.id,
+      turnOver,
       signal: controller.signal,
       abortReason: () => active.reason,
       started: (sessionId: string, serverUrl: string) => {
@@ -310,34 +323,28 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         task.serverUrl = serverUrl
         task.startedAt ??= this.now()
         task.attempts.at(-1)!.sessionId = sessionId
+        this.sessions.set(sessionKey(server.id, sessionId), task.id)
         this.changed(task)
       },
       output: (text: string) => {
         if (this.active.get(task.id) === active && text) this.emit('output', task.id, text)
       },
     }
-    void this.lane(server)
-      .add(() => (resumeWith ?? this.options.runner).run(handle))
+    // Started here and now (not a tick later), so the runner sees an abort that comes right after.
+    void runNow(() => (resumeWith ?? this.options.runner).run(handle))
       .catch((error: unknown): AttemptOutcome => ({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }))
-      .then((outcome) => this.settle(task, server, active, outcome ?? { kind: 'failed', error: 'no outcome' }))
-  }
-
-  private lane(server: SchedulableServer): PQueue {
-    let lane = this.lanes.get(server.id)
-    if (!lane) {
-      lane = new PQueue({ concurrency: server.spec.capacity })
-      this.lanes.set(server.id, lane)
-    }
-    lane.concurrency = server.spec.capacity
-    return lane
+      .then((outcome) => {
+        turnOver() // at the latest: an attempt that ended holds no slot
+        this.settle(task, server, active, outcome ?? { kind: 'failed', error: 'no outcome' })
+      })
   }
 
   private settle(task: TaskView, server: SchedulableServer, active: Active, outcome: AttemptOutcome): void {
     if (this.active.get(task.id) !== active) return
     this.active.delete(task.id)
     clearTimeout(active.timer)
-    server.running = Math.max(0, server.running - 1)
-    this.options.pool.touch(server)
+    const sessionId = task.attempts.at(-1)?.sessionId
+    if (sessionId) this.sessions.delete(sessionKey(server.id, sessionId))
     const attempt = task.attempts.at(-1)!
     attempt.endedAt = this.now()
     const verdict = attemptVerdict(active.reason, outcome, task.timeoutMs)
@@ -397,10 +404,28 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private changed(task: TaskView): void {
+    const before = this.snapshots.get(task.id)
     const snapshot = frozenCopy(this.options.redact ? redactedTask(task, this.options.redact) : task)
     this.snapshots.set(task.id, snapshot)
+    // A task for one server entering or leaving the queue changes that server's queued count.
+    if (task.target.kind === 'server' && (before?.state === 'queued') !== (task.state === 'queued')) this.options.pool.loadChanged(task.target.serverId)
     this.options.sink?.append(snapshot)
     this.emit('task', snapshot)
+  }
+
+  /** A server's load: agent slots in use, and queued tasks that wait for it alone. */
+  load(serverId: string): ServerLoad {
+    let queued = 0
+    for (const id of this.queue.ids()) {
+      const target = this.tasks.get(id)!.target
+      if (target.kind === 'server' && target.serverId === serverId) queued++
+    }
+    return { running: this.slots.running(serverId), queued }
+  }
+
+  /** The task whose attempt runs this session now, if any (events arrive by session). */
+  taskForSession(serverId: string, sessionId: string): string | undefined {
+    return this.sessions.get(sessionKey(serverId, sessionId))
   }
 
   /** Tasks still queued or running. */
@@ -408,5 +433,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let n = 0
     for (const task of this.tasks.values()) if (!isFinalState(task.state)) n++
     return n
+  }
+}
+
+/** Calls `start` at once; a synchronous throw becomes a rejection. */
+function runNow<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start()
+  } catch (error) {
+    return Promise.reject(error)
   }
 }

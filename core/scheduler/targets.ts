@@ -33,6 +33,6 @@ export function eligibleServers(task: TaskView, live: SchedulableServer[], all: 
   return othersAlive ? [] : live
 }
 
-export function toCandidate(server: SchedulableServer): Candidate {
-  return { id: server.id, running: server.running, capacity: server.spec.capacity, externalBusy: server.externalBusy }
+export function toCandidate(server: SchedulableServer, running: number, externalBusy: number): Candidate {
+  return { id: server.id, running, capacity: server.spec.capacity, externalBusy }
 }

@@ -1,13 +1,13 @@
 import type { TaskResult, TaskView } from '../contract/tasks'
 
-/** What the scheduler needs to know about a server (the fleet's ManagedServer satisfies it). */
+/**
+ * What the scheduler needs to know about a server (the fleet's ManagedServer satisfies it). Its
+ * load is not here: the scheduler owns the slots (see Slots) and reads outside load itself.
+ */
 export interface SchedulableServer {
   readonly id: string
-  readonly acceptsWork: boolean
   readonly state: string
-  running: number
   readonly spec: { capacity: number; name?: string }
-  readonly externalBusy: number
   /** Why no work should wait for it (failed, or not ours and unreachable); undefined while it may take work. */
   readonly unavailable?: string
 }
@@ -15,8 +15,14 @@ export interface SchedulableServer {
 export interface ServerPool {
   /** Every server, in fleet order. */
   list(): SchedulableServer[]
-  /** Slot counts changed: republish the server's view. */
-  touch(server: SchedulableServer): void
+  /** The server's load (running, queued) changed: republish its view. */
+  loadChanged(serverId: string): void
+}
+
+/** A server's load as the scheduler sees it: its slots in use and the tasks waiting for it alone. */
+export interface ServerLoad {
+  running: number
+  queued: number
 }
 
 export type AbortReason = 'cancel' | 'timeout' | 'server-lost'
@@ -32,6 +38,11 @@ export interface AttemptHandle {
   started(sessionId: string, serverUrl: string): void
   /** ANSI output for this task's view. */
   output(text: string): void
+  /**
+   * The agent's turn is over: its slot goes to the next task while the runner collects the result
+   * (files, and later commits and verify runs), which must never hold the agent's slot.
+   */
+  turnOver(): void
 }
 
 export type AttemptOutcome =

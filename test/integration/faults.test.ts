@@ -35,7 +35,7 @@ describe('servers that fail under a task', () => {
   it('kill -9 mid-task: restarted with backoff, task re-queued elsewhere and completed; journal has both attempts', async () => {
     const task = await runningTask()
     const victim = h.engine.fleet.get(task.serverId!)
-    const pid = victim.view().pid!
+    const pid = victim.instance?.pid!
     const restartsBefore = victim.restarts
     process.kill(pid, 'SIGKILL')
 
@@ -48,7 +48,7 @@ describe('servers that fail under a task', () => {
     // The supervisor brought the killed server back as a new process.
     await h.waitFor('the killed server to be ready again', () => victim.state === 'ready')
     expect(victim.restarts).toBe(restartsBefore + 1)
-    expect(victim.view().pid).not.toBe(pid)
+    expect(victim.instance?.pid).not.toBe(pid)
     expect(victim.lastError ?? '').toMatch(/exited/)
 
     const lines = h.engine.journal!.entries().filter((e) => e.task.id === task.id)
@@ -60,7 +60,7 @@ describe('servers that fail under a task', () => {
   it('a wedged server (SIGSTOP): the probe times out, it is restarted, and no task is stranded', async () => {
     const task = await runningTask()
     const victim = h.engine.fleet.get(task.serverId!)
-    const pid = victim.view().pid!
+    const pid = victim.instance?.pid!
     process.kill(pid, 'SIGSTOP')
     try {
       // Work submitted while it is wedged must not wait for it.
@@ -71,7 +71,7 @@ describe('servers that fail under a task', () => {
       expect(first!.attempts.map((a) => a.outcome)).toEqual(['server-lost', 'completed'])
       expect(second!.state).toBe('completed')
       expect(second!.result?.text).toBe('submitted during the wedge')
-      await h.waitFor('the wedged server to be replaced', () => victim.state === 'ready' && victim.view().pid !== pid, 60_000)
+      await h.waitFor('the wedged server to be replaced', () => victim.state === 'ready' && victim.instance?.pid !== pid, 60_000)
     } finally {
       try {
         process.kill(pid, 'SIGKILL')

@@ -39,7 +39,7 @@ describe('Scheduler.restore', () => {
     expect(attempt.handle.serverId).toBe('a')
     expect(attempt.handle.task.sessionId).toBe('ses_9')
     // The restored session holds one of a's two slots; the queued task takes the other.
-    expect(a.running).toBe(2)
+    expect(second.scheduler.load('a').running).toBe(2)
     expect(second.scheduler.get(ids.queued).serverId).toBe('a')
     attempt.resolve(completed)
     await until(() => second.scheduler.get(ids.running).state === 'completed')
@@ -53,7 +53,7 @@ describe('Scheduler.restore', () => {
     const second = setup([a])
     const resume = new FakeRunner()
     second.scheduler.restore(saved, resume)
-    expect(a.running).toBe(1)
+    expect(second.scheduler.load('a').running).toBe(1)
     expect((await resume.attemptFor(ids.running)).handle.task.id).toBe(ids.running)
     expect(second.scheduler.get(ids.queued).state).toBe('queued')
     expect(second.scheduler.get(ids.unstarted).state).toBe('queued')

@@ -41,7 +41,7 @@ describe('Scheduler', () => {
     const settled = new Set<Attempt>()
     while (settled.size < 40) {
       await until(() => runner.attempts.some((x) => !settled.has(x)))
-      for (const s of servers) expect(s.running).toBeLessThanOrEqual(s.spec.capacity)
+      for (const s of servers) expect(scheduler.load(s.id).running).toBeLessThanOrEqual(s.spec.capacity)
       // Settle one open attempt (alternating ends, so both servers churn).
       const open = runner.attempts.filter((x) => !settled.has(x))
       const next = settled.size % 2 ? open.at(-1)! : open[0]!
@@ -51,7 +51,7 @@ describe('Scheduler', () => {
     await until(() => tasks.every((t) => t.state === 'completed'))
     expect(runner.maxLive.get('a')).toBe(2) // full use of the slots, and never more
     expect(runner.maxLive.get('b')).toBe(3)
-    expect(servers.map((s) => s.running)).toEqual([0, 0])
+    expect(servers.map((s) => scheduler.load(s.id).running)).toEqual([0, 0])
   })
 
   it('dispatches by priority, then submission order', async () => {
@@ -178,5 +178,31 @@ describe('task snapshots', () => {
     expect(first!.state).toBe('dispatched')
     expect(events.map((t) => t.state)).toEqual(['queued', 'dispatched', 'completed'])
     expect(events.every((t) => Object.isFrozen(t))).toBe(true)
+  })
+})
+
+describe('slots', () => {
+  it('are the scheduler’s: a turn that is over frees its slot for the next task while its result is still being read', async () => {
+    const { scheduler, runner, pool } = setup([new FakeServer('a')])
+    const [first, second] = live(scheduler, scheduler.submit([spec({ prompt: 'one' }), spec({ prompt: 'two' })]))
+    const one = await runner.attemptFor(first!.id)
+    expect(scheduler.load('a')).toEqual({ running: 1, queued: 0 })
+    expect(second!.state).toBe('queued')
+    one.handle.turnOver() // the agent is idle; files and commits are still being collected
+    const two = await runner.attemptFor(second!.id)
+    expect(first!.state).toBe('dispatched') // not settled yet…
+    expect(scheduler.load('a').running).toBe(1) // …and only the second holds the slot
+    one.resolve(completed)
+    two.resolve(completed)
+    await until(() => first!.state === 'completed' && second!.state === 'completed')
+    expect(scheduler.load('a').running).toBe(0)
+    expect(pool.loadChanges.filter((id) => id === 'a').length).toBeGreaterThanOrEqual(4) // taken and freed, twice
+  })
+
+  it('counts the queued tasks that wait for one server as its load', () => {
+    const { scheduler } = setup([new FakeServer('a', 'starting'), new FakeServer('b', 'starting')])
+    scheduler.submit([spec({ target: { kind: 'server', serverId: 'a' } }), spec({ target: { kind: 'server', serverId: 'a' } }), spec()])
+    expect(scheduler.load('a')).toEqual({ running: 0, queued: 2 })
+    expect(scheduler.load('b')).toEqual({ running: 0, queued: 0 })
   })
 })

@@ -78,11 +78,11 @@ describe.skipIf(missing)('SSH questions in the attention inbox', () => {
     expect(retry.title).toMatch(/^Wrong passphrase/)
     await h.dispatcher.call('attention.answer', { id: retry.id, answer: { kind: 'passphrase', passphrase: key.passphrase } })
     await started
-    expect(h.engine.fleet.get('locked').view().state).toBe('ready')
+    expect(h.engine.fleet.view('locked').state).toBe('ready')
 
     // The unlocked key is kept in memory: a second server on it connects without a question.
     await h.engine.addServer(spec('locked-2'), { start: true })
-    expect(h.engine.fleet.get('locked-2').view().state).toBe('ready')
+    expect(h.engine.fleet.view('locked-2').state).toBe('ready')
     expect(added().filter((i) => i.kind === 'passphrase')).toHaveLength(2)
     // The secret is in no item and no push.
     expect(JSON.stringify(h.pushes)).not.toContain(key.passphrase)
@@ -100,7 +100,7 @@ describe.skipIf(missing)('SSH questions in the attention inbox', () => {
     const item = await h.waitFor('a passphrase item', () => h.engine.attention.list().find((i) => i.kind === 'passphrase' && i.serverId === 'skipped'))
     await h.dispatcher.call('attention.answer', { id: item.id, answer: { kind: 'passphrase' } })
     await started
-    const view = h.engine.fleet.get('skipped').view()
+    const view = h.engine.fleet.view('skipped')
     expect(view.state).toBe('failed')
     expect(view.lastError).toMatch(/no usable key.*encrypted and no passphrase given/)
     await h.engine.removeServer('skipped')

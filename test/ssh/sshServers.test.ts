@@ -80,7 +80,7 @@ function spec(id: string, sshd: Sshd, extra: Partial<SshSpec> = {}): SshSpec {
 async function addSsh(s: SshSpec) {
   await h.engine.addServer(s, { start: true })
   return h.waitFor(`${s.id} to settle`, () => {
-    const view = h.engine.fleet.get(s.id).view()
+    const view = h.engine.fleet.view(s.id)
     return ['ready', 'failed'].includes(view.state) ? view : undefined
   }, 60_000)
 }
@@ -154,7 +154,7 @@ describe.skipIf(missing)('servers over SSH', () => {
   it('keeps the password off the remote host: its state file has none, its bash tools cannot print it', async () => {
     const password = h.engine.fleet.get('box-a').instance!.auth!.password
     const stateFile = join(sshdA.home, '.flotilla', 'servers', 'box-a.json')
-    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ pid: h.engine.fleet.get('box-a').view().pid, port: expect.any(Number), reversePort: expect.any(Number) })
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ pid: h.engine.fleet.view('box-a').pid, port: expect.any(Number), reversePort: expect.any(Number) })
     expect(statSync(stateFile).mode & 0o777).toBe(0o600)
     // The plugin was shipped over the connection, into the remote ~/.flotilla (0700).
     const plugins = join(sshdA.home, '.flotilla', 'plugins')
@@ -193,7 +193,7 @@ describe.skipIf(missing)('servers over SSH', () => {
 
   it('survives a dropped connection: reconnects, the remote opencode keeps its pid, the running task completes', async () => {
     const server = h.engine.fleet.get('box-a')
-    const pid = server.view().pid!
+    const pid = server.instance?.pid!
     const [task] = await h.submit([{ prompt: '@rate 6\n@reply one two three four five six seven eight nine ten eleven twelve', target: { kind: 'server', serverId: 'box-a' } }])
     await h.waitFor('the task to stream', () => h.engine.outputs.get(task!.id).includes('two'))
     sshdA.dropConnections()
@@ -201,7 +201,7 @@ describe.skipIf(missing)('servers over SSH', () => {
     expect(done!.state).toBe('completed')
     expect(done!.attempts).toHaveLength(1)
     expect(done!.result?.text).toContain('twelve')
-    expect(server.view().pid).toBe(pid)
+    expect(server.instance?.pid).toBe(pid)
     expect(alive(pid)).toBe(true)
   }, 90_000)
 
@@ -253,7 +253,7 @@ describe.skipIf(missing)('servers over SSH', () => {
   }, 60_000)
 
   it('stops the remote server it started', async () => {
-    const pid = h.engine.fleet.get('box-a').view().pid!
+    const pid = h.engine.fleet.view('box-a').pid!
     await h.engine.fleet.get('box-a').stop()
     await h.waitFor('the remote opencode to exit', () => !alive(pid), 15_000)
   }, 30_000)
@@ -319,7 +319,7 @@ describe.skipIf(missing)('servers over SSH', () => {
       expect(refused.install).toEqual({ host: `root@127.0.0.1`, command })
       await h.engine.attention.answer(refused.id, { kind: 'install', accept: false })
       const failed = await h.waitFor('bare to fail', () => {
-        const view = h.engine.fleet.get('bare').view()
+        const view = h.engine.fleet.view('bare')
         return view.state === 'failed' ? view : undefined
       }, 30_000)
       expect(failed.lastError).toContain(`opencode is not installed on root@127.0.0.1`)
@@ -331,7 +331,7 @@ describe.skipIf(missing)('servers over SSH', () => {
       void h.engine.addServer(spec('bare', bare), { start: true }).catch(() => {})
       await h.engine.attention.answer((await installItem()).id, { kind: 'install', accept: true })
       const view = await h.waitFor('bare to settle', () => {
-        const v = h.engine.fleet.get('bare').view()
+        const v = h.engine.fleet.view('bare')
         return ['ready', 'failed'].includes(v.state) ? v : undefined
       }, 120_000)
       expect(view.state, view.lastError).toBe('ready')

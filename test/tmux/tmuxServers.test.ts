@@ -78,7 +78,7 @@ describe.skipIf(!hasTmux)('servers in tmux', () => {
     // A second engine (as after restarting Flotilla) finds tmux-1 in its window and attaches.
     const again = await startHarness(0, { tmux: { socketName: SOCKET, stateDir } })
     try {
-      const pid = h.engine.fleet.get('tmux-1').view().pid
+      const pid = h.engine.fleet.view('tmux-1').pid
       const view = await again.engine.addServer(spec('tmux-1'), { start: true })
       expect(view.state, view.lastError).toBe('ready')
       expect(view.pid).toBe(pid)
@@ -90,7 +90,7 @@ describe.skipIf(!hasTmux)('servers in tmux', () => {
   }, 60_000)
 
   it('stop ends the server and closes its window', async () => {
-    const pid = h.engine.fleet.get('tmux-2').view().pid!
+    const pid = h.engine.fleet.view('tmux-2').pid!
     await h.engine.fleet.get('tmux-2').stop()
     // Gone, or a zombie for the moment tmux takes to reap it: not running either way.
     const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] : 'gone'

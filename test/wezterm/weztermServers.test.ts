@@ -67,8 +67,8 @@ describe('servers in WezTerm panes (stand-in wezterm)', () => {
     await h.engine.removeServer('wez-dev')
 
     const bad = await h.engine.addServer(spec('wez-bad', { domain: 'nowhere' }), { start: true })
-    await h.waitFor('the bad domain to fail', () => h.engine.fleet.get('wez-bad').view().lastError)
-    expect(h.engine.fleet.get('wez-bad').view().lastError).toMatch(/^start failed: wezterm cli spawn: Error: resolve_spawn_tab_domain: domain name "nowhere" is invalid/)
+    await h.waitFor('the bad domain to fail', () => h.engine.fleet.view('wez-bad').lastError)
+    expect(h.engine.fleet.view('wez-bad').lastError).toMatch(/^start failed: wezterm cli spawn: Error: resolve_spawn_tab_domain: domain name "nowhere" is invalid/)
     expect(bad.state).not.toBe('ready')
     // Given up at once: no retrying a domain that does not exist.
     expect(h.engine.fleet.get('wez-bad').state).toBe('failed')
@@ -88,7 +88,7 @@ describe('servers in WezTerm panes (stand-in wezterm)', () => {
   }, 60_000)
 
   it('stop kills the pane; a pane closed from WezTerm is noticed as the server exiting', async () => {
-    const paneOf = (id: string) => Number(/pane (\d+)/.exec(h.engine.fleet.get(id).view().host ?? '')![1])
+    const paneOf = (id: string) => Number(/pane (\d+)/.exec(h.engine.fleet.view(id).host ?? '')![1])
     const first = paneOf('wez-1')
     await h.engine.fleet.get('wez-1').stop()
     expect(panes().some((p) => p.pane_id === first)).toBe(false)
@@ -96,7 +96,7 @@ describe('servers in WezTerm panes (stand-in wezterm)', () => {
     await h.engine.addServer(spec('wez-2'), { start: true })
     const second = paneOf('wez-2')
     wezterm('kill-pane', '--pane-id', String(second))
-    await h.waitFor('the supervisor to notice', () => /closed/.test(h.engine.fleet.get('wez-2').view().lastError ?? ''), 15_000)
+    await h.waitFor('the supervisor to notice', () => /closed/.test(h.engine.fleet.view('wez-2').lastError ?? ''), 15_000)
     await h.engine.removeServer('wez-2')
     // A restart that was under way is cancelled and cleans up its pane too.
     await h.waitFor('every pane to be gone', () => panes().length === 0, 15_000)

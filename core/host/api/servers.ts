@@ -24,19 +24,16 @@ export function serverHandlers(engine: Engine): Handlers<ServerMethods> {
       return { ok: true as const }
     },
     'servers.start': async ({ id }) => {
-      const server = engine.fleet.get(id)
-      await server.start()
-      return shown(server.view())
+      await engine.fleet.get(id).start()
+      return shown(engine.fleet.view(id))
     },
     'servers.stop': async ({ id }) => {
-      const server = engine.fleet.get(id)
-      await server.stop()
-      return shown(server.view())
+      await engine.fleet.get(id).stop()
+      return shown(engine.fleet.view(id))
     },
     'servers.restart': async ({ id }) => {
-      const server = engine.fleet.get(id)
-      await server.restart()
-      return shown(server.view())
+      await engine.fleet.get(id).restart()
+      return shown(engine.fleet.view(id))
     },
   }
 }
