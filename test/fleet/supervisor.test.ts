@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ServerSpec } from '../../core/contract/servers'
 import { Fleet } from '../../core/fleet/fleet'
 import { decideRestart, type RestartPolicyOptions } from '../../core/fleet/restartPolicy'
 import type { Launcher, RunningServer, ServerExit } from '../../core/launchers/types'
 import { FakeOpencode } from '../support/fakeOpencode'
+import { waitFor } from '../support/waitFor'
 
 const POLICY: RestartPolicyOptions = { backoff: { baseMs: 1_000, capMs: 30_000 }, maxFailures: 5, windowMs: 60_000, stableMs: 10_000 }
 
@@ -70,6 +71,7 @@ class FakeLauncher implements Launcher {
 const SPEC: ServerSpec = { kind: 'local', id: 'fake', name: 'fake', capacity: 1, directory: '/tmp', demo: false }
 let cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const c of cleanup) await c()
   cleanup = []
 })
@@ -89,14 +91,6 @@ function fleetWith(launcher: FakeLauncher, restart: Partial<RestartPolicyOptions
   return { fleet, notices }
 }
 
-async function until(what: string, predicate: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 describe('supervisor', () => {
   it('restarts a crashed server with backoff, counts the restart and records the error', async () => {
     const launcher = new FakeLauncher()
@@ -107,7 +101,7 @@ describe('supervisor', () => {
     await server.start()
     expect(server.state).toBe('ready')
     launcher.crash()
-    await until('the restart', () => launcher.starts === 2 && server.state === 'ready')
+    await waitFor('the restart', () => launcher.starts === 2 && server.state === 'ready')
     expect(server.restarts).toBe(1)
     expect(server.lastError).toMatch(/exited \(SIGKILL\)/)
     expect(lost).toEqual(['fake'])
@@ -120,23 +114,28 @@ describe('supervisor', () => {
     const server = fleet.add(SPEC)
     await server.start()
     launcher.current!.fake.hang()
-    await until('the wedge to be noticed and the server replaced', () => launcher.starts === 2 && server.state === 'ready')
+    await waitFor('the wedge to be noticed and the server replaced', () => launcher.starts === 2 && server.state === 'ready')
     expect(server.lastError).toMatch(/health probe failed 2×/)
   })
 
   it('gives up after N failures in the window, says so, and stays failed', async () => {
+    // Failed starts need no server: the backoff between them runs on a fake clock.
+    vi.useFakeTimers()
     const launcher = new FakeLauncher()
     launcher.failStarts = true
     const { fleet, notices } = fleetWith(launcher, { maxFailures: 3 })
     const server = fleet.add(SPEC)
     await server.start()
-    await until('the supervisor to give up', () => server.state === 'failed')
+    // Every backoff delay elapses; a supervisor that kept retrying would run into vitest's timer limit.
+    await vi.runAllTimersAsync()
+    expect(server.state).toBe('failed')
     expect(launcher.starts).toBe(3)
     expect(server.lastError).toMatch(/start failed: binary not found; gave up after 3 failures/)
     expect(notices.at(-1)).toMatch(/fake failed: .*gave up/)
-    await new Promise((r) => setTimeout(r, 300))
+    await vi.advanceTimersByTimeAsync(POLICY.windowMs) // far past the longest backoff (capMs 100)
     expect(launcher.starts).toBe(3) // no more tries once failed
-    // A user's explicit start tries again from scratch.
+    // A user's explicit start tries again from scratch, against a real (fake) server: real time.
+    vi.useRealTimers()
     launcher.failStarts = false
     await server.start()
     expect(server.state).toBe('ready')

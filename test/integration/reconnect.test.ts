@@ -40,7 +40,10 @@ describe('event stream drops', () => {
     expect(proxy.dropStreams()).toBeGreaterThan(0)
     // Drop again once it has reconnected, while the answer is still streaming.
     await h.waitFor('the stream to reconnect', () => proxy.openStreams > 0)
-    await new Promise((r) => setTimeout(r, 600))
+    // ...and once the engine has caught up through it (resync done, words flowing again).
+    const words = () => stripAnsi(h.engine.outputs.get(task!.id)).match(/w\d+/g)?.length ?? 0
+    const before = words()
+    await h.waitFor('a word that came after the reconnect', () => words() > before)
     expect(h.engine.scheduler.get(task!.id).state).toBe('running')
     proxy.dropStreams()
 
