@@ -4,26 +4,25 @@ import { Scheduler } from '../../core/scheduler/scheduler'
 import type { AbortReason, AttemptHandle, AttemptOutcome, AttemptRunner, SchedulableServer, ServerPool } from '../../core/scheduler/types'
 import { waitFor } from './waitFor'
 
-/** An in-memory server: accepts work only when ready with a free slot, like ManagedServer. */
+/** An in-memory server; the scheduler gives it work only when ready with a free slot (its own count). */
 export class FakeServer implements SchedulableServer {
-  running = 0
-  externalBusy = 0
   constructor(
     readonly id: string,
     public state = 'ready',
     readonly spec = { capacity: 1 },
   ) {}
-  get acceptsWork(): boolean {
-    return this.state === 'ready' && this.running < this.spec.capacity
-  }
 }
 
 export class FakePool implements ServerPool {
+  /** Servers whose load the scheduler announced as changed, in order. */
+  readonly loadChanges: string[] = []
   constructor(readonly servers: FakeServer[]) {}
   list() {
     return this.servers
   }
-  touch() {}
+  loadChanged(serverId: string) {
+    this.loadChanges.push(serverId)
+  }
 }
 
 /** One call of run(): the test settles it. An abort settles it like the real runner does. */

@@ -77,7 +77,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       specs.map(async ({ spec, password }) => {
         serverNames.set(spec.id, spec.name)
         await client['servers.add']({ spec, password, start: true, persist: false })
-        return engine.fleet.get(spec.id).view()
+        return engine.fleet.view(spec.id)
       }),
     )
     for (const view of started) {
