@@ -84,6 +84,12 @@ export class Fleet extends EventEmitter<FleetEvents> {
     return [...this.servers.values()]
   }
 
+  /** The folder on this machine a server of this spec would run in, if it runs here (its launcher knows). */
+  localFolder(spec: ServerSpec): string | undefined {
+    const launcher = this.options.launchers[spec.kind] as Launcher<typeof spec> | undefined
+    return launcher?.localFolder?.(spec)
+  }
+
   views(): ServerView[] {
     return this.list().map((s) => this.viewOf(s))
   }

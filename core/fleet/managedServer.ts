@@ -17,7 +17,6 @@ export interface SupervisorOptions {
   /** How long a freshly started server may take to answer its first health probe. */
   readyTimeoutMs: number
   watchdogMs: number
-  stopGraceMs: number
   restart: RestartPolicyOptions
   /** Reconnects to servers Flotilla does not own (default DEFAULT_RECONNECT_POLICY). */
   reconnect?: RestartPolicyOptions
@@ -31,7 +30,6 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   unhealthyAfter: 3,
   readyTimeoutMs: 20_000,
   watchdogMs: 30_000,
-  stopGraceMs: 3_000,
   restart: DEFAULT_RESTART_POLICY,
 }
 
@@ -45,9 +43,6 @@ export interface ManagedServerHooks {
   onLost(server: ManagedServer, reason: string): void
   onNotice(level: 'info' | 'warning' | 'error', message: string): void
 }
-
-/** Servers whose process Flotilla owns can be restarted; attached ones can only be waited for. */
-const OWNED_KINDS = new Set(['local', 'ssh', 'wezterm', 'tmux'])
 
 /**
  * One server under supervision: starting → ready ⇄ busy → unhealthy → restarting → stopped | failed.
@@ -91,7 +86,7 @@ export class ManagedServer {
   }
 
   get owned(): boolean {
-    return OWNED_KINDS.has(this.spec.kind)
+    return this.launcher.owns
   }
 
   /**
@@ -292,7 +287,7 @@ export class ManagedServer {
 
   /** CPU and memory of a local server's process, refreshed with each health probe. */
   private async sampleResources(): Promise<void> {
-    const pid = this.spec.kind === 'local' ? this.instance?.pid : undefined
+    const pid = this.instance?.sampledPid
     if (pid === undefined) return
     const sample = await sampleProcess(pid)
     if (!sample) return

@@ -23,7 +23,13 @@ export interface LocalLauncherOptions {
  * group under a guard that stops it if Flotilla dies, with Flotilla's secret-guard plugin.
  */
 export class LocalLauncher implements Launcher<LocalSpec> {
+  readonly owns = true
+
   constructor(private readonly options: LocalLauncherOptions = {}) {}
+
+  localFolder(spec: LocalSpec): string {
+    return spec.directory
+  }
 
   async start(spec: LocalSpec, context: LaunchContext): Promise<RunningServer> {
     const folderProblem = localDirectoryProblem(spec.directory)
@@ -79,6 +85,7 @@ export class LocalLauncher implements Launcher<LocalSpec> {
       baseUrl,
       auth: { username: DEFAULT_USERNAME, password },
       pid,
+      sampledPid: pid,
       directory: spec.directory,
       home: homedir(),
       host: '127.0.0.1',

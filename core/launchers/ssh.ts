@@ -51,6 +51,7 @@ type RemoteServer = z.infer<typeof RemoteState> & { password: string }
  * sessions intact. Demo servers reach the scripted model through a reverse tunnel.
  */
 export class SshLauncher implements Launcher<SshSpec> {
+  readonly owns = true
   /** Unlocked key files, shared by every server and reconnect of this launcher (memory only). */
   private readonly unlockedKeys: UnlockedKeys
   /** Installs running now, by user@host: servers on the same host wait for one instead of racing npm. */

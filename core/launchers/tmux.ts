@@ -39,6 +39,12 @@ type State = z.infer<typeof State> & { password: string }
  * Flotilla like any tmux window; a later start finds the window and reattaches.
  */
 export class TmuxLauncher implements Launcher<TmuxSpec> {
+  readonly owns = true
+
+  localFolder(spec: TmuxSpec): string {
+    return spec.directory
+  }
+
   private readonly secrets: ReattachSecrets
 
   constructor(private readonly options: TmuxLauncherOptions) {

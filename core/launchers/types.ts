@@ -14,6 +14,8 @@ export interface RunningServer {
   auth?: ServerAuth
   /** The opencode process, where Flotilla started it (shown on the card; used by tests). */
   pid?: number
+  /** A process on this machine whose CPU and memory are the server's (shown on its card); none for remote ones. */
+  sampledPid?: number
   /** The folder opencode serves by default, absolute, as a path on the server's machine. */
   directory?: string
   /**
@@ -52,5 +54,12 @@ export interface LaunchContext {
 }
 
 export interface Launcher<S extends ServerSpec = ServerSpec> {
+  /**
+   * Whether Flotilla starts (and so owns) the servers it makes: a crashed or wedged one is
+   * restarted. One it only attaches to is reconnected to, and no work waits while it is away.
+   */
+  readonly owns: boolean
   start(spec: S, context: LaunchContext): Promise<RunningServer>
+  /** The folder on this machine such a server would run in (checked before it is added); none when it runs elsewhere. */
+  localFolder?(spec: S): string | undefined
 }

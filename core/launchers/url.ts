@@ -6,6 +6,8 @@ import type { LaunchContext, Launcher, RunningServer } from './types'
 
 /** Attaches to a server someone else runs: nothing to spawn, and stop() only lets go. */
 export class UrlLauncher implements Launcher<UrlSpec> {
+  readonly owns = false
+
   async start(spec: UrlSpec, context: LaunchContext): Promise<RunningServer> {
     const password = context.password ?? (spec.passwordEnv ? process.env[spec.passwordEnv] : undefined)
     if (spec.passwordEnv && !password) {

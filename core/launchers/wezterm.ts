@@ -52,7 +52,19 @@ const PaneEntry = z.object({ pane_id: z.number().int(), window_id: z.number().in
  * the pane's text (`get-text`); stop is `kill-pane`.
  */
 export class WeztermLauncher implements Launcher<WeztermSpec> {
+  readonly owns = true
+
   constructor(private readonly options: WeztermLauncherOptions = {}) {}
+
+  /** On this machine unless the pane runs in a managed SSH domain (an unreadable domain file: its start says so). */
+  localFolder(spec: WeztermSpec): string | undefined {
+    if (spec.domain === 'local') return spec.directory
+    try {
+      return this.options.sshDomains?.().some((d) => d.name === spec.domain) ? undefined : spec.directory
+    } catch {
+      return undefined
+    }
+  }
 
   async start(spec: WeztermSpec, context: LaunchContext): Promise<RunningServer> {
     const sshDomain = spec.domain === 'local' ? undefined : this.sshDomain(spec.domain)

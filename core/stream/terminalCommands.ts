@@ -5,15 +5,11 @@ import { resolveOpencodeBinary } from '../launchers/opencodeBinary'
 import type { Fleet } from '../fleet/fleet'
 import type { PtyCommand } from './ptySession'
 
-/** What a terminal needs from the engine: the servers, the managed WezTerm domains, the demo's environment. */
+/** What a terminal needs from the engine: the servers (and whose run on this machine), the demo's environment. */
 export interface TerminalHost {
-  readonly fleet: Pick<Fleet, 'get'>
-  readonly weztermDomains: { list(): ReadonlyArray<{ name: string }> }
+  readonly fleet: Pick<Fleet, 'get' | 'localFolder'>
   readonly demo: { envFor(serverId: string): Record<string, string> } | undefined
 }
-
-/** Kinds whose server runs on this machine (a WezTerm server in an SSH domain opens its shell remotely first). */
-const ON_THIS_MACHINE = new Set(['local', 'tmux', 'wezterm'])
 
 /** The environment a terminal inherits: ours, minus any server password we were given. */
 function baseEnv(): Record<string, string> {
@@ -35,8 +31,8 @@ export function terminalCommand(host: TerminalHost, kind: 'shell' | 'tui', serve
   const server = serverId === undefined ? undefined : host.fleet.get(serverId)
   const directory = server?.instance?.directory ?? (server && 'directory' in server.spec ? server.spec.directory : undefined)
   if (kind === 'shell') {
-    const remoteDomain = server?.spec.kind === 'wezterm' && server.spec.domain !== 'local' && host.weztermDomains.list().some((d) => d.name === (server.spec as { domain: string }).domain)
-    if (server && (!ON_THIS_MACHINE.has(server.spec.kind) || remoteDomain)) {
+    // Its launcher says whether the server runs here (a WezTerm pane in an SSH domain does not).
+    if (server && host.fleet.localFolder(server.spec) === undefined) {
       throw new FlotillaError(`expected a server on this machine for a local shell, got the ${server.spec.kind} server ${server.spec.name}${server.instance ? '' : ' (start it to open a shell on its machine)'}`, 'unavailable')
     }
     const shell = process.env.SHELL || '/bin/bash'

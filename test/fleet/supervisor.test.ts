@@ -47,6 +47,7 @@ describe('decideRestart (pure)', () => {
 
 /** A launcher whose "process" is a FakeOpencode; crash() ends it like an exit would. */
 class FakeLauncher implements Launcher {
+  readonly owns = true
   starts = 0
   failStarts = false
   current: { fake: FakeOpencode; exit: (e: ServerExit) => void } | undefined

@@ -271,7 +271,7 @@ describe('a rejected servers.add', () => {
   it('does not replace the password of the existing server with the same id', async () => {
     const seen: Array<string | undefined> = []
     // Records the password it is started with, then fails: nothing is contacted.
-    const url: Launcher = { start: async (_spec, context) => (seen.push(context.password), Promise.reject(new Error('not in tests'))) }
+    const url: Launcher = { owns: false, start: async (_spec, context) => (seen.push(context.password), Promise.reject(new Error('not in tests'))) }
     const engine = await Engine.create({ launchers: { url } })
     try {
       const spec = ServerSpec.parse({ id: KNOWN_ID, name: 'Remote', kind: 'url', baseUrl: 'http://127.0.0.1:9' })

@@ -70,6 +70,7 @@ describe('saved url servers keep their password across restarts (in the keychain
   it('passes the saved password to the launcher after a restart', async () => {
     const seen: Array<string | undefined> = []
     const launcher: Launcher<UrlSpec> = {
+      owns: false,
       async start(spec: UrlSpec, context: LaunchContext): Promise<RunningServer> {
         seen.push(context.password)
         throw new Error(`stub: not contacting ${spec.baseUrl}`)

@@ -19,7 +19,6 @@ export const FAST_SUPERVISOR = {
   healthTimeoutMs: 2_500,
   unhealthyAfter: 3,
   watchdogMs: 15_000,
-  stopGraceMs: 1_500,
   restart: { backoff: { baseMs: 200, capMs: 1_000 }, maxFailures: 5, windowMs: 60_000, stableMs: 30_000 },
 }
 

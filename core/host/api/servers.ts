@@ -1,4 +1,4 @@
-import type { ServerSpec, ServerView } from '../../contract/servers'
+import type { ServerView } from '../../contract/servers'
 import { FlotillaError } from '../../lib/errors'
 import { localDirectoryProblem } from '../../launchers/localDirectory'
 import { redact } from '../../view/redact'
@@ -15,7 +15,8 @@ export function serverHandlers(engine: Engine): Handlers<ServerMethods> {
     'servers.list': () => engine.fleet.views().map(shown),
     'servers.add': ({ spec, password, start, persist }) => {
       // A typo in the form's folder is refused on the field, before anything is saved or spawned.
-      const problem = runsHere(engine, spec) ? localDirectoryProblem(spec.directory) : undefined
+      const folder = engine.fleet.localFolder(spec)
+      const problem = folder === undefined ? undefined : localDirectoryProblem(folder)
       if (problem) throw new FlotillaError(`servers.add: spec.directory: ${problem}`, 'bad_request')
       return engine.addServer(spec, { password, start, persist }).then(shown)
     },
@@ -35,17 +36,5 @@ export function serverHandlers(engine: Engine): Handlers<ServerMethods> {
       await engine.fleet.get(id).restart()
       return shown(engine.fleet.view(id))
     },
-  }
-}
-
-/** Servers whose folder is on this machine (a WezTerm pane in an SSH domain runs on that host). */
-function runsHere(engine: Engine, spec: ServerSpec): spec is Extract<ServerSpec, { kind: 'local' | 'tmux' | 'wezterm' }> {
-  if (spec.kind === 'local' || spec.kind === 'tmux') return true
-  if (spec.kind !== 'wezterm') return false
-  if (spec.domain === 'local') return true
-  try {
-    return !engine.weztermDomains.list().some((d) => d.name === spec.domain)
-  } catch {
-    return true // an unreadable domain file: its start will say so
   }
 }
