@@ -96,6 +96,8 @@ export const events = {
   /** A native menu item was chosen (desktop app only): the renderer runs it like its key. */
   'ui.command': UiCommand,
   'notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  /** A line a server's launcher printed while bringing it up (opencode's own start, an install's progress). */
+  'server.output': z.object({ id: Id, line: z.string().max(2_000) }),
   /** This client fell so far behind that `dropped` pushes were not sent to it: reload state (servers, tasks, attention). */
   'resync': z.object({ dropped: z.number().int().nonnegative() }),
   /** Settings changed (by any client): every client shows the same strategy and theme. */

@@ -13,6 +13,7 @@ export interface FleetEvents {
   resync: [server: ManagedServer]
   lost: [serverId: string, reason: string]
   notice: [level: 'info' | 'warning' | 'error', message: string]
+  output: [serverId: string, line: string]
 }
 
 export interface FleetOptions {
@@ -61,6 +62,7 @@ export class Fleet extends EventEmitter<FleetEvents> {
         onChange: (s) => this.servers.get(s.id) === s && this.emit('changed', this.viewOf(s)),
         onLost: (s, reason) => this.emit('lost', s.id, reason),
         onNotice: (level, message) => this.emit('notice', level, message),
+        onOutput: (s, line) => this.servers.get(s.id) === s && this.emit('output', s.id, line),
       },
       this.supervisor,
       this.options.random,

@@ -42,6 +42,8 @@ export interface ManagedServerHooks {
   /** The server can no longer run its sessions (crashed, restarting, stopped, removed). */
   onLost(server: ManagedServer, reason: string): void
   onNotice(level: 'info' | 'warning' | 'error', message: string): void
+  /** A line its launcher printed while bringing it up (install progress, reattach notes); never a secret. */
+  onOutput(server: ManagedServer, line: string): void
 }
 
 /**
@@ -171,7 +173,8 @@ export class ManagedServer {
     const abort = (this.launchAbort = new AbortController())
     let instance: RunningServer
     try {
-      instance = await this.launcher.start(this.spec, { ...(await this.context()), signal: abort.signal })
+      const onOutput = (line: string) => incarnation === this.incarnation && this.hooks.onOutput(this, line)
+      instance = await this.launcher.start(this.spec, { ...(await this.context()), signal: abort.signal, onOutput })
     } catch (error) {
       if (incarnation !== this.incarnation) return
       // Some failures will not go away by retrying (a refused host key, opencode not installed).

@@ -264,6 +264,7 @@ export class Engine extends EventEmitter<EnginePush> {
       this.scheduler.serverLost(serverId)
     })
     this.fleet.on('notice', (level, message) => this.push('notice', { level, message }))
+    this.fleet.on('output', (id, line) => this.push('server.output', { id, line: line.slice(0, 2_000) }))
     this.scheduler.on('task', (task) => this.push('task.updated', task))
     // Task output is a hub topic: the backlog log is one inline reader; panes and the CLI subscribe, bounded, as to events.
     this.scheduler.on('output', (taskId, text) => this.hub.publishOutput(taskId, text))

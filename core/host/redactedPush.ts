@@ -15,6 +15,8 @@ export function redactedPush(push: PushArgs, redact: Redact): PushArgs {
       return [push[0], redactedServerView(push[1], redact)]
     case 'notice':
       return [push[0], { ...push[1], message: redact(push[1].message) }]
+    case 'server.output':
+      return [push[0], { ...push[1], line: redact(push[1].line) }]
     case 'attention.added':
       return [push[0], redactedAttentionItem(push[1], redact)]
     default:

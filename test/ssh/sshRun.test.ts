@@ -140,6 +140,9 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
       const code = await run.exited
       expect(code, run.stderr()).toBe(0)
       expect(run.stderr()).toContain(`running ${command} there (--install-opencode)`)
+      // npm's own lines reach the terminal as they come, marked with the server they are for.
+      expect(run.stderr()).toMatch(/^\[[^\]]+\] \[npm on [^\]]+\] \S/m)
+      expect(run.stderr()).toMatch(/^\[[^\]]+\] installed opencode on /m)
       const summary = JSON.parse(run.stdout().trim().split('\n').at(-1)!) as { tasks: Array<{ output: string }> }
       expect(summary.tasks.map((t) => t.output)).toEqual(['installed'])
       expect(existsSync(join(registry.globalBin, 'opencode'))).toBe(true)

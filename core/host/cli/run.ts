@@ -65,6 +65,8 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     if (options.json) emit({ type: 'notice', ...n })
     else io.err(paint(n.level === 'error' ? ansi.red : ansi.yellow, `${n.level}: ${n.message}`))
   })
+  // What a launcher prints (an install's progress, a reattach) goes to stderr, never into --json's stdout.
+  client.on('server.output', ({ id, line }) => io.err(paint(ansi.dim, `[${serverNames.get(id) ?? id}] ${safe(line)}`)))
   client.on('attention.added', (a) => {
     if (options.json) emit({ type: 'attention', ...a })
     else io.err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${safe(a.title)} (answer it in the app; this run waits or times out)`))
