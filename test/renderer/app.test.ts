@@ -103,6 +103,16 @@ describe('App', () => {
     expect(host.querySelectorAll('article')).toHaveLength(2)
   })
 
+  it('shows what a server’s launcher prints while it comes up (an install’s progress), as text, and not once it is ready', async () => {
+    act(() => transport.push('server.updated', server('local-1', 'starting')))
+    act(() => transport.push('server.output', { id: 'local-1', line: '[npm on me@box] <b>added</b> 1 package' }))
+    const card = () => host.querySelector('article[aria-label="local-1"]')!
+    expect(card().querySelector('.server-output')?.textContent).toBe('[npm on me@box] <b>added</b> 1 package')
+    expect(card().querySelector('.server-output b')).toBeNull()
+    act(() => transport.push('server.updated', server('local-1', 'ready')))
+    expect(card().querySelector('.server-output')).toBeNull()
+  })
+
   it('submits one prompt per line with Ctrl+Enter and opens a pane per task', async () => {
     const prompt = byLabel('Prompt') as HTMLTextAreaElement
     const toggle = [...host.querySelectorAll('label')].find((l) => l.textContent === 'One per line')!.querySelector('input')!

@@ -27,6 +27,17 @@ function engine(overrides: Record<string, unknown> = {}) {
 const sync = (callback: () => void) => callback()
 
 describe('fleet state', () => {
+  it('keeps the last line each server’s launcher printed, until the server goes', () => {
+    let s = initialState({ state: 'open', attempt: 0 })
+    s = applyPush(s, 'server.updated', server('a', 'starting') as never)
+    s = applyPush(s, 'server.output', { id: 'a', line: '[npm on me@box] added 1 package' })
+    s = applyPush(s, 'server.output', { id: 'a', line: 'installed opencode on me@box' })
+    s = applyPush(s, 'server.output', { id: 'b', line: 'reattaching' })
+    expect(s.serverOutput).toEqual({ a: 'installed opencode on me@box', b: 'reattaching' })
+    s = applyPush(s, 'server.removed', { id: 'a' })
+    expect(s.serverOutput).toEqual({ b: 'reattaching' })
+  })
+
   it('applies pushes: upsert, remove, newest task first, bounded notices', () => {
     let s = initialState({ state: 'open', attempt: 0 })
     s = applyPush(s, 'server.updated', server('a') as never)

@@ -2,7 +2,7 @@ import { memo, useState } from 'react'
 import type { ServerView } from '../../../core/contract/servers'
 import { errorMessage } from '../api/client'
 import { ago, uptime } from '../format'
-import { useServices } from '../state/hooks'
+import { useFleet, useServices } from '../state/hooks'
 
 interface Props {
   server: ServerView
@@ -20,6 +20,8 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
   const { api, store } = useServices()
   const [busy, setBusy] = useState<Action | null>(null)
   const running = server.state !== 'stopped' && server.state !== 'failed'
+  const output = useFleet((s) => s.serverOutput[server.id])
+  const comingUp = server.state === 'starting' || server.state === 'restarting'
 
   async function run(action: Action, verb: string): Promise<void> {
     setBusy(action)
@@ -43,6 +45,11 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
         </span>
       </header>
       {server.lastError && <p className="last-error">{server.lastError}</p>}
+      {comingUp && output && (
+        <p className="server-output" aria-live="polite" title={output}>
+          {output}
+        </p>
+      )}
       {needsAttention && <p className="attention-note">Needs attention</p>}
       <dl className="facts">
         <dt>Where</dt>

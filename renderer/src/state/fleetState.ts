@@ -21,6 +21,8 @@ export interface FleetState {
   connection: ConnectionStatus
   strategy: StrategyName | undefined
   theme: 'system' | 'light' | 'dark'
+  /** The last line each server's launcher printed (an install's progress), shown on its card while it comes up. */
+  serverOutput: Readonly<Record<string, string>>
   /** The first full load after connecting has arrived. */
   loaded: boolean
 }
@@ -30,7 +32,7 @@ export const MAX_NOTICES = 5
 export const MAX_TASKS = 2_000
 
 export function initialState(connection: ConnectionStatus): FleetState {
-  return { servers: [], tasks: [], attention: [], notices: [], connection, strategy: undefined, theme: 'system', loaded: false }
+  return { servers: [], tasks: [], attention: [], notices: [], connection, strategy: undefined, theme: 'system', serverOutput: {}, loaded: false }
 }
 
 export interface Snapshot {
@@ -58,8 +60,12 @@ export function applyPush(state: FleetState, ...[event, payload, now = Date.now(
   switch (event) {
     case 'server.updated':
       return { ...state, servers: upsert(state.servers, payload) }
-    case 'server.removed':
-      return { ...state, servers: state.servers.filter((s) => s.id !== payload.id) }
+    case 'server.removed': {
+      const { [payload.id]: _gone, ...serverOutput } = state.serverOutput
+      return { ...state, servers: state.servers.filter((s) => s.id !== payload.id), serverOutput }
+    }
+    case 'server.output':
+      return { ...state, serverOutput: { ...state.serverOutput, [payload.id]: payload.line } }
     case 'task.updated':
       return { ...state, tasks: upsertTask(state.tasks, payload) }
     case 'attention.added':

@@ -55,6 +55,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
     client.on('attention.added', (payload) => receive(['attention.added', payload])),
     client.on('attention.resolved', (payload) => receive(['attention.resolved', payload])),
     client.on('notice', (payload) => receive(['notice', payload])),
+    client.on('server.output', (payload) => receive(['server.output', payload])),
     // Any client's settings change (another tab, the app): every window shows the same strategy and theme.
     client.on('settings.updated', (payload) => receive(['settings.updated', payload])),
     client.onStatus((connection) => {
