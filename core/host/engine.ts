@@ -8,7 +8,7 @@ import { BusySessions } from '../fleet/busySessions'
 import { Fleet } from '../fleet/fleet'
 import type { SupervisorOptions } from '../fleet/managedServer'
 import { LocalLauncher } from '../launchers/local'
-import type { Launcher } from '../launchers/types'
+import type { Launcher, SshPrompts } from '../launchers/types'
 import { SshLauncher, type SshLauncherOptions } from '../launchers/ssh'
 import { TmuxLauncher, type TmuxLauncherOptions } from '../launchers/tmux'
 import { UrlLauncher } from '../launchers/url'
@@ -98,25 +98,17 @@ export class Engine extends EventEmitter<EnginePush> {
       launchers: {
         local: new LocalLauncher(),
         url: new UrlLauncher(),
-        ssh: new SshLauncher({ ...options.ssh, unlockedKeys: this.unlockedKeys }),
+        ssh: new SshLauncher({ ...options.ssh, unlockedKeys: this.unlockedKeys, prompts: this.sshPrompts() }),
         tmux: new TmuxLauncher({ stateDir: join(flotillaHome().state, 'tmux'), ...options.tmux }),
         // Lazy: the domain file is read at each start, so a domain added in the app counts at once.
-        wezterm: new WeztermLauncher({ sshDomains: () => this.weztermDomains.list(), ssh: { ...options.ssh, unlockedKeys: this.unlockedKeys }, ...options.wezterm }),
+        wezterm: new WeztermLauncher({ sshDomains: () => this.weztermDomains.list(), ssh: { ...options.ssh, unlockedKeys: this.unlockedKeys }, prompts: this.sshPrompts(), ...options.wezterm }),
         ...options.launchers,
       },
-      context: (spec) => {
-        // (wezterm: for servers in an SSH domain, which Flotilla reaches through a tunnel of its own)
-        const overSsh = spec.kind === 'ssh' || spec.kind === 'wezterm'
-        return {
-          env: (spec.kind === 'local' || spec.kind === 'tmux' || spec.kind === 'wezterm') && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
-          demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
-          // Unknown host keys go to the attention inbox unless the front end decides itself (the CLI).
-          confirmHostKey: overSsh ? (this.options.ssh?.confirmHostKey ?? ((q) => this.attention.askHostKey(spec.id, q))) : undefined,
-          passphrase: overSsh ? (this.options.ssh?.passphrase ?? ((keyPath, retry) => this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry }))) : undefined,
-          confirmInstall: spec.kind === 'ssh' ? (this.options.ssh?.confirmInstall ?? ((q) => this.attention.askInstall(spec.id, q))) : undefined,
-          password: this.passwords.get(spec.id),
-        }
-      },
+      context: (spec) => ({
+        env: (spec.kind === 'local' || spec.kind === 'tmux' || spec.kind === 'wezterm') && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
+        demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
+        password: this.passwords.get(spec.id),
+      }),
       supervisor: options.supervisor,
       random: options.random,
       // The scheduler owns the slots; the fleet only shows them (read when a view is made).
@@ -213,6 +205,19 @@ export class Engine extends EventEmitter<EnginePush> {
     this.secrets.drop(id)
     this.settings?.removeServer(id)
     this.options.secrets?.delete(id)
+  }
+
+  /**
+   * Who answers SSH questions: the front end when it decides itself (the CLI's terminal or
+   * flags), else the attention inbox, as an item of the server that asked.
+   */
+  private sshPrompts(): SshPrompts {
+    const own = this.options.ssh
+    return {
+      confirmHostKey: (spec, q) => (own?.confirmHostKey ? own.confirmHostKey(q) : this.attention.askHostKey(spec.id, q)),
+      passphrase: (spec, keyPath, retry) => (own?.passphrase ? own.passphrase(keyPath, retry) : this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry })),
+      confirmInstall: (spec, q) => (own?.confirmInstall ? own.confirmInstall(q) : this.attention.askInstall(spec.id, q)),
+    }
   }
 
   /** The task whose current attempt runs this session, if any (events arrive by session). */

@@ -13,7 +13,8 @@ import { shellOverLink } from '../ssh/sshShell'
 import { opencodeInstallCommand } from './opencodeBinary'
 import { resolveSshTarget, type ResolveOptions, type SshTarget } from '../ssh/sshConfig'
 import { shQuote } from '../ssh/shell'
-import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
+import { sshAnswers } from './sshAnswers'
+import type { LaunchContext, Launcher, RunningServer, ServerExit, SshPrompts } from './types'
 
 export interface SshLauncherOptions extends SshConnectOptions {
   /** ~/.ssh/config and home overrides (tests). */
@@ -24,8 +25,10 @@ export interface SshLauncherOptions extends SshConnectOptions {
   stopGraceMs?: number
   /** Reconnect backoff and patience after a dropped connection. */
   link?: PersistentLinkOptions
-  /** May opencode be installed where it is missing? (The context's question wins; neither = no.) */
-  confirmInstall?: LaunchContext['confirmInstall']
+  /** May opencode be installed where it is missing? (Without `prompts`; neither = no.) */
+  confirmInstall?: (question: { host: string; command: string }) => Promise<boolean>
+  /** Who answers this launcher's SSH questions, per server; wins over the single answers above. */
+  prompts?: SshPrompts
   /** How long installing opencode on a remote host may take. */
   installTimeoutMs?: number
   /** This machine's folder for what a reattach needs (the passwords); default: Flotilla's state folder. */
@@ -75,8 +78,7 @@ export class SshLauncher implements Launcher<SshSpec> {
       target,
       {
         ...this.options,
-        confirmHostKey: context.confirmHostKey ?? this.options.confirmHostKey,
-        passphrase: context.passphrase ?? this.options.passphrase,
+        ...sshAnswers(spec, this.options.prompts, this.options),
         unlockedKeys: this.unlockedKeys,
       },
       {
@@ -199,7 +201,8 @@ export class SshLauncher implements Launcher<SshSpec> {
       const command = opencodeInstallCommand()
       const missing = `opencode is not installed on ${name} (no "${binary}" on the PATH of a non-interactive shell, nor in npm's global bin folder)`
       if (installed) throw new SshRefusedError(`${missing}, even after "${command}" succeeded there: add npm's global bin folder (npm prefix -g)/bin to the PATH`)
-      const ask = context.confirmInstall ?? this.options.confirmInstall
+      const prompts = this.options.prompts
+      const ask = prompts ? (q: { host: string; command: string }) => prompts.confirmInstall(spec, q) : this.options.confirmInstall
       if (binary !== 'opencode' || !ask || !(await ask({ host: name, command }))) throw new SshRefusedError(`${missing}. Install it there with: ${command}`)
       let install = this.installs.get(name)
       if (!install) {

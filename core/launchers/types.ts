@@ -45,12 +45,20 @@ export interface LaunchContext {
    * reverse tunnel) and the opencode config that points at the tunnel's end.
    */
   demo?: { modelPort: number; config(modelBaseURL: string): Record<string, unknown> }
-  /** SSH: who decides on a host key seen for the first time (the attention inbox, a CLI flag). */
-  confirmHostKey?: HostKeyConfirm
-  /** SSH: who gives an encrypted key's passphrase (`retry` after a wrong one); undefined skips the key. */
-  passphrase?: (keyPath: string, retry: boolean) => Promise<string | undefined>
-  /** SSH: may opencode be installed on a host that lacks it (by running `command` there)? */
-  confirmInstall?: (question: { host: string; command: string }) => Promise<boolean>
+}
+
+/**
+ * Who answers the questions an SSH login asks, for the server being started (the attention
+ * inbox in the app, the terminal in `flotilla run`). Given to the launchers that log in over
+ * SSH when they are built.
+ */
+export interface SshPrompts {
+  /** A host key seen for the first time. */
+  confirmHostKey(spec: ServerSpec, question: Parameters<HostKeyConfirm>[0]): ReturnType<HostKeyConfirm>
+  /** An encrypted key's passphrase (`retry` after a wrong one); undefined skips the key. */
+  passphrase(spec: ServerSpec, keyPath: string, retry: boolean): Promise<string | undefined>
+  /** May opencode be installed on a host that lacks it (by running `command` there)? */
+  confirmInstall(spec: ServerSpec, question: { host: string; command: string }): Promise<boolean>
 }
 
 export interface Launcher<S extends ServerSpec = ServerSpec> {

@@ -16,7 +16,8 @@ import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLin
 import type { SshConnectOptions } from '../ssh/sshConnection'
 import { resolveSshTarget, type ResolveOptions } from '../ssh/sshConfig'
 import { shellOverLink } from '../ssh/sshShell'
-import type { LaunchContext, Launcher, RunningServer, ServerExit } from './types'
+import { sshAnswers } from './sshAnswers'
+import type { LaunchContext, Launcher, RunningServer, ServerExit, SshPrompts } from './types'
 
 const run = promisify(execFile)
 const LISTEN = /opencode server listening on (https?:\/\/\S+)/
@@ -36,6 +37,8 @@ export interface WeztermLauncherOptions {
   password?: () => string
   /** How that tunnel connects (known_hosts, ~/.ssh/config, agent, reconnect backoff). */
   ssh?: SshConnectOptions & { config?: ResolveOptions; link?: PersistentLinkOptions }
+  /** Who answers that tunnel's SSH questions, per server. */
+  prompts?: SshPrompts
 }
 
 /** Shown in the pane once its tty stops echoing: only then is the password typed. */
@@ -79,7 +82,7 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const binary = sshDomain ? (spec.binary ?? 'opencode') : resolveOpencodeBinary(spec.binary)
     // An SSH domain's host is reached through a link of our own, opened first: the plugin travels
     // over it before the pane starts, and the tunnel to the server goes through it afterwards.
-    const link = sshDomain ? await this.tunnelTo(sshDomain, context) : undefined
+    const link = sshDomain ? await this.tunnelTo(spec, sshDomain, context) : undefined
     try {
       return await this.startPane(spec, context, { password, binary, link, sshDomain })
     } catch (error) {
@@ -160,14 +163,14 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
   }
 
   /** Our own SSH connection to an SSH domain's host (WezTerm's is not ours to forward ports on). */
-  private tunnelTo(domain: WeztermDomain, context: LaunchContext): Promise<PersistentLink> {
+  private tunnelTo(spec: WeztermSpec, domain: WeztermDomain, context: LaunchContext): Promise<PersistentLink> {
     const ssh = this.options.ssh ?? {}
     const [host, port] = domain.remoteAddress.split(':') as [string, string | undefined]
     const resolved = resolveSshTarget(host, ssh.config)
     const target = { ...resolved, user: domain.username ?? resolved.user, port: port ? Number(port) : resolved.port }
     return PersistentLink.open(
       target,
-      { ...ssh, confirmHostKey: context.confirmHostKey ?? ssh.confirmHostKey, passphrase: context.passphrase ?? ssh.passphrase },
+      { ...ssh, ...sshAnswers(spec, this.options.prompts, ssh) },
       { onConnected: async () => {}, onNotice: (message) => context.onOutput?.(message) },
       ssh.link,
     )
