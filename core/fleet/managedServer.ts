@@ -203,6 +203,9 @@ export class ManagedServer {
       return
     }
     if (incarnation !== this.incarnation) return
+    // opencode loads the launch folder's instance and providers on the first request that needs
+    // them (1-3 s): begin now, beside 'ready', not before it; tasks wait for it (opencodeRunner).
+    void this.client.warmUp(instance.directory)
     this.openStream(incarnation)
     this.readyAt = Date.now()
     this.failedProbes = 0

@@ -58,6 +58,26 @@ export class OpencodeClient {
     return parse(OcHealth, await response.json(), 'GET /global/health')
   }
 
+  /**
+   * `GET /provider` for a folder: opencode boots the folder's instance and loads its providers
+   * lazily, on the first request that needs them (1-3 s here, measured: a bare `?directory=`
+   * request like /session/status or /config boots the instance in ~0.1 s but leaves the
+   * providers for the first prompt). Asked early, a server's first prompt no longer pays for it.
+   */
+  warmUp(directory: string | undefined, timeoutMs = 15_000): Promise<void> {
+    const query = directory === undefined ? '' : `?directory=${encodeURIComponent(directory)}`
+    // A failed warm-up costs nothing but the time it would have saved: the prompt loads it then.
+    this.warmedUp = this.raw('GET', `/provider${query}`, undefined, timeoutMs).then((r) => r.arrayBuffer()).then(() => {}, () => {})
+    return this.warmedUp
+  }
+
+  /**
+   * Settles once the warm-up has answered (at once if none was asked for). A prompt sent while it
+   * runs does not join it: opencode loads the providers a second time beside it (measured), so
+   * a task's first request waits for it instead.
+   */
+  warmedUp: Promise<void> = Promise.resolve()
+
   async createSession(directory: string | undefined, title?: string): Promise<z.infer<typeof OcSession>> {
     const res = await this.sdk.session.create({ directory, title })
     return parse(OcSession, unwrap(res, 'POST /session'), 'POST /session')

@@ -130,6 +130,9 @@ export class OpencodeRunner implements AttemptRunner {
     const started = Date.now()
     let sessionId: string
     try {
+      // A fresh server may still be loading its folder's providers: a prompt sent meanwhile would
+      // load them a second time beside it (measured), so wait for that (at most its timeout).
+      await client.warmedUp
       sessionId = (await client.createSession(directory, task.title ?? task.prompt.slice(0, 60))).id
     } catch (error) {
       return this.failure(handle, 'could not create a session', error)
@@ -201,13 +204,16 @@ export class OpencodeRunner implements AttemptRunner {
    * The files the turn changed, with line counts. opencode computes the turn's diff just after
    * the turn ends, so right at idle it can still be empty; the turn's `patch` parts say whether
    * files changed, and while they say so and the diff is empty we ask again (briefly).
+   * No patch part, no diff: then opencode's diff is empty too, in git folders and others alike
+   * (measured, 1.18.33), so it is not asked for.
    */
   private async changedFiles(client: OpencodeClient, sessionId: string, messages: readonly OcMessageWithParts[], directory?: string): Promise<ChangedFile[]> {
     const prompt = messages.findLast((m) => m.info.role === 'user')?.info.id
     const patched = new Set(messages.flatMap((m) => m.parts.flatMap((p) => (p.type === 'patch' ? (p.files ?? []) : []))))
+    if (patched.size === 0) return []
     for (let attempt = 0; ; attempt++) {
       const diff = await client.diff(sessionId, prompt, directory).catch(() => [])
-      if (diff.length > 0 || patched.size === 0 || attempt >= 20) {
+      if (diff.length > 0 || attempt >= 20) {
         return diff.map((f) => ({ file: f.file ?? f.path ?? '?', additions: f.additions, deletions: f.deletions }))
       }
       await new Promise((resolve) => setTimeout(resolve, 150))
