@@ -54,8 +54,9 @@ export class LocalLauncher implements Launcher<LocalSpec> {
       secretEnv: { name: 'OPENCODE_SERVER_PASSWORD', value: password },
       onStdoutLine: (line) => {
         const match = LISTEN_LINE.exec(line)
+        // The listen line is said again, better, when the server turns ready: only the rest is output.
         if (match) onListen(match[1]!.replace(/\/$/, ''))
-        remember(line)
+        else remember(line)
       },
       onStderrLine: remember,
     })
