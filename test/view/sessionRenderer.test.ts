@@ -2,27 +2,11 @@ import { describe, expect, it } from 'vitest'
 import type { OcEvent, OcPart } from '../../core/contract/opencode'
 import { stripAnsi } from '../../core/view/ansi'
 import { SessionRenderer } from '../../core/view/sessionRenderer'
+import { delta, message, partEvent, renderAll, S } from '../support/ocEvents'
 
-const S = 'ses_1'
-const message = (id: string, role: 'user' | 'assistant', extra: object = {}): OcEvent => ({
-  type: 'message.updated',
-  properties: { sessionID: S, info: { id, sessionID: S, role, time: { created: 1 }, ...extra } },
-})
-const partEvent = (part: Partial<OcPart> & { id: string }): OcEvent => ({
-  type: 'message.part.updated',
-  properties: { sessionID: S, part: { sessionID: S, messageID: 'msg_a', type: 'text', ...part } },
-})
-const delta = (partID: string, text: string): OcEvent => ({
-  type: 'message.part.delta',
-  properties: { sessionID: S, messageID: 'msg_a', partID, field: 'text', delta: text },
-})
 const tool = (status: 'pending' | 'running' | 'completed' | 'error', time?: { start: number; end?: number }, extra: object = {}) =>
   partEvent({ id: 'prt_tool', type: 'tool', tool: 'bash', callID: 'call_1', state: { status, input: { command: 'ls -la' }, time, ...extra } })
 
-/** Renders events in order; returns the plain text (ANSI stripped). */
-function renderAll(r: SessionRenderer, events: OcEvent[]): string {
-  return stripAnsi(events.map((e) => r.render(e)).join(''))
-}
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1
 
 describe('SessionRenderer', () => {

@@ -3,22 +3,10 @@ import type { OcEvent, OcPart } from '../../core/contract/opencode'
 import { stripAnsi } from '../../core/view/ansi'
 import { fixedSecrets, REDACTED } from '../../core/view/redact'
 import { SessionRenderer } from '../../core/view/sessionRenderer'
+import { delta, partEvent, renderAll, S } from '../support/ocEvents'
 
-const S = 'ses_1'
 const secret = 'q7Vw-Pa55word'
 const assistant: OcEvent = { type: 'message.updated', properties: { sessionID: S, info: { id: 'msg_a', sessionID: S, role: 'assistant', time: { created: 1 } } } }
-const partEvent = (part: Partial<OcPart> & { id: string }): OcEvent => ({
-  type: 'message.part.updated',
-  properties: { sessionID: S, part: { sessionID: S, messageID: 'msg_a', type: 'text', ...part } },
-})
-const delta = (partID: string, text: string): OcEvent => ({
-  type: 'message.part.delta',
-  properties: { sessionID: S, messageID: 'msg_a', partID, field: 'text', delta: text },
-})
-
-function renderAll(r: SessionRenderer, events: OcEvent[]): string {
-  return stripAnsi(events.map((e) => r.render(e)).join(''))
-}
 
 describe('SessionRenderer with known secrets', () => {
   it('redacts a secret split across two deltas of a part, at every position', () => {
