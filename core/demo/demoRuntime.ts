@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { demoConfigFolder, demoOpencodeConfig, demoServerEnv, PLUGIN_DEPENDENCY_LOCK } from './opencodeConfig'
 import { startScriptedModel, type ScriptedModel } from './scriptedModel'
 import { makeOwnedTempDir, removeStaleTempDirs } from '../lib/ownedTempDir'
+import type { DemoContext } from '../launchers/types'
 
 /** Each demo's opencode state (15-54 MB) lives in `<tmp>/flotilla-demo-XXXXXX`. */
 export const DEMO_DIR_PREFIX = 'flotilla-demo-'
@@ -42,6 +43,11 @@ export class DemoRuntime {
   }
 
   /** For servers on other machines: the model's port, and their config given the tunnel's URL. */
+  /** What a demo server's launcher needs, whatever its kind (the env is made only when asked for). */
+  contextFor(serverId: string): DemoContext {
+    return { ...this.remote(), env: () => this.envFor(serverId) }
+  }
+
   remote(): { modelPort: number; config(modelBaseURL: string): Record<string, unknown> } {
     return {
       modelPort: Number(new URL(this.model.baseURL).port),

@@ -104,11 +104,8 @@ export class Engine extends EventEmitter<EnginePush> {
         wezterm: new WeztermLauncher({ sshDomains: () => this.weztermDomains.list(), ssh: { ...options.ssh, unlockedKeys: this.unlockedKeys }, prompts: this.sshPrompts(), ...options.wezterm }),
         ...options.launchers,
       },
-      context: (spec) => ({
-        env: (spec.kind === 'local' || spec.kind === 'tmux' || spec.kind === 'wezterm') && spec.demo && this.demo ? this.demo.envFor(spec.id) : undefined,
-        demo: spec.kind === 'ssh' && spec.demo ? this.demo?.remote() : undefined,
-        password: this.passwords.get(spec.id),
-      }),
+      // Each launcher takes from the scripted model what its kind needs (see DemoContext).
+      context: (spec) => ({ demo: this.demo?.contextFor(spec.id), password: this.passwords.get(spec.id) }),
       supervisor: options.supervisor,
       random: options.random,
       // The scheduler owns the slots; the fleet only shows them (read when a view is made).

@@ -36,7 +36,7 @@ export class LocalLauncher implements Launcher<LocalSpec> {
     if (folderProblem) throw new PermanentError(folderProblem)
     const binary = resolveOpencodeBinary(spec.binary)
     const password = randomPassword()
-    const env: NodeJS.ProcessEnv = { ...process.env, ...context.env, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    const env: NodeJS.ProcessEnv = { ...process.env, ...context.env, ...(spec.demo ? context.demo?.env() : undefined), OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     // The password reaches opencode through the guard's stdin, never an environment (not even one inherited).
     delete env.OPENCODE_SERVER_PASSWORD
     Object.assign(env, localPluginEnv(env))

@@ -119,7 +119,8 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
     // itself first thing: nothing secret on a tmux command line (`ps` shows those).
     const script = join(this.options.stateDir, `${spec.session}-${spec.id}.start.sh`)
     // The pane's shell gets the tmux server's environment, not ours: the plugin config is set explicitly.
-    const env = { ...context.env, ...localPluginEnv({ ...process.env, ...context.env }), OPENCODE_SERVER_PASSWORD: password, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    const extra = { ...context.env, ...(spec.demo ? context.demo?.env() : undefined) }
+    const env = { ...extra, ...localPluginEnv({ ...process.env, ...extra }), OPENCODE_SERVER_PASSWORD: password, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     writeFileSync(
       script,
       ['#!/bin/sh', 'rm -f "$0"', ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`), `exec ${shQuote(binary)} serve --port 0 --hostname 127.0.0.1`, ''].join('\n'),

@@ -44,7 +44,7 @@ export interface LaunchContext {
    * Demo servers on other machines: the scripted model's local port (carried to them by a
    * reverse tunnel) and the opencode config that points at the tunnel's end.
    */
-  demo?: { modelPort: number; config(modelBaseURL: string): Record<string, unknown> }
+  demo?: DemoContext
 }
 
 /**
@@ -59,6 +59,17 @@ export interface SshPrompts {
   passphrase(spec: ServerSpec, keyPath: string, retry: boolean): Promise<string | undefined>
   /** May opencode be installed on a host that lacks it (by running `command` there)? */
   confirmInstall(spec: ServerSpec, question: { host: string; command: string }): Promise<boolean>
+}
+
+/**
+ * The scripted model, for the launcher of a demo server (`spec.demo`) to use as its kind needs:
+ * a server on this machine takes `env()` (its config and a state folder of its own); one on
+ * another machine reaches the model's port through a reverse tunnel and gets `config(url)`.
+ */
+export interface DemoContext {
+  env(): Record<string, string>
+  modelPort: number
+  config(modelBaseURL: string): Record<string, unknown>
 }
 
 export interface Launcher<S extends ServerSpec = ServerSpec> {

@@ -100,8 +100,10 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const connection = link?.connection
     if (link && !connection) throw new Error(`the SSH link to domain ${spec.domain} is down`)
     const remote = connection ? await remotePluginEnv(connection) : undefined
-    const plugin = remote ? remote.env : localPluginEnv({ ...process.env, ...context.env })
-    const env = { ...context.env, ...plugin, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
+    // (A demo server never runs in an SSH domain: refused above, the model is not reachable there.)
+    const extra = { ...context.env, ...(spec.demo && !remote ? context.demo?.env() : undefined) }
+    const plugin = remote ? remote.env : localPluginEnv({ ...process.env, ...extra })
+    const env = { ...extra, ...plugin, OPENCODE_SERVER_USERNAME: DEFAULT_USERNAME }
     const program = [
       // No prompt (so no password) unless echo really went off.
       `{ stty -echo && echo ${shQuote(PASSWORD_PROMPT)}; } || { echo 'flotilla: cannot turn echo off in this pane; not sending the password'; exit 1; }`,
