@@ -87,6 +87,7 @@ export class LocalLauncher implements Launcher<LocalSpec> {
       auth: { username: DEFAULT_USERNAME, password },
       pid,
       sampledPid: pid,
+      localBinary: binary,
       directory: spec.directory,
       home: homedir(),
       host: '127.0.0.1',

@@ -64,6 +64,7 @@ export class TmuxLauncher implements Launcher<TmuxSpec> {
       pid,
       directory: spec.directory,
       home: homedir(),
+      localBinary: resolveOpencodeBinary(spec.binary),
       host: `tmux ${target}`,
       exited: watchPid(pid),
       stop: async () => {

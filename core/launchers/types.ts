@@ -16,6 +16,8 @@ export interface RunningServer {
   pid?: number
   /** A process on this machine whose CPU and memory are the server's (shown on its card); none for remote ones. */
   sampledPid?: number
+  /** The opencode binary on this machine that runs it, for a TUI pane to use too; none when it runs elsewhere. */
+  localBinary?: string
   /** The folder opencode serves by default, absolute, as a path on the server's machine. */
   directory?: string
   /**

@@ -51,10 +51,10 @@ export class ClientTerminals {
       this.onExit(terminalId, code)
     }
     const server = serverId === undefined ? undefined : this.host.fleet.get(serverId)
-    // A shell for a server on another machine (SSH, a WezTerm SSH domain) runs there, over its connection.
-    if (kind === 'shell' && server && (server.spec.kind === 'ssh' || server.instance?.openShell)) {
-      const openShell = server.instance?.openShell
-      if (!openShell) throw new FlotillaError(`expected a running server to open a shell on, got ${server.spec.name} ${server.state}`, 'unavailable')
+    // A shell for a server on another machine (SSH, a WezTerm SSH domain) runs there, over its
+    // connection; a stopped one is refused by terminalCommand (not on this machine: start it first).
+    const openShell = kind === 'shell' ? server?.instance?.openShell : undefined
+    if (server && openShell) {
       const session = await openShell({ cols, rows }, onData, onExit)
       if (this.disposed) {
         session.close()

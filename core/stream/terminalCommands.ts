@@ -48,8 +48,8 @@ export function terminalCommand(host: TerminalHost, kind: 'shell' | 'tui', serve
     env.OPENCODE_SERVER_USERNAME = instance.auth.username
     env.OPENCODE_SERVER_PASSWORD = instance.auth.password
   }
-  // A remote spec's binary names the program over there; the TUI here is the embedded one.
-  const binary = resolveOpencodeBinary(server.spec.kind === 'local' || server.spec.kind === 'tmux' ? server.spec.binary : undefined)
+  // The binary that runs the server here, if one does; a remote server's names a program over there: the TUI uses the embedded one.
+  const binary = instance.localBinary ?? resolveOpencodeBinary(undefined)
   // --dir is the server's project (on its machine); the process itself needs a folder that exists here.
   const args = ['attach', instance.baseUrl, ...(directory ? ['--dir', directory] : [])]
   return { file: binary, args, cwd: directory && existsSync(directory) ? directory : homedir(), env, title: `tui · ${server.spec.name}` }
