@@ -4,6 +4,8 @@
 import { coldStartBench } from './coldstart.bench'
 import { dispatchBench } from './dispatch.bench'
 import { echoBench } from './echo.bench'
+import { fanoutColdBench } from './fanoutCold.bench'
+import { fanoutWarmBench } from './fanoutWarm.bench'
 import { gridBench } from './grid.bench'
 import { relayBench } from './relay.bench'
 import { spawnBench } from './spawn.bench'
@@ -19,6 +21,8 @@ const benches: Record<string, () => Promise<string[]>> = {
   grid: gridBench,
   tunnel: tunnelBench,
   task: taskOverheadBench,
+  cold: fanoutColdBench,
+  warm: fanoutWarmBench,
 }
 
 async function main(): Promise<void> {
