@@ -12,6 +12,35 @@ export const TaskTarget = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('broadcast'), serverIds: z.array(Id).min(1).max(256).optional() }),
 ])
 
+/**
+ * Run the task in its own git worktree, from `base`, its result a branch of `repo` (on this
+ * machine: Flotilla's host). Omitted = the task works in its server's folder, shared.
+ */
+export const WorkspaceRequest = z.strictObject({
+  /** A folder in the user's repository, on the machine Flotilla runs on (a subfolder is kept in the worktree). */
+  repo: z.string().min(1).max(4096).refine((p) => p.startsWith('/'), 'expected an absolute path'),
+  /** Branch, tag or commit to start from; default HEAD. */
+  base: z.string().min(1).max(256).optional(),
+  /** Start from the uncommitted state (tracked and untracked files) instead of the commit alone. */
+  includeDirty: z.boolean().default(false),
+})
+
+/** What a workspace task starts from, fixed at submit. */
+export const WorkspacePlan = z.object({
+  /** The repository's top folder on Flotilla's machine. */
+  repo: z.string(),
+  /** The task's folder inside the repository ('' = its top). */
+  subdir: z.string(),
+  /** The ref asked for ('HEAD' by default) and the commit it named at submit. */
+  baseRef: z.string(),
+  baseCommit: z.string(),
+  /** The commit the worktree starts from: baseCommit, or the snapshot of the uncommitted state on top of it. */
+  baseSha: z.string(),
+  dirtySnapshot: z.boolean(),
+  /** The branch checked out at submit (the default landing target); absent on a detached HEAD. */
+  targetBranch: z.string().optional(),
+})
+
 export const TaskSpec = z.strictObject({
   prompt: z.string().trim().min(1, 'expected a non-empty prompt').max(100_000),
   title: z.string().max(200).optional(),
@@ -25,6 +54,7 @@ export const TaskSpec = z.strictObject({
   timeoutMs: z.number().int().min(1_000).max(86_400_000).optional(),
   /** Attempts before the task fails when its server dies under it; omitted = the settings' maxAttempts. */
   maxAttempts: z.number().int().min(1).max(10).optional(),
+  workspace: WorkspaceRequest.optional(),
 })
 
 export const TaskState = z.enum(['queued', 'dispatched', 'running', 'completed', 'failed', 'cancelled'])
@@ -46,6 +76,10 @@ export const Tokens = z.object({
 
 export const ChangedFile = z.object({
   file: z.string(),
+  /** Known for results read from git (workspaces); opencode's own diff does not say. */
+  status: z.enum(['added', 'modified', 'deleted', 'renamed', 'copied', 'type-changed']).optional(),
+  from: z.string().optional(),
+  binary: z.boolean().optional(),
   additions: z.number().int().nonnegative(),
   deletions: z.number().int().nonnegative(),
 })
@@ -56,6 +90,16 @@ export const TaskResult = z.object({
   cost: z.number().nonnegative(),
   durationMs: z.number().nonnegative(),
   files: z.array(ChangedFile),
+  /** Where the task worked: its own worktree, or its server's folder (shared with other tasks). */
+  isolation: z.enum(['worktree', 'shared']).optional(),
+  /** Why a task that asked for a worktree shared its server's folder. */
+  sharedReason: z.string().optional(),
+  /** Worktree results: the branch, the commit it started from and its last result commit (absent: nothing changed). */
+  branch: z.string().optional(),
+  baseSha: z.string().optional(),
+  headSha: z.string().optional(),
+  /** The worktree, while it is kept (until landed, discarded or the end of a run). */
+  worktree: z.string().optional(),
 })
 
 export const TaskAttempt = z.object({
@@ -90,11 +134,14 @@ export const TaskView = z.object({
   endedAt: Timestamp.optional(),
   error: z.string().optional(),
   result: TaskResult.optional(),
+  workspace: WorkspacePlan.optional(),
 })
 
 export type StrategyName = z.infer<typeof StrategyName>
 export type TaskTarget = z.infer<typeof TaskTarget>
 export type TaskSpec = z.infer<typeof TaskSpec>
+export type WorkspaceRequest = z.infer<typeof WorkspaceRequest>
+export type WorkspacePlan = z.infer<typeof WorkspacePlan>
 export type TaskSpecInput = z.input<typeof TaskSpec>
 export type TaskState = z.infer<typeof TaskState>
 export type TaskResult = z.infer<typeof TaskResult>

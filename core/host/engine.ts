@@ -28,6 +28,7 @@ import { redact, SecretSet } from '../view/redact'
 import { redactedPush } from './redactedPush'
 import { DemoRuntime, type DemoOptions } from '../demo/demoRuntime'
 import { TaskOutputs } from '../stream/taskOutputs'
+import { Workspaces } from '../workspace/workspaces'
 
 export interface EngineOptions {
   /** Settings folder: saved servers and preferences. Omitted = nothing is persisted (a CLI run). */
@@ -52,6 +53,8 @@ export interface EngineOptions {
   wezterm?: WeztermLauncherOptions
   /** The Lua file of managed WezTerm SSH domains; default ~/.config/wezterm/flotilla-domains.lua. */
   weztermDomainsFile?: string
+  /** Where task worktrees on this machine live; default the state folder's worktrees/. */
+  worktreesDir?: string
   /** Fail a running task whose session sends no event for this long (default 10 min; see OpencodeRunner). */
   noProgressMs?: number
   random?: () => number
@@ -75,6 +78,8 @@ export class Engine extends EventEmitter<EnginePush> {
   readonly secrets = new SecretSet()
   readonly fleet: Fleet
   readonly runner: OpencodeRunner
+  /** Task worktrees on this machine (made per attempt, results committed after the turn). */
+  readonly workspaces: Workspaces
   readonly scheduler: Scheduler
   readonly attention: AttentionInbox
   readonly journal: TaskJournal | undefined
@@ -113,7 +118,14 @@ export class Engine extends EventEmitter<EnginePush> {
     })
     this.journal = options.journalPath ? new TaskJournal(options.journalPath) : undefined
     this.weztermDomains = new WeztermDomainFile(options.weztermDomainsFile ?? defaultDomainsFile())
+    this.workspaces = new Workspaces({
+      root: options.worktreesDir ?? join(flotillaHome().state, 'worktrees'),
+      disposeInstance: async (serverId, directory) => {
+        if (this.fleet.has(serverId)) await this.fleet.get(serverId).client?.disposeInstance(directory)
+      },
+    })
     this.runner = new OpencodeRunner(this.fleet, {
+      workspaces: this.workspaces,
       noProgressMs: options.noProgressMs,
       waitingOnUser: (serverId, sessionId) => this.attention.list().some((a) => a.serverId === serverId && a.sessionId === sessionId),
       secrets: this.secrets,

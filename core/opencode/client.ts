@@ -118,6 +118,15 @@ export class OpencodeClient {
     return parse(OcFileDiff.array(), data ?? [], what)
   }
 
+  /**
+   * `POST /instance/dispose?directory=`: opencode frees a folder's instance (60-140 MB each,
+   * measured), which it keeps until told; called when a task's worktree goes.
+   */
+  async disposeInstance(directory: string, timeoutMs = 10_000): Promise<void> {
+    const res = await this.raw('POST', `/instance/dispose?directory=${encodeURIComponent(directory)}`, undefined, timeoutMs)
+    await res.arrayBuffer()
+  }
+
   async permissions(directory?: string): Promise<z.infer<typeof OcPermissionRequest>[]> {
     return parse(OcPermissionRequest.array(), unwrap(await this.sdk.permission.list({ directory }), 'GET /permission'), 'GET /permission')
   }

@@ -10,6 +10,8 @@ import { turnError, turnFinished, turnResult } from './sessionResult'
 import { sessionKey } from './sessionKey'
 import { resolveTaskDirectory } from './taskDirectory'
 import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
+import type { PreparedWorkspace, Workspaces } from '../workspace/workspaces'
+import { ansi } from '../view/ansi'
 
 interface Watch {
   handle: AttemptHandle
@@ -37,6 +39,8 @@ export interface OpencodeRunnerOptions {
   waitingOnUser?: (serverId: string, sessionId: string) => boolean
   /** Known secrets (the servers' passwords), redacted from the task output its renderers produce. */
   secrets?: Secrets
+  /** Git worktrees for tasks that ask for one (see core/workspace); omitted = every task shares its server's folder. */
+  workspaces?: Workspaces
   now?: () => number
 }
 
@@ -127,6 +131,59 @@ export class OpencodeRunner implements AttemptRunner {
     } catch (error) {
       return { kind: 'failed', error: errorMessage(error) }
     }
+    let prepared: PreparedWorkspace | undefined
+    let sharedReason: string | undefined
+    if (task.workspace && this.options.workspaces) {
+      if (this.fleet.localFolder(server.spec) === undefined) {
+        sharedReason = `${server.spec.name} runs on another machine, where Flotilla does not make worktrees yet: the task works in that server's folder`
+        handle.output(ansi.yellow(`shared folder: ${sharedReason}`) + '\r\n')
+      } else {
+        try {
+          prepared = await this.options.workspaces.prepare(task, server.id)
+        } catch (error) {
+          return { kind: 'failed', error: `could not make the task's worktree: ${errorMessage(error)}` }
+        }
+        directory = prepared.directory
+        handle.output(ansi.dim(`worktree ${prepared.root} on ${prepared.branch} from ${task.workspace.baseSha.slice(0, 10)}`) + '\r\n')
+      }
+    }
+    const outcome = await this.session(handle, server, directory, prepared)
+    if (!prepared) return outcome.kind === 'completed' && task.workspace ? { kind: 'completed', result: { ...outcome.result, isolation: 'shared', sharedReason } } : outcome
+    return this.collect(handle, server, prepared, outcome)
+  }
+
+  /**
+   * After the turn, outside the agent's slot: the worktree's changes become a commit on the
+   * task's branch. A task that did not complete keeps what it changed on its branch too (said
+   * in its error), and its worktree goes; a completed one's stays for follow-ups and landing.
+   */
+  private async collect(handle: AttemptHandle, server: ManagedServer, prepared: PreparedWorkspace, outcome: AttemptOutcome): Promise<AttemptOutcome> {
+    const workspaces = this.options.workspaces!
+    const task = handle.task
+    // The title, else the prompt's first line of prose (a scripted-model directive is no subject), else its first line.
+    const lines = task.prompt.split('\n').filter((l) => l.trim())
+    const subject = task.title ?? lines.find((l) => !/^@(reply|rate|chunk|tool|delay|fail)\b/.test(l.trim())) ?? lines[0] ?? task.prompt
+    try {
+      const collected = await workspaces.collect(prepared, { subject, serverName: server.spec.name, capacity: server.spec.capacity })
+      if (outcome.kind === 'completed') {
+        const { files, branch, baseSha, headSha, worktree } = collected
+        return { kind: 'completed', result: { ...outcome.result, files, isolation: 'worktree', branch, baseSha, headSha, worktree } }
+      }
+      await workspaces.discardWorktree(task.id)
+      if (outcome.kind === 'failed' && collected.headSha) return { kind: 'failed', error: `${outcome.error} (what it changed is on branch ${collected.branch})` }
+      return outcome
+    } catch (error) {
+      await workspaces.discardWorktree(task.id).catch(() => {})
+      if (outcome.kind !== 'completed') return outcome
+      return { kind: 'failed', error: `could not commit the task's result: ${errorMessage(error)}` }
+    }
+  }
+
+  /** The session part of an attempt: create, prompt, follow the events to the end of the turn, read the answer. */
+  private async session(handle: AttemptHandle, server: ManagedServer, directory: string | undefined, prepared: PreparedWorkspace | undefined): Promise<AttemptOutcome> {
+    const client = server.client!
+    const baseUrl = server.instance!.baseUrl
+    const task = handle.task
     const started = Date.now()
     let sessionId: string
     try {
@@ -191,7 +248,8 @@ export class OpencodeRunner implements AttemptRunner {
       handle.output(watch.renderer.finish())
       const error = watch.error ?? end.error ?? turnError(messages) ?? (finished ? undefined : 'opencode ended the turn without an answer')
       if (error) return { kind: 'failed', error }
-      const files = await this.changedFiles(client, sessionId, messages, directory)
+      // A worktree's files are read from git once its result is committed.
+      const files = prepared ? [] : await this.changedFiles(client, sessionId, messages, directory)
       return { kind: 'completed', result: turnResult(messages, Date.now() - started, files) }
     } catch (error) {
       return this.failure(handle, 'lost track of the session', error)

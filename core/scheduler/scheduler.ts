@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { isFinalState, type StrategyName, type TaskSpec, type TaskView } from '../contract/tasks'
+import { isFinalState, type StrategyName, type TaskSpec, type TaskView, type WorkspacePlan } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
 import { frozenCopy } from '../lib/frozen'
 import { shortId } from '../lib/random'
@@ -75,18 +75,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.now = options.now ?? Date.now
   }
 
-  submit(specs: readonly TaskSpec[]): TaskView[] {
+  /** `plans`: each spec's workspace as planned at submit (by index; see core/workspace), for specs that have one. */
+  submit(specs: readonly TaskSpec[], plans: ReadonlyArray<WorkspacePlan | undefined> = []): TaskView[] {
     const servers = this.options.pool.list().map((s) => s.id)
     checkTargets(specs, servers)
     const created: TaskView[] = []
-    for (const spec of specs) {
+    specs.forEach((spec, i) => {
+      const plan = plans[i]
       if (spec.target.kind === 'broadcast') {
         const groupId = shortId('g')
         for (const serverId of spec.target.serverIds ?? servers) {
-          created.push(this.create({ ...spec, target: { kind: 'server', serverId } }, groupId))
+          created.push(this.create({ ...spec, target: { kind: 'server', serverId } }, plan, groupId))
         }
-      } else created.push(this.create(spec))
-    }
+      } else created.push(this.create(spec, plan))
+    })
     this.pump()
     return created.map((task) => this.get(task.id))
   }
@@ -168,19 +170,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   retry(id: string): TaskView {
     const old = this.get(id)
     if (!isFinalState(old.state)) throw new FlotillaError(`expected a finished task to retry, got one that is ${old.state}`, 'conflict')
-    const [task] = this.submit([
-      {
-        prompt: old.prompt,
-        title: old.title,
-        target: old.target,
-        directory: old.directory,
-        agent: old.agent,
-        model: old.model,
-        priority: old.priority,
-        timeoutMs: old.timeoutMs,
-        maxAttempts: old.maxAttempts,
-      },
-    ])
+    const spec = {
+      prompt: old.prompt,
+      title: old.title,
+      target: old.target,
+      directory: old.directory,
+      agent: old.agent,
+      model: old.model,
+      priority: old.priority,
+      timeoutMs: old.timeoutMs,
+      maxAttempts: old.maxAttempts,
+    }
+    // From the same commit as before, on a new branch (the old one keeps its result).
+    const [task] = this.submit([spec], [old.workspace])
     return task!
   }
 
@@ -262,7 +264,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  private create(spec: TaskSpec, groupId?: string): TaskView {
+  private create(spec: TaskSpec, workspace: WorkspacePlan | undefined, groupId?: string): TaskView {
     const task: TaskView = {
       id: shortId('t'),
       groupId,
@@ -276,6 +278,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       model: spec.model,
       timeoutMs: spec.timeoutMs,
       maxAttempts: spec.maxAttempts ?? this.options.defaultMaxAttempts?.() ?? 3,
+      workspace,
       attempts: [],
       createdAt: this.now(),
     }

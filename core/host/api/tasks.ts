@@ -1,5 +1,6 @@
 import type { Engine } from '../engine'
 import { updateSettings } from '../settingsOwner'
+import { submitTasks } from '../taskSubmission'
 import type { Handlers } from './types'
 
 type TaskMethods = 'tasks.submit' | 'tasks.list' | 'tasks.get' | 'tasks.cancel' | 'tasks.retry' | 'scheduler.get' | 'scheduler.setStrategy'
@@ -7,7 +8,7 @@ type TaskMethods = 'tasks.submit' | 'tasks.list' | 'tasks.get' | 'tasks.cancel' 
 export function taskHandlers(engine: Engine): Handlers<TaskMethods> {
   const { scheduler } = engine
   return {
-    'tasks.submit': ({ tasks }) => scheduler.submit(tasks),
+    'tasks.submit': ({ tasks }) => submitTasks({ scheduler, workspaces: engine.workspaces, notice: (level, message) => engine.push('notice', { level, message }) }, tasks),
     'tasks.list': ({ states }) => (states ? scheduler.list().filter((t) => states.includes(t.state)) : scheduler.list()),
     'tasks.get': ({ id }) => scheduler.get(id),
     'tasks.cancel': ({ id }) => scheduler.cancel(id),

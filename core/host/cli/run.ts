@@ -134,11 +134,20 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     if (options.json) emit({ type: 'summary', tasks: final.map((t) => summaryRow(t, name)) })
     else io.out('\n' + summaryTable(final, io.color, name))
     code = final.every((t) => t.state === 'completed') ? 0 : 1
+    if (!options.json) {
+      if (final.some((t) => t.result?.isolation === 'worktree')) io.out(worktreeNote(options.keepWorktrees))
+      const shared = final.find((t) => t.state === 'completed' && t.result?.isolation !== 'worktree')
+      if (shared) io.out(`Tasks shared their server's folder (${options.isolate ? (shared.result?.sharedReason ?? `${options.dir} is not in a git repository`) : '--no-isolate'}).`)
+    }
   } catch (error) {
     if (options.json) emit({ type: 'error', message: (error as Error).message })
     else io.err(paint(ansi.red, `flotilla run: ${(error as Error).message}`))
     code = 1
   } finally {
+    // The branches are the results; the worktrees go with the run unless kept (the servers still run: their instances are freed too).
+    if (!options.keepWorktrees) {
+      for (const failure of await engine.workspaces.discardAll()) io.err(paint(ansi.yellow, `warning: a worktree could not be removed: ${safe(failure)}`))
+    }
     client.close()
     await engine.close()
   }
@@ -177,7 +186,11 @@ function buildSpecs(options: RunOptions): Array<{ spec: ServerSpec; password?: s
   return specs
 }
 
-/** Tasks carry no directory: each runs in its server's (the local --dir, or the --remote-dir over SSH). */
+/**
+ * Tasks carry no directory: each runs in its server's (the local --dir, or the --remote-dir over
+ * SSH), or in its own worktree of --dir's repository (planned at submit; a folder in no
+ * repository is shared, and a notice says so).
+ */
 function buildTasks(options: RunOptions): TaskSpecInput[] {
   return options.prompts.map((prompt) => ({
     prompt,
@@ -186,7 +199,12 @@ function buildTasks(options: RunOptions): TaskSpecInput[] {
     maxAttempts: options.maxAttempts,
     agent: options.agent,
     model: options.model,
+    workspace: options.isolate ? { repo: options.dir, base: options.base, includeDirty: options.includeDirty } : undefined,
   }))
+}
+
+function worktreeNote(kept: boolean): string {
+  return kept ? 'Results are on the branches flotilla/<task>; the worktrees were kept.' : 'Results are on the branches flotilla/<task> (git log, git diff, git merge); the worktrees were removed.'
 }
 
 /**

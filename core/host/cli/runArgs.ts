@@ -36,6 +36,11 @@ export interface RunOptions {
   json: boolean
   agent?: string
   model?: string
+  /** Each task in its own git worktree of --dir's repository (the default; --no-isolate shares the folder). */
+  isolate: boolean
+  base?: string
+  includeDirty: boolean
+  keepWorktrees: boolean
 }
 
 export const RUN_USAGE = `Usage: flotilla run [options] [prompt ...]
@@ -66,6 +71,11 @@ cancelled, 2 = bad usage.
                          fail a task whose session shows no progress (no event) for this long
                          while busy; waiting on a permission does not count (default 600)
   --max-attempts N       attempts per task when its server dies (default 3)
+  --no-isolate           tasks share the folder (default in a git repository: each task in its
+                         own worktree, its result the branch flotilla/<task-id>)
+  --base REF             commit the tasks start from (default HEAD)
+  --include-dirty        start from the uncommitted state too (tracked and untracked files)
+  --keep-worktrees       keep the worktrees after the run (the branches are always kept)
   --agent NAME           opencode agent for every task
   --model PROVIDER/ID    model for every task
   --demo                 use Flotilla's scripted model (no API key; see README)
@@ -100,6 +110,10 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
         model: { type: 'string' },
         demo: { type: 'boolean' },
         json: { type: 'boolean' },
+        'no-isolate': { type: 'boolean' },
+        base: { type: 'string' },
+        'include-dirty': { type: 'boolean' },
+        'keep-worktrees': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -147,7 +161,16 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   const stall = intOption('stall-timeout', v['stall-timeout'], 1, 86_400)
   if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
   if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
+  const isolate = !(v['no-isolate'] ?? false)
+  for (const flag of ['base', 'include-dirty', 'keep-worktrees'] as const) {
+    if (!isolate && v[flag] !== undefined) throw new UsageError(`--${flag}: expected without --no-isolate (it is about worktrees), got both`)
+  }
+  if (v.base !== undefined && !/^[^-\s][^\s]{0,255}$/.test(v.base)) throw new UsageError(`--base: expected a branch, tag or commit, got "${v.base}"`)
   return {
+    isolate,
+    base: v.base,
+    includeDirty: v['include-dirty'] ?? false,
+    keepWorktrees: v['keep-worktrees'] ?? false,
     local,
     servers,
     ssh,

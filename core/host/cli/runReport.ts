@@ -15,6 +15,12 @@ export interface SummaryRow {
   durationMs: number | null
   output: string
   error?: string
+  /** Worktree tasks: the result branch, the commit it started from and its result commit (null: nothing changed). */
+  branch?: string
+  baseSha?: string
+  headSha?: string | null
+  files?: Array<{ file: string; status?: string; additions: number; deletions: number }>
+  isolation?: 'worktree' | 'shared'
 }
 
 export function summaryRow(task: TaskView, serverName: (id: string) => string = (id) => id): SummaryRow {
@@ -32,7 +38,22 @@ export function summaryRow(task: TaskView, serverName: (id: string) => string = 
     durationMs: start !== undefined && task.endedAt !== undefined ? task.endedAt - start : null,
     output: task.result?.text ?? '',
     ...(task.error ? { error: task.error } : {}),
+    ...(task.result?.isolation ? { isolation: task.result.isolation } : {}),
+    ...(task.result?.branch ? { branch: task.result.branch, baseSha: task.result.baseSha, headSha: task.result.headSha ?? null } : {}),
+    ...(task.result ? { files: task.result.files.map((f) => ({ file: f.file, status: f.status, additions: f.additions, deletions: f.deletions })) } : {}),
   }
+}
+
+/** The summary's result cell: the branch and its change for a worktree result, else the answer (or error). */
+function resultCell(task: TaskView, row: SummaryRow): string {
+  const result = task.result
+  if (task.state === 'completed' && result?.isolation === 'worktree') {
+    if (!result.headSha) return `no changes (${oneLine(sanitizeTerminalText(row.output), 40)})`
+    const added = result.files.reduce((n, f) => n + f.additions, 0)
+    const deleted = result.files.reduce((n, f) => n + f.deletions, 0)
+    return `${result.branch} ${result.files.length} file${result.files.length === 1 ? '' : 's'} +${added} -${deleted}`
+  }
+  return oneLine(sanitizeTerminalText(row.error ?? row.output ?? ''), 60)
 }
 
 const STATUS_COLOR: Record<string, (s: string) => string> = {
@@ -45,7 +66,7 @@ const STATUS_COLOR: Record<string, (s: string) => string> = {
 export function summaryTable(tasks: readonly TaskView[], color: boolean, serverName?: (id: string) => string): string {
   const rows = tasks.map((t) => {
     const r = summaryRow(t, serverName)
-    return [r.id, r.server ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), oneLine(sanitizeTerminalText(r.error ?? r.output ?? ''), 60)]
+    return [r.id, r.server ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), resultCell(t, r)]
   })
   const header = ['task', 'server', 'status', 'tries', 'time', 'result']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
