@@ -39,8 +39,14 @@ export function summaryRow(task: TaskView, serverName: (id: string) => string = 
     output: task.result?.text ?? '',
     ...(task.error ? { error: task.error } : {}),
     ...(task.result?.isolation ? { isolation: task.result.isolation } : {}),
-    ...(task.result?.branch ? { branch: task.result.branch, baseSha: task.result.baseSha, headSha: task.result.headSha ?? null } : {}),
-    ...(task.result ? { files: task.result.files.map((f) => ({ file: f.file, status: f.status, additions: f.additions, deletions: f.deletions })) } : {}),
+    ...(task.result?.branch
+      ? {
+          branch: task.result.branch,
+          baseSha: task.result.baseSha,
+          headSha: task.result.headSha ?? null,
+          files: task.result.files.map((f) => ({ file: f.file, status: f.status, additions: f.additions, deletions: f.deletions })),
+        }
+      : {}),
   }
 }
 
