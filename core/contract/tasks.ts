@@ -12,6 +12,13 @@ export const TaskTarget = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('broadcast'), serverIds: z.array(Id).min(1).max(256).optional() }),
 ])
 
+const ShellCommand = z.string().trim().min(1, 'expected a command').max(10_000)
+const RepoRelativePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'expected a path inside the repository (relative, no "..")')
+
 /**
  * Run the task in its own git worktree, from `base`, its result a branch of `repo` (on this
  * machine: Flotilla's host). Omitted = the task works in its server's folder, shared.
@@ -23,6 +30,12 @@ export const WorkspaceRequest = z.strictObject({
   base: z.string().min(1).max(256).optional(),
   /** Start from the uncommitted state (tracked and untracked files) instead of the commit alone. */
   includeDirty: z.boolean().default(false),
+  /** A shell command run in each new worktree before the prompt (`npm ci`); a failure fails the task. */
+  setup: ShellCommand.optional(),
+  /** Untracked files or folders of the repository (`.env`) copied into each worktree; never part of the result. */
+  copy: z.array(RepoRelativePath).max(100).default([]),
+  /** A shell command run in the worktree after the agent's turn (`npm test`); its result marks the task's, never fails it. */
+  verify: ShellCommand.optional(),
 })
 
 /** What a workspace task starts from, fixed at submit. */
@@ -39,6 +52,21 @@ export const WorkspacePlan = z.object({
   dirtySnapshot: z.boolean(),
   /** The branch checked out at submit (the default landing target); absent on a detached HEAD. */
   targetBranch: z.string().optional(),
+  setup: z.string().optional(),
+  copy: z.array(z.string()).default([]),
+  verify: z.string().optional(),
+})
+
+/** What a --verify command said about a result. */
+export const VerifyResult = z.object({
+  command: z.string(),
+  passed: z.boolean(),
+  /** null: it was stopped (its time ran out) or killed by a signal. */
+  exitCode: z.number().int().nullable(),
+  durationMs: z.number().nonnegative(),
+  /** The tail of its output, made safe to show. */
+  output: z.string(),
+  timedOut: z.boolean().optional(),
 })
 
 export const TaskSpec = z.strictObject({
@@ -100,6 +128,7 @@ export const TaskResult = z.object({
   headSha: z.string().optional(),
   /** The worktree, while it is kept (until landed, discarded or the end of a run). */
   worktree: z.string().optional(),
+  verify: VerifyResult.optional(),
 })
 
 export const TaskAttempt = z.object({
@@ -141,7 +170,9 @@ export type StrategyName = z.infer<typeof StrategyName>
 export type TaskTarget = z.infer<typeof TaskTarget>
 export type TaskSpec = z.infer<typeof TaskSpec>
 export type WorkspaceRequest = z.infer<typeof WorkspaceRequest>
+export type WorkspaceRequestInput = z.input<typeof WorkspaceRequest>
 export type WorkspacePlan = z.infer<typeof WorkspacePlan>
+export type VerifyResult = z.infer<typeof VerifyResult>
 export type TaskSpecInput = z.input<typeof TaskSpec>
 export type TaskState = z.infer<typeof TaskState>
 export type TaskResult = z.infer<typeof TaskResult>

@@ -29,6 +29,7 @@ import { redactedPush } from './redactedPush'
 import { DemoRuntime, type DemoOptions } from '../demo/demoRuntime'
 import { TaskOutputs } from '../stream/taskOutputs'
 import { Workspaces } from '../workspace/workspaces'
+import { commandEnvironment } from '../workspace/commandEnv'
 
 export interface EngineOptions {
   /** Settings folder: saved servers and preferences. Omitted = nothing is persisted (a CLI run). */
@@ -123,6 +124,7 @@ export class Engine extends EventEmitter<EnginePush> {
       disposeInstance: async (serverId, directory) => {
         if (this.fleet.has(serverId)) await this.fleet.get(serverId).client?.disposeInstance(directory)
       },
+      commandEnv: () => commandEnvironment(process.env, this.secrets),
     })
     this.runner = new OpencodeRunner(this.fleet, {
       workspaces: this.workspaces,

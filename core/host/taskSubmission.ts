@@ -25,7 +25,8 @@ export async function submitTasks(deps: SubmissionDeps, specs: readonly TaskSpec
       continue
     }
     if (spec.directory !== undefined) throw new FlotillaError(`expected a task with either a directory or a workspace, got both (${spec.directory} and a workspace in ${request.repo})`, 'bad_request')
-    const key = JSON.stringify([request.repo, request.base ?? 'HEAD', request.includeDirty])
+    // One plan (one snapshot) per distinct request: tasks of one submit asking the same start from the same commit.
+    const key = JSON.stringify([request.repo, request.base ?? 'HEAD', request.includeDirty, request.setup, request.copy, request.verify])
     if (!planned.has(key)) {
       const outcome = await deps.workspaces.plan(request)
       if (outcome.kind === 'shared') {

@@ -12,6 +12,8 @@ import { resolveTaskDirectory } from './taskDirectory'
 import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
 import type { PreparedWorkspace, Workspaces } from '../workspace/workspaces'
 import { ansi } from '../view/ansi'
+import { redact } from '../view/redact'
+import { sanitizeTerminalText } from '../view/terminalText'
 
 interface Watch {
   handle: AttemptHandle
@@ -136,15 +138,16 @@ export class OpencodeRunner implements AttemptRunner {
     if (task.workspace && this.options.workspaces) {
       if (this.fleet.localFolder(server.spec) === undefined) {
         sharedReason = `${server.spec.name} runs on another machine, where Flotilla does not make worktrees yet: the task works in that server's folder`
-        handle.output(ansi.yellow(`shared folder: ${sharedReason}`) + '\r\n')
+        handle.output(ansi.yellow(`shared folder: ${sharedReason}`) + '\n')
       } else {
         try {
-          prepared = await this.options.workspaces.prepare(task, server.id)
+          if (task.workspace.setup) handle.output(ansi.dim(`$ ${sanitizeTerminalText(task.workspace.setup)}`) + '\n')
+          prepared = await this.options.workspaces.prepare(task, server.id, this.commandContext(handle))
         } catch (error) {
           return { kind: 'failed', error: `could not make the task's worktree: ${errorMessage(error)}` }
         }
         directory = prepared.directory
-        handle.output(ansi.dim(`worktree ${prepared.root} on ${prepared.branch} from ${task.workspace.baseSha.slice(0, 10)}`) + '\r\n')
+        handle.output(ansi.dim(`worktree ${prepared.root} on ${prepared.branch} from ${task.workspace.baseSha.slice(0, 10)}`) + '\n')
       }
     }
     const outcome = await this.session(handle, server, directory, prepared)
@@ -164,10 +167,14 @@ export class OpencodeRunner implements AttemptRunner {
     const lines = task.prompt.split('\n').filter((l) => l.trim())
     const subject = task.title ?? lines.find((l) => !/^@(reply|rate|chunk|tool|delay|fail)\b/.test(l.trim())) ?? lines[0] ?? task.prompt
     try {
-      const collected = await workspaces.collect(prepared, { subject, serverName: server.spec.name, capacity: server.spec.capacity })
+      const verify = outcome.kind === 'completed' ? task.workspace?.verify : undefined
+      if (verify) handle.output(ansi.dim(`$ ${sanitizeTerminalText(verify)}`) + '\n')
+      const collected = await workspaces.collect(prepared, { subject, serverName: server.spec.name, capacity: server.spec.capacity }, verify ? this.commandContext(handle) : undefined)
       if (outcome.kind === 'completed') {
         const { files, branch, baseSha, headSha, worktree } = collected
-        return { kind: 'completed', result: { ...outcome.result, files, isolation: 'worktree', branch, baseSha, headSha, worktree } }
+        const checked = collected.verify && { ...collected.verify, output: this.safeText(collected.verify.output) }
+        if (checked) handle.output((checked.passed ? ansi.green(`✔ verify passed`) : ansi.red(`✘ verify failed (${checked.timedOut ? 'timed out' : `exit ${checked.exitCode ?? 'signal'}`})`)) + '\n')
+        return { kind: 'completed', result: { ...outcome.result, files, isolation: 'worktree', branch, baseSha, headSha, worktree, ...(checked ? { verify: checked } : {}) } }
       }
       await workspaces.discardWorktree(task.id)
       if (outcome.kind === 'failed' && collected.headSha) return { kind: 'failed', error: `${outcome.error} (what it changed is on branch ${collected.branch})` }
@@ -177,6 +184,15 @@ export class OpencodeRunner implements AttemptRunner {
       if (outcome.kind !== 'completed') return outcome
       return { kind: 'failed', error: `could not commit the task's result: ${errorMessage(error)}` }
     }
+  }
+
+  /** A --setup or --verify command's lines reach the task's output as tool output does: made safe, secrets out. */
+  private commandContext(handle: AttemptHandle): { onLine: (line: string) => void; signal: AbortSignal } {
+    return { onLine: (line) => handle.output(`${ansi.dim('  │')} ${this.safeText(line)}\n`), signal: handle.signal }
+  }
+
+  private safeText(text: string): string {
+    return redact(sanitizeTerminalText(text), this.options.secrets ?? NO_SECRETS)
   }
 
   /** The session part of an attempt: create, prompt, follow the events to the end of the turn, read the answer. */

@@ -5,6 +5,8 @@ export interface ResultCommitRequest {
   worktree: string
   /** The commit the result goes on top of: the base, or the branch's last result for a follow-up. */
   parent: string
+  /** Paths never part of the result (the --copy files): left as they are in the parent. */
+  leaveOut?: readonly string[]
   /** Subject line (the task's title or its prompt's first line). */
   subject: string
   trailers: Record<string, string>
@@ -22,6 +24,7 @@ export interface ResultCommitRequest {
 export async function commitResult(git: GitRunner, request: ResultCommitRequest): Promise<string | undefined> {
   const cwd = request.worktree
   await git.run(['add', '-A', '--', '.'], { cwd })
+  if (request.leaveOut?.length) await git.run(['reset', '-q', request.parent, '--', ...request.leaveOut], { cwd })
   const tree = await gitLine(git, ['write-tree'], { cwd })
   const parentTree = await gitLine(git, ['rev-parse', `${request.parent}^{tree}`], { cwd })
   if (tree === parentTree) return undefined

@@ -1,14 +1,19 @@
-import { realpathSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs'
+import { dirname, join, posix, relative, sep } from 'node:path'
 import PQueue from 'p-queue'
-import type { TaskView, WorkspacePlan, WorkspaceRequest } from '../contract/tasks'
+import type { TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
 import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, resolveCommit, type RepoFacts } from './repo'
 import { commitResult } from './resultCommit'
+import { runShellCommand } from './shellCommand'
 import { snapshotDirtyState } from './snapshot'
 import { LocalWorktrees, taskBranch } from './worktrees'
+
+function mkdirParent(path: string): void {
+  mkdirSync(dirname(path), { recursive: true })
+}
 
 /** What `plan` found: a plan, or the reason the folder's tasks share it (not a git repository). */
 export type PlanOutcome = { kind: 'plan'; plan: WorkspacePlan; facts: RepoFacts } | { kind: 'shared'; reason: string }
@@ -30,7 +35,18 @@ export interface CollectedResult {
   headSha?: string
   files: FileChange[]
   worktree: string
+  verify?: VerifyResult
 }
+
+/** What a user's command in a worktree (--setup, --verify) runs with, and where its lines go. */
+export interface CommandContext {
+  /** Each output line, untrusted (the caller makes it safe for a terminal). */
+  onLine: (line: string) => void
+  signal?: AbortSignal
+}
+
+export const SETUP_TIMEOUT_MS = 30 * 60_000
+export const VERIFY_TIMEOUT_MS = 30 * 60_000
 
 export interface WorkspacesOptions {
   /** Where local worktrees live (Flotilla's state folder). */
@@ -38,6 +54,11 @@ export interface WorkspacesOptions {
   git?: GitRunner
   /** Frees the opencode instance a server kept for a worktree that goes. */
   disposeInstance?: (serverId: string, directory: string) => Promise<void>
+  /** The environment --setup and --verify run with: Flotilla's, without its secrets. */
+  commandEnv?: () => NodeJS.ProcessEnv
+  /** Time limits of --setup and --verify (tests shorten them). */
+  setupTimeoutMs?: number
+  verifyTimeoutMs?: number
 }
 
 /**
@@ -58,7 +79,7 @@ export class Workspaces {
   }
 
   /** At submit: the commit the tasks start from (and the dirty snapshot, when asked), or why they share the folder. */
-  async plan(request: WorkspaceRequest): Promise<PlanOutcome> {
+  async plan(request: WorkspaceRequestInput): Promise<PlanOutcome> {
     let folder: string
     try {
       folder = realpathSync(request.repo)
@@ -77,23 +98,45 @@ export class Workspaces {
     const baseRef = request.base ?? 'HEAD'
     const baseCommit = await resolveCommit(this.git, facts.root, baseRef)
     let baseSha = baseCommit
-    const dirtySnapshot = request.includeDirty && facts.dirty
+    const dirtySnapshot = (request.includeDirty ?? false) && facts.dirty
     if (dirtySnapshot) {
       if (baseCommit !== facts.head) throw new FlotillaError(`expected --include-dirty with the checked-out commit as the base (the uncommitted changes are against it), got --base ${baseRef}`, 'bad_request')
       baseSha = await snapshotDirtyState(this.git, facts.root, facts.head)
     }
     const subdir = relative(facts.root, folder).split(sep).join('/')
-    return { kind: 'plan', facts, plan: { repo: facts.root, subdir, baseRef, baseCommit, baseSha, dirtySnapshot, targetBranch: facts.branch } }
+    // --copy paths are relative to the folder asked for; the plan keeps them relative to the repository's top.
+    const copy = (request.copy ?? []).map((p) => posix.join(subdir, p))
+    await this.checkCopies(facts.root, copy)
+    const plan: WorkspacePlan = { repo: facts.root, subdir, baseRef, baseCommit, baseSha, dirtySnapshot, targetBranch: facts.branch, copy, setup: request.setup, verify: request.verify }
+    return { kind: 'plan', facts, plan }
   }
 
-  /** A fresh worktree for this attempt of the task (an earlier attempt's is replaced). */
-  async prepare(task: Readonly<TaskView>, serverId: string): Promise<PreparedWorkspace> {
+  /**
+   * A fresh worktree for this attempt of the task (an earlier attempt's is replaced), with the
+   * --copy files in it and --setup run there. A setup that fails fails the attempt, and its
+   * worktree goes.
+   */
+  async prepare(task: Readonly<TaskView>, serverId: string, context?: CommandContext): Promise<PreparedWorkspace> {
     const plan = task.workspace
     if (!plan) throw new Error(`expected a task with a workspace plan, got ${task.id} without one`)
     await this.discardWorktree(task.id)
     const { path, branch } = await this.worktrees.add(plan.repo, task.id, plan.baseSha)
     const prepared = { taskId: task.id, serverId, root: path, directory: plan.subdir ? join(path, plan.subdir) : path, branch, plan }
     this.live.set(task.id, prepared)
+    try {
+      for (const file of plan.copy) {
+        mkdirParent(join(path, file))
+        cpSync(join(plan.repo, file), join(path, file), { recursive: true, force: true, verbatimSymlinks: true })
+      }
+      if (plan.setup) {
+        const outcome = await runShellCommand(plan.setup, { cwd: prepared.directory, env: this.commandEnv(), timeoutMs: this.options.setupTimeoutMs ?? SETUP_TIMEOUT_MS, signal: context?.signal, onLine: (l) => context?.onLine(l) })
+        if (outcome.ended === 'aborted') throw new FlotillaError('the task was stopped during its setup', 'conflict')
+        if (outcome.exitCode !== 0) throw new FlotillaError(`setup "${plan.setup}" ${outcome.ended === 'timeout' ? `did not finish within ${Math.round((this.options.setupTimeoutMs ?? SETUP_TIMEOUT_MS) / 1000)} s` : `exited with ${outcome.exitCode ?? 'a signal'}`}`, 'bad_request')
+      }
+    } catch (error) {
+      await this.discardWorktree(task.id).catch(() => {})
+      throw error
+    }
     return prepared
   }
 
@@ -101,13 +144,14 @@ export class Workspaces {
    * Commits what the task changed to its branch and reads the files from git. Runs after the
    * agent's turn, at most `capacity` at a time per server.
    */
-  async collect(prepared: PreparedWorkspace, info: { subject: string; serverName: string; capacity: number }): Promise<CollectedResult> {
+  async collect(prepared: PreparedWorkspace, info: { subject: string; serverName: string; capacity: number }, context?: CommandContext): Promise<CollectedResult> {
     return this.collector(prepared.serverId, info.capacity).add(async () => {
       const { plan } = prepared
       const parent = (await this.git.run(['rev-parse', 'HEAD'], { cwd: prepared.root })).stdout.trim()
       await commitResult(this.git, {
         worktree: prepared.root,
         parent,
+        leaveOut: plan.copy,
         subject: info.subject,
         trailers: { 'Flotilla-Task': prepared.taskId, 'Flotilla-Server': info.serverName },
         identity: () => localIdentity(this.git, plan.repo),
@@ -115,8 +159,30 @@ export class Workspaces {
       const head = (await this.git.run(['rev-parse', 'HEAD'], { cwd: prepared.root })).stdout.trim()
       const changed = head !== plan.baseSha
       const files = changed ? await changedFiles(this.git, prepared.root, plan.baseSha, head) : []
-      return { branch: prepared.branch, baseSha: plan.baseSha, headSha: changed ? head : undefined, files, worktree: prepared.root }
+      const verify = plan.verify && context ? await this.verify(prepared, plan.verify, context) : undefined
+      return { branch: prepared.branch, baseSha: plan.baseSha, headSha: changed ? head : undefined, files, worktree: prepared.root, verify }
     }) as Promise<CollectedResult> // p-queue's add says void only for a timeout, which is not set
+  }
+
+  /** --verify in the committed worktree: recorded on the result, never a failure of the task. */
+  private async verify(prepared: PreparedWorkspace, command: string, context: CommandContext): Promise<VerifyResult> {
+    const timeoutMs = this.options.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS
+    const outcome = await runShellCommand(command, { cwd: prepared.directory, env: this.commandEnv(), timeoutMs, signal: context.signal, onLine: context.onLine })
+    const timedOut = outcome.ended === 'timeout'
+    return { command, passed: outcome.exitCode === 0, exitCode: outcome.exitCode, durationMs: outcome.durationMs, output: outcome.tail, ...(timedOut ? { timedOut } : {}) }
+  }
+
+  private commandEnv(): NodeJS.ProcessEnv {
+    return this.options.commandEnv?.() ?? process.env
+  }
+
+  /** --copy names untracked files of the checkout: tracked ones are in the worktree already. */
+  private async checkCopies(root: string, copy: readonly string[]): Promise<void> {
+    for (const file of copy) {
+      if (!existsSync(join(root, file))) throw new FlotillaError(`expected a file or folder to copy at ${join(root, file)}, got none`, 'bad_request')
+      const tracked = (await this.git.run(['ls-files', '--', file], { cwd: root })).stdout.trim()
+      if (tracked) throw new FlotillaError(`expected an untracked file or folder to copy (tracked files are in every worktree already), got ${file}, which git tracks`, 'bad_request')
+    }
   }
 
   /** The worktree of a task, while it exists. */

@@ -143,3 +143,60 @@ describe('tasks in worktrees', () => {
     expect(r.git('branch', '--list', 'flotilla/*')).toBe('')
   })
 })
+
+describe('--setup, --copy and --verify', () => {
+  const bash = (command: string) => `@tool bash ${JSON.stringify({ command, description: 'run' })}`
+
+  it('setup runs in the new worktree before the prompt (its output first), copies arrive but stay out of the result, verify marks the result', async () => {
+    const r = repo({ '.gitignore': 'setup-ran.txt\n', 'a.txt': 'a\n' })
+    r.write('.env', 'TOKEN=local-only\n') // untracked and not ignored: only leaving it out keeps it out of the commit
+    const leaked = h.engine.fleet.get('local-1').instance!.auth!.password
+    process.env.FLOTILLA_TEST_LEAK = leaked
+    try {
+      const workspace = { repo: r.root, setup: 'echo setting up; echo ready > setup-ran.txt', copy: ['.env'], verify: 'echo "leak=${FLOTILLA_TEST_LEAK:-none}"; test -f seen.txt' }
+      const [task] = await h.submit([{ prompt: `${bash('cat setup-ran.txt .env > seen.txt')}\n@reply done`, workspace }])
+      expect(task!.workspace).toMatchObject({ setup: workspace.setup, copy: ['.env'], verify: workspace.verify })
+      const [done] = await h.waitTasks([task!.id], 60_000)
+      expect(done!.state).toBe('completed')
+      expect(r.git('show', `${done!.result!.headSha}:seen.txt`)).toBe('ready\nTOKEN=local-only')
+      expect(r.git('show', '--name-only', '--format=', done!.result!.headSha!)).toBe('seen.txt')
+      expect(done!.result!.verify).toMatchObject({ command: workspace.verify, passed: true, exitCode: 0, output: 'leak=none' })
+      expect(done!.result!.verify!.durationMs).toBeGreaterThanOrEqual(0)
+      const output = h.engine.outputs.get(done!.id)
+      expect(output.indexOf('setting up')).toBeGreaterThan(-1)
+      expect(output.indexOf('setting up')).toBeLessThan(output.indexOf('cat setup-ran.txt'))
+      expect(output).toContain('verify passed')
+      expect(output).not.toContain(leaked)
+    } finally {
+      delete process.env.FLOTILLA_TEST_LEAK
+      await h.engine.workspaces.discardAll()
+    }
+  }, 90_000)
+
+  it('a failing verify marks the result and the task still completes; a failing setup fails the task and leaves nothing', async () => {
+    const r = repo()
+    const tasks = await h.submit([
+      { prompt: `${write('v.txt', 'v\n')}\n@reply v`, workspace: { repo: r.root, verify: 'echo "\u001b]52;c;Zm9v\u0007checking"; echo broken >&2; exit 3' } },
+      { prompt: '@reply never runs', workspace: { repo: r.root, setup: 'echo about to fail; exit 7' }, maxAttempts: 1 },
+    ])
+    const [verified, unset] = await h.waitTasks(tasks.map((t) => t.id), 90_000)
+    expect(verified!.state).toBe('completed')
+    // Made safe to show: the clipboard sequence is gone, the text stays.
+    expect(verified!.result!.verify).toMatchObject({ passed: false, exitCode: 3, output: 'checking\nbroken' })
+    expect(h.engine.outputs.get(verified!.id)).toContain('verify failed (exit 3)')
+    expect(unset!.state).toBe('failed')
+    expect(unset!.error).toContain('setup "echo about to fail; exit 7" exited with 7')
+    expect(unset!.attempts[0]!.sessionId).toBeUndefined() // the prompt was never sent
+    expect(h.engine.outputs.get(unset!.id)).toContain('about to fail')
+    expect(r.git('branch', '--list', `flotilla/${unset!.id}`)).toBe('')
+    await h.engine.workspaces.discardAll()
+    expect(readdirSync(worktrees)).toEqual([])
+  }, 90_000)
+
+  it('refuses a copy that is tracked, missing or outside the repository', async () => {
+    const r = repo({ 'a.txt': 'a\n' })
+    await expect(h.submit([{ prompt: '@reply x', workspace: { repo: r.root, copy: ['a.txt'] } }])).rejects.toThrow(/untracked.*a\.txt, which git tracks/)
+    await expect(h.submit([{ prompt: '@reply x', workspace: { repo: r.root, copy: ['.env'] } }])).rejects.toThrow(/expected a file or folder to copy/)
+    await expect(h.submit([{ prompt: '@reply x', workspace: { repo: r.root, copy: ['../x'] } }])).rejects.toThrow(/inside the repository/)
+  })
+})

@@ -199,7 +199,7 @@ function buildTasks(options: RunOptions): TaskSpecInput[] {
     maxAttempts: options.maxAttempts,
     agent: options.agent,
     model: options.model,
-    workspace: options.isolate ? { repo: options.dir, base: options.base, includeDirty: options.includeDirty } : undefined,
+    workspace: options.isolate ? { repo: options.dir, base: options.base, includeDirty: options.includeDirty, setup: options.setup, copy: options.copy, verify: options.verify } : undefined,
   }))
 }
 

@@ -41,6 +41,9 @@ export interface RunOptions {
   base?: string
   includeDirty: boolean
   keepWorktrees: boolean
+  setup?: string
+  copy: string[]
+  verify?: string
 }
 
 export const RUN_USAGE = `Usage: flotilla run [options] [prompt ...]
@@ -76,6 +79,11 @@ cancelled, 2 = bad usage.
   --base REF             commit the tasks start from (default HEAD)
   --include-dirty        start from the uncommitted state too (tracked and untracked files)
   --keep-worktrees       keep the worktrees after the run (the branches are always kept)
+  --setup CMD            run CMD in each new worktree before the prompt (e.g. "npm ci")
+  --copy PATH            copy an untracked file or folder (e.g. .env) into each worktree
+                         (repeatable; never part of the result)
+  --verify CMD           run CMD in the task's worktree after the agent's turn (e.g. "npm
+                         test"): its exit code, time and output's tail mark the result
   --agent NAME           opencode agent for every task
   --model PROVIDER/ID    model for every task
   --demo                 use Flotilla's scripted model (no API key; see README)
@@ -114,6 +122,9 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
         base: { type: 'string' },
         'include-dirty': { type: 'boolean' },
         'keep-worktrees': { type: 'boolean' },
+        setup: { type: 'string' },
+        copy: { type: 'string', multiple: true },
+        verify: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -162,12 +173,23 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
   if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
   const isolate = !(v['no-isolate'] ?? false)
-  for (const flag of ['base', 'include-dirty', 'keep-worktrees'] as const) {
+  for (const flag of ['base', 'include-dirty', 'keep-worktrees', 'setup', 'copy', 'verify'] as const) {
     if (!isolate && v[flag] !== undefined) throw new UsageError(`--${flag}: expected without --no-isolate (it is about worktrees), got both`)
   }
   if (v.base !== undefined && !/^[^-\s][^\s]{0,255}$/.test(v.base)) throw new UsageError(`--base: expected a branch, tag or commit, got "${v.base}"`)
+  for (const flag of ['setup', 'verify'] as const) {
+    const value = v[flag]
+    if (value !== undefined && (!value.trim() || value.length > 10_000)) throw new UsageError(`--${flag}: expected a command of 1 to 10000 characters, got ${value.trim() ? `${value.length} characters` : 'an empty one'}`)
+  }
+  const copy = v.copy ?? []
+  for (const path of copy) {
+    if (!path || path.startsWith('/') || path.split('/').includes('..')) throw new UsageError(`--copy: expected a path inside --dir (relative, no ".."), got "${path}"`)
+  }
   return {
     isolate,
+    setup: v.setup,
+    copy,
+    verify: v.verify,
     base: v.base,
     includeDirty: v['include-dirty'] ?? false,
     keepWorktrees: v['keep-worktrees'] ?? false,
