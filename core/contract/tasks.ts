@@ -131,6 +131,17 @@ export const TaskResult = z.object({
   verify: VerifyResult.optional(),
 })
 
+/** What landing a result did: `skipped` changed nothing (no target, nothing to land, a dirty checkout in its way). */
+export const LandReport = z.object({
+  status: z.enum(['landed', 'conflict', 'skipped']),
+  into: z.string().optional(),
+  /** The commit the target moved to. */
+  commit: z.string().optional(),
+  /** landed: the files it wrote; conflict: the conflicting files; skipped: the files in the way. */
+  files: z.array(z.string()).optional(),
+  reason: z.string().optional(),
+})
+
 export const TaskAttempt = z.object({
   attempt: z.number().int().positive(),
   serverId: Id,
@@ -173,6 +184,7 @@ export type WorkspaceRequest = z.infer<typeof WorkspaceRequest>
 export type WorkspaceRequestInput = z.input<typeof WorkspaceRequest>
 export type WorkspacePlan = z.infer<typeof WorkspacePlan>
 export type VerifyResult = z.infer<typeof VerifyResult>
+export type LandReport = z.infer<typeof LandReport>
 export type TaskSpecInput = z.input<typeof TaskSpec>
 export type TaskState = z.infer<typeof TaskState>
 export type TaskResult = z.infer<typeof TaskResult>

@@ -1,9 +1,10 @@
 import { cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs'
 import { dirname, join, posix, relative, sep } from 'node:path'
 import PQueue from 'p-queue'
-import type { TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
+import type { LandReport, TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
 import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
+import { conflictsBetween, landTask, type LandOptions } from './landing'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, resolveCommit, type RepoFacts } from './repo'
 import { commitResult } from './resultCommit'
@@ -183,6 +184,18 @@ export class Workspaces {
       const tracked = (await this.git.run(['ls-files', '--', file], { cwd: root })).stdout.trim()
       if (tracked) throw new FlotillaError(`expected an untracked file or folder to copy (tracked files are in every worktree already), got ${file}, which git tracks`, 'bad_request')
     }
+  }
+
+  /** Lands the task's result into its target branch; once landed, its worktree goes (the branch stays). */
+  async land(task: Readonly<TaskView>, options: LandOptions = {}): Promise<LandReport> {
+    const report = await landTask(this.git, task, options)
+    if (report.status === 'landed') await this.discardWorktree(task.id).catch(() => {})
+    return report
+  }
+
+  /** Results that would conflict with each other when all are landed (see landing.ts). */
+  conflictsBetween(tasks: readonly TaskView[], options: LandOptions = {}): Promise<Array<{ a: string; b: string; files: string[] }>> {
+    return conflictsBetween(this.git, tasks, options)
   }
 
   /** The worktree of a task, while it exists. */

@@ -7,6 +7,8 @@ import { sanitizeTerminalText as safe, terminalSafeJson } from '../../view/termi
 import { Engine } from '../engine'
 import { createInProcessTransport } from '../inProcessTransport'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
+import { landingMissed, landResults } from './runLanding'
+import type { LandReport } from '../../contract/tasks'
 import type { Ask } from './ttyPrompt'
 import type { RunOptions } from './runArgs'
 
@@ -131,9 +133,20 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     }
     const final = [...tasks.values()].sort((a, b) => a.createdAt - b.createdAt)
     const name = (id: string) => serverNames.get(id) ?? id
-    if (options.json) emit({ type: 'summary', tasks: final.map((t) => summaryRow(t, name)) })
-    else io.out('\n' + summaryTable(final, io.color, name))
-    code = final.every((t) => t.state === 'completed') ? 0 : 1
+    let lands = new Map<string, LandReport>()
+    if (options.land && outcome === 'done') {
+      lands = await landResults(engine.workspaces, final, options, {
+        line: (taskId, kind, text) => {
+          if (options.json) return emit({ type: 'land', taskId, kind, message: text })
+          const tag = taskId ? paint(ansi.dim, `[${name(tasks.get(taskId)?.serverId ?? '-')} ${taskId}] `) : ''
+          const mark = { landed: paint(ansi.green, '⇢'), 'not-landed': paint(ansi.red, '✘'), info: paint(ansi.dim, '·'), warning: paint(ansi.yellow, '⚠') }[kind]
+          io.out(`${tag}${mark} ${safe(text)}`)
+        },
+      })
+    }
+    if (options.json) emit({ type: 'summary', tasks: final.map((t) => ({ ...summaryRow(t, name), ...(options.land ? { land: lands.get(t.id) ?? { status: 'skipped', reason: t.state === 'completed' ? 'not in a worktree' : `the task ${t.state}` } } : {}) })) })
+    else io.out('\n' + summaryTable(final, io.color, name, options.land ? lands : undefined))
+    code = final.every((t) => t.state === 'completed') && !(options.land && final.some((t) => landingMissed(lands.get(t.id), t))) ? 0 : 1
     if (!options.json) {
       if (final.some((t) => t.result?.isolation === 'worktree')) io.out(worktreeNote(options.keepWorktrees))
       const shared = final.find((t) => t.state === 'completed' && t.result?.isolation !== 'worktree')

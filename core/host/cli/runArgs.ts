@@ -44,6 +44,10 @@ export interface RunOptions {
   setup?: string
   copy: string[]
   verify?: string
+  /** Land every completed result at the end, in submit order (into `into`, else the branch checked out at submit). */
+  land: boolean
+  into?: string
+  squash: boolean
 }
 
 export const RUN_USAGE = `Usage: flotilla run [options] [prompt ...]
@@ -84,6 +88,11 @@ cancelled, 2 = bad usage.
                          (repeatable; never part of the result)
   --verify CMD           run CMD in the task's worktree after the agent's turn (e.g. "npm
                          test"): its exit code, time and output's tail mark the result
+  --land                 at the end, merge every completed result, in submit order, into the
+                         branch checked out at submit, when it merges cleanly (exit 1 when
+                         any result was not landed; its branch stays)
+  --into BRANCH          land into BRANCH instead
+  --squash               land each result as one commit instead of a merge commit
   --agent NAME           opencode agent for every task
   --model PROVIDER/ID    model for every task
   --demo                 use Flotilla's scripted model (no API key; see README)
@@ -125,6 +134,9 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
         setup: { type: 'string' },
         copy: { type: 'string', multiple: true },
         verify: { type: 'string' },
+        land: { type: 'boolean' },
+        into: { type: 'string' },
+        squash: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -173,7 +185,11 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
   if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
   const isolate = !(v['no-isolate'] ?? false)
-  for (const flag of ['base', 'include-dirty', 'keep-worktrees', 'setup', 'copy', 'verify'] as const) {
+  for (const flag of ['into', 'squash'] as const) {
+    if (v[flag] !== undefined && !v.land) throw new UsageError(`--${flag}: expected with --land, got no --land`)
+  }
+  if (v.into !== undefined && !/^(?!-)(?!.*\.\.)(?!.*\/$)[^\s~^:?*[\\]{1,255}$/.test(v.into)) throw new UsageError(`--into: expected a branch name, got "${v.into}"`)
+  for (const flag of ['base', 'include-dirty', 'keep-worktrees', 'setup', 'copy', 'verify', 'land'] as const) {
     if (!isolate && v[flag] !== undefined) throw new UsageError(`--${flag}: expected without --no-isolate (it is about worktrees), got both`)
   }
   if (v.base !== undefined && !/^[^-\s][^\s]{0,255}$/.test(v.base)) throw new UsageError(`--base: expected a branch, tag or commit, got "${v.base}"`)
@@ -187,6 +203,9 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   }
   return {
     isolate,
+    land: v.land ?? false,
+    into: v.into,
+    squash: v.squash ?? false,
     setup: v.setup,
     copy,
     verify: v.verify,

@@ -1,4 +1,4 @@
-import type { TaskView } from '../../contract/tasks'
+import type { LandReport, TaskView } from '../../contract/tasks'
 import { ansi, formatDuration, oneLine } from '../../view/ansi'
 import { sanitizeTerminalText } from '../../view/terminalText'
 
@@ -21,6 +21,7 @@ export interface SummaryRow {
   headSha?: string | null
   files?: Array<{ file: string; status?: string; additions: number; deletions: number }>
   isolation?: 'worktree' | 'shared'
+  verify?: { exitCode: number | null; durationMs: number; output: string; passed: boolean }
 }
 
 export function summaryRow(task: TaskView, serverName: (id: string) => string = (id) => id): SummaryRow {
@@ -47,6 +48,7 @@ export function summaryRow(task: TaskView, serverName: (id: string) => string = 
           files: task.result.files.map((f) => ({ file: f.file, status: f.status, additions: f.additions, deletions: f.deletions })),
         }
       : {}),
+    ...(task.result?.verify ? { verify: { exitCode: task.result.verify.exitCode, durationMs: task.result.verify.durationMs, output: task.result.verify.output, passed: task.result.verify.passed } } : {}),
   }
 }
 
@@ -54,10 +56,11 @@ export function summaryRow(task: TaskView, serverName: (id: string) => string = 
 function resultCell(task: TaskView, row: SummaryRow): string {
   const result = task.result
   if (task.state === 'completed' && result?.isolation === 'worktree') {
-    if (!result.headSha) return `no changes (${oneLine(sanitizeTerminalText(row.output), 40)})`
+    const verify = result.verify ? (result.verify.passed ? ', verify passed' : `, verify FAILED (${result.verify.timedOut ? 'timed out' : `exit ${result.verify.exitCode ?? 'signal'}`})`) : ''
+    if (!result.headSha) return `no changes (${oneLine(sanitizeTerminalText(row.output), 40)})${verify}`
     const added = result.files.reduce((n, f) => n + f.additions, 0)
     const deleted = result.files.reduce((n, f) => n + f.deletions, 0)
-    return `${result.branch} ${result.files.length} file${result.files.length === 1 ? '' : 's'} +${added} -${deleted}`
+    return `${result.branch} ${result.files.length} file${result.files.length === 1 ? '' : 's'} +${added} -${deleted}${verify}`
   }
   return oneLine(sanitizeTerminalText(row.error ?? row.output ?? ''), 60)
 }
@@ -69,10 +72,12 @@ const STATUS_COLOR: Record<string, (s: string) => string> = {
 }
 
 /** The summary table printed at the end of a text-mode run. */
-export function summaryTable(tasks: readonly TaskView[], color: boolean, serverName?: (id: string) => string): string {
+export function summaryTable(tasks: readonly TaskView[], color: boolean, serverName?: (id: string) => string, lands?: ReadonlyMap<string, LandReport>): string {
   const rows = tasks.map((t) => {
     const r = summaryRow(t, serverName)
-    return [r.id, r.server ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), resultCell(t, r)]
+    const land = lands?.get(t.id)
+    const landed = land && t.result?.headSha ? (land.status === 'landed' ? `landed in ${land.into}: ` : `not landed (${land.status}): `) : ''
+    return [r.id, r.server ?? '-', r.status, String(r.attempts), r.durationMs === null ? '-' : formatDuration(r.durationMs), landed + resultCell(t, r)]
   })
   const header = ['task', 'server', 'status', 'tries', 'time', 'result']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
