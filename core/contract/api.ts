@@ -5,7 +5,7 @@ import { ServerSpec, ServerView } from './servers'
 import { UiCommand } from './commands'
 import { WeztermDomain, WeztermDomains } from './wezterm'
 import { Settings, SettingsPatch } from './settings'
-import { StrategyName, TaskSpec, TaskState, TaskView } from './tasks'
+import { StrategyName, TaskDiff, TaskSpec, TaskState, TaskView } from './tasks'
 
 const Empty = z.strictObject({}).optional().default({})
 const ById = z.strictObject({ id: Id })
@@ -45,6 +45,18 @@ export const methods = {
   'tasks.get': { params: ById, result: TaskView },
   'tasks.cancel': { params: ById, result: TaskView },
   'tasks.retry': { params: ById, result: TaskView },
+  /** A worktree result's diff (one file, or all), limited to maxBytes, and whether it merges into its target now. */
+  'tasks.diff': {
+    params: z.strictObject({ id: Id, file: z.string().min(1).max(4096).optional(), maxBytes: z.number().int().min(1_000).max(4_000_000).default(400_000) }),
+    result: TaskDiff,
+  },
+  /** Lands a completed worktree result into its target branch (or `into`); a conflict or a dirty checkout in the way is an error that changes nothing. */
+  'tasks.land': {
+    params: z.strictObject({ id: Id, squash: z.boolean().default(false), into: z.string().min(1).max(255).regex(/^(?!-)[^\s~^:?*[\\]+$/, 'expected a branch name').optional() }),
+    result: TaskView,
+  },
+  /** Removes a finished task's worktree and its branch (its commits go with it). */
+  'tasks.discard': { params: ById, result: TaskView },
   'scheduler.get': { params: Empty, result: z.object({ strategy: StrategyName }) },
   'scheduler.setStrategy': { params: z.strictObject({ strategy: StrategyName }), result: z.object({ strategy: StrategyName }) },
   'attention.list': { params: Empty, result: z.array(AttentionItem) },

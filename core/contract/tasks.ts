@@ -112,6 +112,17 @@ export const ChangedFile = z.object({
   deletions: z.number().int().nonnegative(),
 })
 
+/** What landing a result did: `skipped` changed nothing (no target, nothing to land, a dirty checkout in its way). */
+export const LandReport = z.object({
+  status: z.enum(['landed', 'conflict', 'skipped']),
+  into: z.string().optional(),
+  /** The commit the target moved to. */
+  commit: z.string().optional(),
+  /** landed: the files it wrote; conflict: the conflicting files; skipped: the files in the way. */
+  files: z.array(z.string()).optional(),
+  reason: z.string().optional(),
+})
+
 export const TaskResult = z.object({
   text: z.string(),
   tokens: Tokens,
@@ -129,17 +140,24 @@ export const TaskResult = z.object({
   /** The worktree, while it is kept (until landed, discarded or the end of a run). */
   worktree: z.string().optional(),
   verify: VerifyResult.optional(),
+  /** The last landing (tasks.land, flotilla run --land). */
+  land: LandReport.optional(),
+  /** Discarded: its worktree and branch were removed on purpose. */
+  discarded: z.boolean().optional(),
+  /** The worktree's folder was found gone (after a restart): its branch is kept. */
+  worktreeMissing: z.boolean().optional(),
 })
 
-/** What landing a result did: `skipped` changed nothing (no target, nothing to land, a dirty checkout in its way). */
-export const LandReport = z.object({
-  status: z.enum(['landed', 'conflict', 'skipped']),
-  into: z.string().optional(),
-  /** The commit the target moved to. */
-  commit: z.string().optional(),
-  /** landed: the files it wrote; conflict: the conflicting files; skipped: the files in the way. */
-  files: z.array(z.string()).optional(),
-  reason: z.string().optional(),
+/** A result's diff, for the task detail: the unified diff limited in size, and whether it merges now. */
+export const TaskDiff = z.object({
+  files: z.array(ChangedFile),
+  /** Unified diff (base..head) of all files or the one asked for, at most maxBytes of it. */
+  patch: z.string(),
+  truncated: z.boolean(),
+  /** Size of the whole diff asked for, in bytes. */
+  totalBytes: z.number().int().nonnegative(),
+  /** Whether it merges cleanly into its target branch now (absent: no target, nothing to merge). */
+  merge: z.object({ into: z.string(), clean: z.boolean(), files: z.array(z.string()) }).optional(),
 })
 
 export const TaskAttempt = z.object({
@@ -185,6 +203,7 @@ export type WorkspaceRequestInput = z.input<typeof WorkspaceRequest>
 export type WorkspacePlan = z.infer<typeof WorkspacePlan>
 export type VerifyResult = z.infer<typeof VerifyResult>
 export type LandReport = z.infer<typeof LandReport>
+export type TaskDiff = z.infer<typeof TaskDiff>
 export type TaskSpecInput = z.input<typeof TaskSpec>
 export type TaskState = z.infer<typeof TaskState>
 export type TaskResult = z.infer<typeof TaskResult>

@@ -5,6 +5,8 @@ import { serverHandlers } from './api/servers'
 import { settingsHandlers } from './api/settings'
 import { ClientStreams, streamHandlers } from './api/streams'
 import { taskHandlers } from './api/tasks'
+import { resultHandlers } from './api/results'
+import type { Handlers } from './api/types'
 import { terminalHandlers } from './api/terminals'
 import { ClientTerminals } from '../stream/clientTerminals'
 import { weztermHandlers } from './api/wezterm'
@@ -37,15 +39,19 @@ export function createDispatcher(engine: Engine, push: Push): Dispatcher {
     (terminalId, data, dropped) => push('terminals.data', dropped > 0 ? { terminalId, data, dropped } : { terminalId, data }),
     (terminalId, code) => push('terminals.exit', { terminalId, code }),
   )
-  const handlers: Record<MethodName, AnyHandler> = {
+  // Typed as the whole contract, so a method without a handler does not compile.
+  const typed: Handlers<MethodName> = {
     ...serverHandlers(engine),
     ...taskHandlers(engine),
+    ...resultHandlers(engine),
     ...attentionHandlers(engine),
     ...settingsHandlers(engine),
     ...streamHandlers(streams),
     ...terminalHandlers(terminals),
     ...weztermHandlers(engine),
-  } as Record<MethodName, AnyHandler>
+  }
+  // The dispatcher validates params against each method's schema before the call: here they are unknown.
+  const handlers = typed as unknown as Record<MethodName, AnyHandler>
   const forward = (...args: PushArgs) => push(...args)
   engine.on('push', forward)
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { isFinalState, type StrategyName, type TaskSpec, type TaskView, type WorkspacePlan } from '../contract/tasks'
+import { isFinalState, type StrategyName, type TaskResult, type TaskSpec, type TaskView, type WorkspacePlan } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
 import { frozenCopy } from '../lib/frozen'
 import { shortId } from '../lib/random'
@@ -414,6 +414,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (task.target.kind === 'server' && (before?.state === 'queued') !== (task.state === 'queued')) this.options.pool.loadChanged(task.target.serverId)
     this.options.sink?.append(snapshot)
     this.emit('task', snapshot)
+  }
+
+  /**
+   * What happened to a finished task's result afterwards (landed, discarded, its worktree gone):
+   * recorded here, by the tasks' one owner, so it is journalled and pushed like any change.
+   */
+  recordResult(id: string, patch: Partial<Pick<TaskResult, 'land' | 'discarded' | 'worktree' | 'worktreeMissing'>>): TaskView {
+    const task = this.record(id)
+    if (!task.result || !isFinalState(task.state)) throw new FlotillaError(`expected a finished task with a result, got ${id} (${task.state}${task.result ? '' : ', no result'})`, 'conflict')
+    task.result = { ...task.result, ...patch }
+    // Absent means absent: a worktree that went is no property with an undefined value in the journal.
+    for (const key of Object.keys(patch) as Array<keyof typeof patch>) if (patch[key] === undefined) delete task.result[key]
+    this.changed(task)
+    return this.get(id)
   }
 
   /** A server's load: agent slots in use, and queued tasks that wait for it alone. */

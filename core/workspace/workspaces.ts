@@ -1,10 +1,11 @@
 import { cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs'
 import { dirname, join, posix, relative, sep } from 'node:path'
 import PQueue from 'p-queue'
-import type { LandReport, TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
+import type { LandReport, TaskDiff, TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
 import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
 import { conflictsBetween, landTask, type LandOptions } from './landing'
+import { mergeCheck } from './land'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, resolveCommit, type RepoFacts } from './repo'
 import { commitResult } from './resultCommit'
@@ -191,6 +192,49 @@ export class Workspaces {
     const report = await landTask(this.git, task, options)
     if (report.status === 'landed') await this.discardWorktree(task.id).catch(() => {})
     return report
+  }
+
+  /**
+   * Removes a finished task's worktree (by the path its result recorded, so it also works after
+   * a restart, but only inside Flotilla's own folder) and its branch, guarded by the result's
+   * commit so a branch someone moved on is kept.
+   */
+  async discardResult(task: Readonly<TaskView>): Promise<{ branchKept?: string }> {
+    await this.discardWorktree(task.id)
+    const worktree = task.result?.worktree
+    const plan = task.workspace
+    if (!plan) return {}
+    if (worktree && this.worktrees.owns(worktree) && existsSync(worktree)) await this.worktrees.remove(plan.repo, worktree)
+    const ref = `refs/heads/${taskBranch(task.id)}`
+    const tip = (await this.git.run(['rev-parse', '--verify', '-q', ref], { cwd: plan.repo, okCodes: [1] })).stdout.trim()
+    if (!tip) return {}
+    if (tip !== (task.result?.headSha ?? plan.baseSha)) return { branchKept: `${taskBranch(task.id)} has commits the result does not know (${tip.slice(0, 10)}): it was kept` }
+    await this.git.run(['update-ref', '-d', ref, tip], { cwd: plan.repo })
+    return {}
+  }
+
+  /** The result's unified diff (all files or one), at most maxBytes of it, and whether it merges into its target now. */
+  async diff(task: Readonly<TaskView>, options: { file?: string; maxBytes: number; into?: string }): Promise<TaskDiff> {
+    const plan = task.workspace
+    const result = task.result
+    if (!plan || !result?.branch) throw new FlotillaError(`expected a task whose result is a branch, got ${task.id} (${task.result?.isolation ?? 'no result yet'})`, 'conflict')
+    const base = result.baseSha ?? plan.baseSha
+    const head = result.headSha
+    if (!head) return { files: [], patch: '', truncated: false, totalBytes: 0 }
+    if (options.file !== undefined && !result.files.some((f) => f.file === options.file || f.from === options.file)) {
+      throw new FlotillaError(`expected one of the result's files, got "${options.file}"`, 'bad_request')
+    }
+    const args = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', base, head, '--', ...(options.file ? [options.file] : [])]
+    const full = (await this.git.run(args, { cwd: plan.repo })).stdout
+    const bytes = Buffer.byteLength(full)
+    const patch = bytes > options.maxBytes ? Buffer.from(full).subarray(0, options.maxBytes).toString('utf8').replace(/\uFFFD$/, '') : full
+    const into = options.into ?? plan.targetBranch
+    let merge: TaskDiff['merge']
+    if (into) {
+      const check = await mergeCheck(this.git, { repo: plan.repo, into, head, base }).catch(() => undefined)
+      if (check) merge = { into, clean: check.clean, files: check.files }
+    }
+    return { files: result.files, patch, truncated: bytes > options.maxBytes, totalBytes: bytes, merge }
   }
 
   /** Results that would conflict with each other when all are landed (see landing.ts). */

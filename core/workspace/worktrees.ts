@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { GitRunner } from './git'
 
 export const BRANCH_PREFIX = 'flotilla/'
@@ -25,6 +25,12 @@ export class LocalWorktrees {
     private readonly root: string,
   ) {}
 
+  /** Whether a path is one of Flotilla's worktree folders (a path from a journal is checked before anything is removed). */
+  owns(path: string): boolean {
+    const rel = relative(this.root, resolve(path))
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep).length === 2
+  }
+
   folderFor(repo: string, taskId: string): string {
     return join(this.repoFolder(repo), taskId)
   }
@@ -35,6 +41,7 @@ export class LocalWorktrees {
   }
 
   remove(repo: string, path: string): Promise<void> {
+    if (!this.owns(path)) return Promise.reject(new Error(`expected a worktree folder under ${this.root}, got ${path}`))
     return this.serial(repo, () => this.removeNow(repo, path))
   }
 

@@ -1,0 +1,34 @@
+import type { TaskView } from '../../contract/tasks'
+import { FlotillaError } from '../../lib/errors'
+import type { Engine } from '../engine'
+import type { Handlers } from './types'
+
+type ResultMethods = 'tasks.diff' | 'tasks.land' | 'tasks.discard'
+
+/** A task's result as a branch: its diff, landing it, discarding it (core/workspace does the git). */
+export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
+  const { scheduler, workspaces } = engine
+  const finished = (id: string): TaskView => {
+    const task = scheduler.get(id)
+    if (task.result?.isolation !== 'worktree') throw new FlotillaError(`expected a task whose result is a branch, got ${id} (${task.state}${task.result ? ', in a shared folder' : ', no result'})`, 'conflict')
+    if (task.result.discarded) throw new FlotillaError(`expected a result that is still there, got ${id}, which was discarded`, 'conflict')
+    return task
+  }
+  return {
+    'tasks.diff': ({ id, file, maxBytes }) => workspaces.diff(finished(id), { file, maxBytes }),
+    'tasks.land': async ({ id, squash, into }) => {
+      const task = finished(id)
+      const report = await workspaces.land(task, { squash, into })
+      // Nothing changed on a refusal: it is an error with the reason (and the files), recorded on the task too.
+      scheduler.recordResult(id, { land: report, ...(report.status === 'landed' ? { worktree: undefined } : {}) })
+      if (report.status !== 'landed') throw new FlotillaError(report.reason ?? `not landed (${report.status})`, report.status === 'conflict' ? 'conflict' : 'bad_request')
+      return scheduler.get(id)
+    },
+    'tasks.discard': async ({ id }) => {
+      const task = finished(id)
+      const { branchKept } = await workspaces.discardResult(task)
+      if (branchKept) engine.push('notice', { level: 'warning', message: branchKept })
+      return scheduler.recordResult(id, { discarded: true, worktree: undefined })
+    },
+  }
+}
