@@ -6,6 +6,7 @@ import { settingsHandlers } from './api/settings'
 import { ClientStreams, streamHandlers } from './api/streams'
 import { taskHandlers } from './api/tasks'
 import { resultHandlers } from './api/results'
+import { hostHandlers } from './api/host'
 import type { Handlers } from './api/types'
 import { terminalHandlers } from './api/terminals'
 import { ClientTerminals } from '../stream/clientTerminals'
@@ -44,6 +45,7 @@ export function createDispatcher(engine: Engine, push: Push): Dispatcher {
     ...serverHandlers(engine),
     ...taskHandlers(engine),
     ...resultHandlers(engine),
+    ...hostHandlers(engine),
     ...attentionHandlers(engine),
     ...settingsHandlers(engine),
     ...streamHandlers(streams),

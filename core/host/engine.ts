@@ -54,6 +54,8 @@ export interface EngineOptions {
   wezterm?: WeztermLauncherOptions
   /** The Lua file of managed WezTerm SSH domains; default ~/.config/wezterm/flotilla-domains.lua. */
   weztermDomainsFile?: string
+  /** The project folder of this host (serve's and run's --dir): the prompt bar's tasks get worktrees of its repository. */
+  projectDir?: string
   /** Where task worktrees on this machine live; default the state folder's worktrees/. */
   worktreesDir?: string
   /** Fail a running task whose session sends no event for this long (default 10 min; see OpencodeRunner). */

@@ -1,4 +1,5 @@
 import { Settings, type SettingsPatch } from '../contract/settings'
+import { applyPatch } from '../store/settingsStore'
 import type { Engine } from './engine'
 
 /** The settings as they are now; without a settings file (a CLI run), the defaults with the scheduler's strategy. */
@@ -13,7 +14,7 @@ export function currentSettings(engine: Engine): Settings {
  */
 export function updateSettings(engine: Engine, patch: SettingsPatch): Settings {
   const before = JSON.stringify(currentSettings(engine))
-  const next = engine.settings ? engine.settings.update(patch) : Settings.parse({ ...currentSettings(engine), ...patch })
+  const next = engine.settings ? engine.settings.update(patch) : Settings.parse(applyPatch(currentSettings(engine), patch))
   if (patch.strategy) {
     engine.scheduler.strategy = patch.strategy
     engine.scheduler.pump()

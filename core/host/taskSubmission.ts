@@ -1,3 +1,4 @@
+import type { RepositorySettings } from '../contract/settings'
 import type { TaskSpec, TaskView, WorkspacePlan } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
 import type { Scheduler } from '../scheduler/scheduler'
@@ -7,6 +8,8 @@ export interface SubmissionDeps {
   scheduler: Pick<Scheduler, 'submit'>
   workspaces: Pick<Workspaces, 'plan'>
   notice: (level: 'info' | 'warning', message: string) => void
+  /** A repository's saved setup, copy and verify (settings.repositories). */
+  saved?: (root: string) => RepositorySettings | undefined
 }
 
 /**
@@ -28,7 +31,7 @@ export async function submitTasks(deps: SubmissionDeps, specs: readonly TaskSpec
     // One plan (one snapshot) per distinct request: tasks of one submit asking the same start from the same commit.
     const key = JSON.stringify([request.repo, request.base ?? 'HEAD', request.includeDirty, request.setup, request.copy, request.verify])
     if (!planned.has(key)) {
-      const outcome = await deps.workspaces.plan(request)
+      const outcome = await deps.workspaces.plan(request, deps.saved)
       if (outcome.kind === 'shared') {
         deps.notice('info', `tasks share their folder: ${outcome.reason}`)
         planned.set(key, undefined)

@@ -58,7 +58,7 @@ export class SettingsStore {
   }
 
   update(patch: SettingsPatch): Settings {
-    return this.write({ ...this.get(), ...patch })
+    return this.write(applyPatch(this.get(), patch))
   }
 
   saveServer(spec: ServerSpec): Settings {
@@ -123,4 +123,17 @@ function setAside(path: string, problem: string): string {
 
 function backupPath(path: string): string {
   return `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
+}
+
+/** A patch applied to settings: plain fields replace, `repository` replaces (or, null, removes) one repository's entry. */
+export function applyPatch(current: Settings, patch: SettingsPatch): Settings {
+  const { repository, ...plain } = patch
+  const next: Settings = { ...current, ...plain }
+  if (repository) {
+    const repositories = { ...current.repositories }
+    if (repository.settings) repositories[repository.root] = repository.settings
+    else delete repositories[repository.root]
+    next.repositories = repositories
+  }
+  return next
 }

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs'
 import { dirname, join, posix, relative, sep } from 'node:path'
 import PQueue from 'p-queue'
+import type { RepositorySettings } from '../contract/settings'
 import type { LandReport, TaskDiff, TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
 import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
@@ -80,8 +81,14 @@ export class Workspaces {
     this.worktrees = new LocalWorktrees(this.git, options.root)
   }
 
+  /** The repository a folder is in (undefined: none). */
+  inspect(folder: string): Promise<RepoFacts | undefined> {
+    return inspectRepo(this.git, folder)
+  }
+
   /** At submit: the commit the tasks start from (and the dirty snapshot, when asked), or why they share the folder. */
-  async plan(request: WorkspaceRequestInput): Promise<PlanOutcome> {
+  /** `saved`: the repository's saved settings (setup, copy, verify), for what the request does not say. */
+  async plan(request: WorkspaceRequestInput, saved?: (root: string) => RepositorySettings | undefined): Promise<PlanOutcome> {
     let folder: string
     try {
       folder = realpathSync(request.repo)
@@ -107,9 +114,13 @@ export class Workspaces {
     }
     const subdir = relative(facts.root, folder).split(sep).join('/')
     // --copy paths are relative to the folder asked for; the plan keeps them relative to the repository's top.
-    const copy = (request.copy ?? []).map((p) => posix.join(subdir, p))
+    const defaults = saved?.(facts.root)
+    // The saved copy list is relative to the repository's top; one given with the request, to its folder.
+    const copy = request.copy?.length ? request.copy.map((p) => posix.join(subdir, p)) : (defaults?.copy ?? [])
     await this.checkCopies(facts.root, copy)
-    const plan: WorkspacePlan = { repo: facts.root, subdir, baseRef, baseCommit, baseSha, dirtySnapshot, targetBranch: facts.branch, copy, setup: request.setup, verify: request.verify }
+    const setup = request.setup ?? defaults?.setup
+    const verify = request.verify ?? defaults?.verify
+    const plan: WorkspacePlan = { repo: facts.root, subdir, baseRef, baseCommit, baseSha, dirtySnapshot, targetBranch: facts.branch, copy, setup, verify }
     return { kind: 'plan', facts, plan }
   }
 

@@ -29,6 +29,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     demo: options.demo ? {} : false,
     strategy: options.strategy,
     noProgressMs: options.stallTimeoutMs,
+    projectDir: options.dir,
     ssh: {
       confirmHostKey: async (q) => {
         const shown = `${q.host}:${q.port}: ${q.keyType} ${q.fingerprint}`

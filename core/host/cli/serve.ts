@@ -24,6 +24,7 @@ export async function serveCommand(options: ServeOptions, io: { out: (l: string)
     restoreTasks: true,
     demo: options.demo ? { permission: Object.fromEntries(options.demoAsk.map((tool) => [tool, 'ask' as const])) } : false,
     strategy: options.strategy,
+    projectDir: options.dir,
   })
   for (const warning of engine.warnings) io.err(`warning: ${warning}`)
   let host: Awaited<ReturnType<typeof startWebHost>> | undefined
@@ -53,6 +54,8 @@ export async function serveCommand(options: ServeOptions, io: { out: (l: string)
     return 0
   } finally {
     await host?.close()
+    // A demo's worktrees live in its temp folder, which goes now: removed through git first, so the repository keeps no stale entry (the branches stay).
+    if (demoHome) for (const failure of await engine.workspaces.discardAll()) io.err(`warning: a worktree could not be removed: ${failure}`)
     await engine.close()
     if (demoHome) rmSync(demoHome, { recursive: true, force: true })
   }
