@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from '../support/harness'
+import { makeRepo, type TestRepo } from './gitRepo'
+
+// tasks.diff / tasks.land / tasks.discard / host.info through the dispatcher, on real opencode servers and real git.
+let h: Harness
+let worktrees: string
+let r: TestRepo
+
+beforeAll(async () => {
+  worktrees = mkdtempSync(join(tmpdir(), 'flotilla-results-'))
+  r = makeRepo('flotilla-results-repo-', { 'a.txt': 'one\ntwo\nthree\n' })
+  // A settings file (in the temp folder), so saved repository settings are kept.
+  h = await startHarness(2, { worktreesDir: worktrees, projectDir: r.root, settingsDir: join(worktrees, '..', `${worktrees.split('/').at(-1)}-settings`) })
+}, 90_000)
+
+afterAll(async () => {
+  await h?.engine.workspaces.discardAll()
+  await h?.close()
+  r?.remove()
+  rmSync(worktrees, { recursive: true, force: true })
+  rmSync(`${worktrees}-settings`, { recursive: true, force: true })
+})
+
+const write = (file: string, content: string) => `@tool write ${JSON.stringify({ filePath: file, content })}\n@reply wrote ${file}`
+
+async function results(...prompts: string[]) {
+  const tasks = await h.submit(prompts.map((prompt) => ({ prompt, workspace: { repo: r.root } })))
+  const done = await h.waitTasks(tasks.map((t) => t.id), 90_000)
+  for (const t of done) expect(t.state).toBe('completed')
+  return done
+}
+
+describe('results through the API', () => {
+  it('host.info names the project and its repository', async () => {
+    expect(await h.client['host.info']({})).toEqual({ projectDir: r.root, repository: { root: r.root, branch: 'main', dirty: false } })
+  })
+
+  it('diff: the unified diff, one file or all, limited in size, and whether it merges now (recomputed when the target moves)', async () => {
+    const [task] = await results(`${write('a.txt', 'one\nTWO\nthree\n')}`)
+    const diff = await h.client['tasks.diff']({ id: task!.id })
+    expect(diff.files).toEqual([{ file: 'a.txt', status: 'modified', additions: 1, deletions: 1 }])
+    expect(diff.patch).toContain('-two\n+TWO')
+    expect(diff.truncated).toBe(false)
+    expect(diff.totalBytes).toBe(Buffer.byteLength(diff.patch))
+    expect(diff.merge).toEqual({ into: 'main', clean: true, files: [] })
+    const small = await h.client['tasks.diff']({ id: task!.id, maxBytes: 1_000 })
+    expect(small.truncated).toBe(diff.totalBytes > 1_000)
+    await expect(h.client['tasks.diff']({ id: task!.id, file: 'not-in-it.txt' })).rejects.toThrow(/one of the result's files/)
+    // main moves under it: the same line changed there.
+    r.write('a.txt', 'one\nzwei\nthree\n')
+    r.commitAll('main moves')
+    expect((await h.client['tasks.diff']({ id: task!.id })).merge).toEqual({ into: 'main', clean: false, files: ['a.txt'] })
+    // A conflict is an error that changes nothing; the task says what happened.
+    const before = r.git('rev-parse', 'main')
+    await expect(h.client['tasks.land']({ id: task!.id })).rejects.toThrow(/conflicts in a\.txt/)
+    expect(r.git('rev-parse', 'main')).toBe(before)
+    expect(h.engine.scheduler.get(task!.id).result!.land).toMatchObject({ status: 'conflict', files: ['a.txt'] })
+    // Bad params are refused by the contract before anything runs.
+    const bad = await h.dispatcher.call('tasks.land', { id: task!.id, into: '--force' })
+    expect(bad).toMatchObject({ error: { code: 'bad_request' } })
+  }, 120_000)
+
+  it('land: merges into the checked-out branch, moves the checkout, removes the worktree, keeps the branch; discard removes worktree and branch', async () => {
+    const [one, two] = await results(write('new-one.txt', '1\n'), write('new-two.txt', '2\n'))
+    const landed = await h.client['tasks.land']({ id: one!.id })
+    expect(landed.result!.land).toMatchObject({ status: 'landed', into: 'main', files: ['new-one.txt'] })
+    expect(landed.result!.worktree).toBeUndefined()
+    expect(r.git('rev-parse', 'main')).toBe(landed.result!.land!.commit)
+    expect(r.git('show', 'HEAD:new-one.txt')).toBe('1')
+    expect(r.git('status', '--porcelain')).toBe('')
+    expect(r.git('rev-parse', one!.result!.branch!)).toBe(one!.result!.headSha)
+    // The journal-free view still has it; pushes told every client.
+    expect(h.pushes.some((p) => p.event === 'task.updated' && (p.payload as { id: string; result?: { land?: unknown } }).id === one!.id && (p.payload as { result?: { land?: unknown } }).result?.land)).toBe(true)
+    const discarded = await h.client['tasks.discard']({ id: two!.id })
+    expect(discarded.result).toMatchObject({ discarded: true })
+    expect(r.git('branch', '--list', two!.result!.branch!)).toBe('')
+    expect(r.git('worktree', 'list', '--porcelain')).not.toContain(two!.result!.worktree!)
+    await expect(h.client['tasks.diff']({ id: two!.id })).rejects.toThrow(/discarded/)
+    await expect(h.client['tasks.land']({ id: two!.id })).rejects.toThrow(/discarded/)
+  }, 120_000)
+
+  it('refuses results that are no branch, and saved repository settings apply to tasks that do not say', async () => {
+    const [shared] = await h.submit([{ prompt: '@reply shared' }])
+    await h.waitTasks([shared!.id])
+    await expect(h.client['tasks.land']({ id: shared!.id })).rejects.toThrow(/result is a branch/)
+    await expect(h.client['tasks.diff']({ id: 'tNope' })).rejects.toThrow(/known task/)
+    await h.client['settings.update']({ patch: { repository: { root: r.root, settings: { verify: 'test -f saved.txt', copy: [] } } } })
+    const [task] = await results(write('saved.txt', 's\n'))
+    expect(task!.workspace!.verify).toBe('test -f saved.txt')
+    expect(task!.result!.verify).toMatchObject({ passed: true })
+    await h.client['settings.update']({ patch: { repository: { root: r.root, settings: null } } })
+    expect((await h.client['settings.get']({})).repositories).toEqual({})
+  }, 120_000)
+})
