@@ -207,6 +207,50 @@ export class SshConnection {
     })
   }
 
+  /**
+   * Like exec, for binary output (git bundles): stdout as a Buffer, stdin a string or Buffer.
+   * More than `maxBytes` (default 64 MiB) of stdout rejects as soon as it arrives; on a timeout,
+   * a cancel or that limit the remote command is sent KILL (it is the session's process when
+   * the command execs it) and the channel closed.
+   */
+  execBuffer(command: string, options: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal; maxBytes?: number } = {}): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
+    return new Promise((resolve, reject) => {
+      if (this.ended) return reject(new Error(`${where(this.target)}: the connection is closed`))
+      if (options.signal?.aborted) return reject(new Error(`${where(this.target)}: cancelled`))
+      this.client.exec(command, (error, channel) => {
+        if (error) return reject(new Error(`${where(this.target)}: cannot run a command: ${error.message}`))
+        const chunks: Buffer[] = []
+        let size = 0
+        let stderr = ''
+        let failed = false
+        const fail = (message: string) => {
+          failed = true
+          channel.signal('KILL')
+          channel.close()
+          reject(new Error(`${where(this.target)}: ${message}`))
+        }
+        const timer = options.timeoutMs ? setTimeout(() => fail(`command did not finish within ${options.timeoutMs} ms`), options.timeoutMs) : undefined
+        const onAbort = () => fail('cancelled')
+        options.signal?.addEventListener('abort', onAbort, { once: true })
+        channel.on('data', (d: Buffer) => {
+          if (failed) return
+          size += d.length
+          if (size > maxBytes) return fail(`expected at most ${maxBytes} bytes of output, got more: stopped reading`)
+          chunks.push(d)
+        })
+        // Only the end of stderr is kept: it holds the error, and a chatty command must not fill memory.
+        channel.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-65_536)))
+        channel.on('close', (code: number | null) => {
+          clearTimeout(timer)
+          options.signal?.removeEventListener('abort', onAbort)
+          if (!failed) resolve({ stdout: Buffer.concat(chunks), stderr, code: code ?? null })
+        })
+        channel.end(options.stdin ?? '')
+      })
+    })
+  }
+
   /** Runs `command` in a pseudo-terminal on the remote side (an interactive shell pane). */
   terminal(command: string, size: { cols: number; rows: number }): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
