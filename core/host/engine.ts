@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
 import type { ServerSpec, ServerView } from '../contract/servers'
-import type { StrategyName, TaskView } from '../contract/tasks'
+import { isFinalState, type StrategyName, type TaskView } from '../contract/tasks'
 import type { PushArgs } from '../contract/api'
 import { AttentionInbox } from '../fleet/attention'
 import { BusySessions } from '../fleet/busySessions'
@@ -127,6 +127,7 @@ export class Engine extends EventEmitter<EnginePush> {
         if (this.fleet.has(serverId)) await this.fleet.get(serverId).client?.disposeInstance(directory)
       },
       commandEnv: () => commandEnvironment(process.env, this.secrets),
+      journal: options.journalPath ?? null,
     })
     this.runner = new OpencodeRunner(this.fleet, {
       workspaces: this.workspaces,
@@ -172,7 +173,28 @@ export class Engine extends EventEmitter<EnginePush> {
       }
       engine.scheduler.restore(tasks, new RestoredSessionRunner(engine.fleet, undefined, engine.secrets))
     }
+    await engine.tidyWorktrees()
     return engine
+  }
+
+  /**
+   * At start: restored results find their worktrees again (a vanished one is reported, its branch
+   * kept), and worktrees a crash left behind are removed (their branches kept).
+   */
+  private async tidyWorktrees(): Promise<void> {
+    const tasks = this.scheduler.list()
+    for (const task of (await this.workspaces.adopt(tasks)).missing) {
+      this.scheduler.recordResult(task.id, { worktree: undefined, worktreeMissing: true })
+      this.push('notice', { level: 'warning', message: `the worktree of task ${task.id} is gone (${task.result?.worktree}); its result stays on ${task.result?.branch}` })
+    }
+    // A task still running when the last process ended keeps its worktree: its session is read again.
+    const listed = new Set(tasks.flatMap((t) => (t.result?.worktree ? [t.result.worktree] : !isFinalState(t.state) && t.workspace ? [this.workspaces.folderFor(t.workspace.repo, t.id)] : [])))
+    const swept = await this.workspaces.sweep({ listed }).catch(() => [])
+    if (swept.length) {
+      const message = `removed ${swept.length} worktree${swept.length === 1 ? '' : 's'} left by an earlier run that ended early (branches kept)`
+      this.warnings.push(message)
+      this.push('notice', { level: 'info', message })
+    }
   }
 
   /** Saved servers from settings, registered (and started when `start`). */

@@ -33,7 +33,7 @@ export function removeStaleTempDirs(prefix: string, parent = tmpdir()): string[]
   for (const name of entries) {
     const dir = join(parent, name)
     const owner = readOwner(dir)
-    if (!owner || isAlive(owner)) continue
+    if (!owner || ownerAlive(owner)) continue
     try {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 })
       removed.push(dir)
@@ -53,7 +53,8 @@ function readOwner(dir: string): z.infer<typeof Owner> | undefined {
   }
 }
 
-function isAlive(owner: z.infer<typeof Owner>): boolean {
+/** Whether the process that wrote an owner record (pid + start time) still runs. */
+export function ownerAlive(owner: { pid: number; startedAt?: string }): boolean {
   try {
     process.kill(owner.pid, 0)
   } catch (error) {
@@ -66,7 +67,7 @@ function isAlive(owner: z.infer<typeof Owner>): boolean {
 }
 
 /** The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat); undefined off Linux. */
-function processStartTime(pid: number): string | undefined {
+export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
     // Fields after the command name, which is in parentheses and may hold spaces.

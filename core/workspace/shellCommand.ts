@@ -39,7 +39,8 @@ export async function runShellCommand(command: string, options: ShellCommandOpti
     while (tail.length > TAIL_LINES || (chars > TAIL_CHARS && tail.length > 1)) chars -= tail.shift()!.length + 1
     options.onLine?.(line)
   }
-  const proc = spawnGuarded('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, onStdoutLine: onLine, onStderrLine: onLine })
+  // One stream, in the order it was written: stderr joins stdout inside the shell.
+  const proc = spawnGuarded('/bin/sh', ['-c', `exec 2>&1\n${command}`], { cwd: options.cwd, env: options.env, onStdoutLine: onLine, onStderrLine: onLine })
   let ended: ShellCommandOutcome['ended'] = 'exited'
   const stop = (why: ShellCommandOutcome['ended']) => {
     if (ended === 'exited') ended = why

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs'
 import { dirname, join, posix, relative, sep } from 'node:path'
 import PQueue from 'p-queue'
 import type { RepositorySettings } from '../contract/settings'
@@ -13,6 +13,7 @@ import { commitResult } from './resultCommit'
 import { runShellCommand } from './shellCommand'
 import { snapshotDirtyState } from './snapshot'
 import { LocalWorktrees, taskBranch } from './worktrees'
+import { findWorktrees, leftoverReason, removeOwner, writeOwner } from './worktreeOwners'
 
 function mkdirParent(path: string): void {
   mkdirSync(dirname(path), { recursive: true })
@@ -59,6 +60,8 @@ export interface WorkspacesOptions {
   disposeInstance?: (serverId: string, directory: string) => Promise<void>
   /** The environment --setup and --verify run with: Flotilla's, without its secrets. */
   commandEnv?: () => NodeJS.ProcessEnv
+  /** This process's task journal (null: none, a CLI run): worktrees holding its results outlive the process. */
+  journal?: string | null
   /** Time limits of --setup and --verify (tests shorten them). */
   setupTimeoutMs?: number
   verifyTimeoutMs?: number
@@ -79,6 +82,16 @@ export class Workspaces {
   constructor(private readonly options: WorkspacesOptions) {
     this.git = options.git ?? new LocalGit()
     this.worktrees = new LocalWorktrees(this.git, options.root)
+  }
+
+  /** Where the task's worktree of this repository is (or would be) on this machine. */
+  folderFor(repo: string, taskId: string): string {
+    return this.worktrees.folderFor(repo, taskId)
+  }
+
+  /** git forgets worktrees whose folders are gone (a vanished one stays listed as prunable otherwise). */
+  async prune(repo: string): Promise<void> {
+    await this.git.run(['worktree', 'prune'], { cwd: repo }).catch(() => {})
   }
 
   /** The repository a folder is in (undefined: none). */
@@ -136,6 +149,7 @@ export class Workspaces {
     const { path, branch } = await this.worktrees.add(plan.repo, task.id, plan.baseSha)
     const prepared = { taskId: task.id, serverId, root: path, directory: plan.subdir ? join(path, plan.subdir) : path, branch, plan }
     this.live.set(task.id, prepared)
+    writeOwner(path, 'active', this.journal)
     try {
       for (const file of plan.copy) {
         mkdirParent(join(path, file))
@@ -172,6 +186,8 @@ export class Workspaces {
       const head = (await this.git.run(['rev-parse', 'HEAD'], { cwd: prepared.root })).stdout.trim()
       const changed = head !== plan.baseSha
       const files = changed ? await changedFiles(this.git, prepared.root, plan.baseSha, head) : []
+      // From here on it holds a result: removed when the result is landed or discarded (or the run ends), not swept.
+      writeOwner(prepared.root, 'result', this.journal)
       const verify = plan.verify && context ? await this.verify(prepared, plan.verify, context) : undefined
       return { branch: prepared.branch, baseSha: plan.baseSha, headSha: changed ? head : undefined, files, worktree: prepared.root, verify }
     }) as Promise<CollectedResult> // p-queue's add says void only for a timeout, which is not set
@@ -215,7 +231,10 @@ export class Workspaces {
     const worktree = task.result?.worktree
     const plan = task.workspace
     if (!plan) return {}
-    if (worktree && this.worktrees.owns(worktree) && existsSync(worktree)) await this.worktrees.remove(plan.repo, worktree)
+    if (worktree && this.worktrees.owns(worktree) && existsSync(worktree)) {
+      await this.worktrees.remove(plan.repo, worktree)
+    } else if (worktree && this.worktrees.owns(worktree)) await this.worktrees.forget(plan.repo, worktree)
+    else await this.prune(plan.repo)
     const ref = `refs/heads/${taskBranch(task.id)}`
     const tip = (await this.git.run(['rev-parse', '--verify', '-q', ref], { cwd: plan.repo, okCodes: [1] })).stdout.trim()
     if (!tip) return {}
@@ -280,6 +299,92 @@ export class Workspaces {
       await this.discardWorktree(taskId).catch((error: unknown) => failures.push(`${taskId}: ${errorMessage(error)}`))
     }
     return failures
+  }
+
+  /** --keep-worktrees: this process's worktrees stay after it, and no later start removes them unasked. */
+  keepAll(): string[] {
+    const kept = [...this.live.values()].map((p) => p.root)
+    for (const path of kept) writeOwner(path, 'kept', this.journal)
+    this.live.clear()
+    return kept
+  }
+
+  /**
+   * After a restart: restored results whose worktree is still there are this process's again
+   * (discard and land find them); the ones whose folder vanished are returned (their branches stay).
+   */
+  async adopt(tasks: readonly TaskView[]): Promise<{ missing: TaskView[] }> {
+    const missing: TaskView[] = []
+    for (const task of tasks) {
+      const worktree = task.result?.worktree
+      if (!worktree || !task.workspace || !task.result?.branch) continue
+      if (!existsSync(worktree) || !this.worktrees.owns(worktree)) {
+        missing.push(task)
+        // git forgets it too (else it stays listed as prunable), and its owner note goes.
+        if (this.worktrees.owns(worktree)) await this.worktrees.forget(task.workspace.repo, worktree)
+        continue
+      }
+      const plan = task.workspace
+      this.live.set(task.id, { taskId: task.id, serverId: task.serverId ?? task.attempts.at(-1)?.serverId ?? '', root: worktree, directory: plan.subdir ? join(worktree, plan.subdir) : worktree, branch: task.result.branch, plan })
+      writeOwner(worktree, 'result', this.journal)
+    }
+    return { missing }
+  }
+
+  /**
+   * Worktrees a crash or kill -9 left behind (see leftoverReason), removed through git so the
+   * repository forgets them too; their branches stay. `listed`: worktrees restored tasks hold.
+   */
+  async sweep(options: { listed?: ReadonlySet<string>; dryRun?: boolean } = {}): Promise<Array<{ path: string; repo?: string; reason: string; error?: string }>> {
+    const swept: Array<{ path: string; repo?: string; reason: string; error?: string }> = []
+    for (const found of findWorktrees(this.options.root)) {
+      if (this.live.has(found.taskId)) continue
+      const reason = leftoverReason(found, this.journal, options.listed ?? new Set())
+      if (!reason) continue
+      const entry: { path: string; repo?: string; reason: string; error?: string } = { path: found.path, repo: found.repo, reason }
+      if (!options.dryRun) {
+        try {
+          if (found.repo && existsSync(found.repo)) await this.worktrees.remove(found.repo, found.path)
+          else {
+            rmSync(found.path, { recursive: true, force: true })
+            removeOwner(found.path)
+          }
+        } catch (error) {
+          entry.error = errorMessage(error)
+        }
+      }
+      swept.push(entry)
+    }
+    return swept
+  }
+
+  /** Worktrees kept with --keep-worktrees (listed by gc, removed only when asked). */
+  keptWorktrees(): Array<{ path: string; repo?: string }> {
+    return findWorktrees(this.options.root)
+      .filter((f) => f.owner?.state === 'kept')
+      .map((f) => ({ path: f.path, repo: f.repo }))
+  }
+
+  /** Removes the --keep-worktrees worktrees (flotilla gc --kept); returns the ones that could not be. */
+  async removeKept(dryRun = false): Promise<string[]> {
+    const failures: string[] = []
+    if (dryRun) return failures
+    for (const kept of this.keptWorktrees()) {
+      try {
+        if (kept.repo && existsSync(kept.repo)) await this.worktrees.remove(kept.repo, kept.path)
+        else {
+          rmSync(kept.path, { recursive: true, force: true })
+          removeOwner(kept.path)
+        }
+      } catch (error) {
+        failures.push(`${kept.path}: ${errorMessage(error)}`)
+      }
+    }
+    return failures
+  }
+
+  private get journal(): string | null {
+    return this.options.journal ?? null
   }
 
   get liveCount(): number {

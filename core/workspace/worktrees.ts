@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { GitRunner } from './git'
+import { removeOwner } from './worktreeOwners'
 
 export const BRANCH_PREFIX = 'flotilla/'
 
@@ -73,6 +74,19 @@ export class LocalWorktrees {
       rmSync(path, { recursive: true, force: true })
       await this.git.run(['worktree', 'prune'], { cwd: repo }).catch(() => {})
     }
+    this.forgetFolder(path)
+  }
+
+  /** A worktree whose folder is gone: git forgets it, and its owner note goes. */
+  forget(repo: string, path: string): Promise<void> {
+    return this.serial(repo, async () => {
+      await this.git.run(['worktree', 'prune'], { cwd: repo }).catch(() => {})
+      this.forgetFolder(path)
+    })
+  }
+
+  private forgetFolder(path: string): void {
+    removeOwner(path)
     // The repository's folder goes with its last worktree (it then holds only the `repo` note).
     const folder = dirname(path)
     if (existsSync(folder) && readdirSync(folder).every((name) => name === 'repo')) rmSync(folder, { recursive: true, force: true })

@@ -157,7 +157,7 @@ describe('flotilla run', () => {
     [['run', '--demo'], /expected at least one prompt/],
     [['run', '--dir', '/nonexistent/dir', 'x'], /--dir: expected an existing directory/],
     [['run', '--bogus', 'x'], /Unknown option '--bogus'/],
-    [['launch'], /expected a command \(run, serve\), got "launch"/],
+    [['launch'], /expected a command \(run, serve, gc\), got "launch"/],
   ])('bad usage %j exits 2 with a clear message and starts nothing', async (args, message) => {
     const run = cli(args)
     expect(await run.exited).toBe(2)

@@ -5,6 +5,7 @@ import { parseRunArgs, RUN_USAGE, UsageError } from './runArgs'
 import { fixedSecrets, redact } from '../../view/redact'
 import { commandLineSecrets } from './secrets'
 import { serveCommand } from './serve'
+import { GC_USAGE, gcCommand, parseGcArgs } from './gc'
 import { parseServeArgs, SERVE_USAGE } from './serveArgs'
 
 const USAGE = `Usage: flotilla <command> [options]
@@ -12,6 +13,7 @@ const USAGE = `Usage: flotilla <command> [options]
 Commands:
   run [options] [prompt ...]   fan prompts out to opencode servers (flotilla run --help)
   serve [options]              the dashboard in a browser (flotilla serve --help)
+  gc [--dry-run]               remove worktrees a crashed run left behind (flotilla gc --help)
 
 Try: flotilla run --demo --local 3 "task one" "task two" "task three"`
 
@@ -61,6 +63,16 @@ export async function main(argv: string[]): Promise<number> {
       process.off('SIGTERM', handler)
     }
   }
+  if (command === 'gc') {
+    const options = parseOrExit('gc', GC_USAGE, rest, () => parseGcArgs(rest))
+    if (typeof options === 'number') return options
+    try {
+      return await gcCommand(options, { out: (line) => process.stdout.write(line + '\n'), err: (line) => process.stderr.write(line + '\n') })
+    } catch (error) {
+      process.stderr.write(`flotilla gc: ${(error as Error).message}\n`)
+      return 1
+    }
+  }
   if (command === 'serve') {
     const options = parseOrExit('serve', SERVE_USAGE, rest, () => parseServeArgs(rest, process.cwd()))
     if (typeof options === 'number') return options
@@ -82,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       process.off('SIGTERM', onStop)
     }
   }
-  process.stderr.write(`flotilla: expected a command (run, serve), got "${command}"\n\n${USAGE}\n`)
+  process.stderr.write(`flotilla: expected a command (run, serve, gc), got "${command}"\n\n${USAGE}\n`)
   return 2
 }
 
