@@ -210,8 +210,7 @@ export class SshConnection {
   /**
    * Like exec, for binary output (git bundles): stdout as a Buffer, stdin a string or Buffer.
    * More than `maxBytes` (default 64 MiB) of stdout rejects as soon as it arrives; on a timeout,
-   * a cancel or that limit the remote command is sent KILL (it is the session's process when
-   * the command execs it) and the channel closed.
+   * a cancel or that limit the remote command's process group is sent KILL and the channel closed.
    */
   execBuffer(command: string, options: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal; maxBytes?: number } = {}): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
     const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
@@ -226,7 +225,14 @@ export class SshConnection {
         let failed = false
         const fail = (message: string) => {
           failed = true
-          channel.signal('KILL')
+          // KILL to the command's process group (OpenSSH 7.8+). ssh2's channel.signal() does nothing once
+          // our stdin is closed (it checks `writable`), though SSH allows the request after EOF: hence its protocol object.
+          const raw = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, name: string): void } } }
+          try {
+            if (raw.outgoing?.state === 'open' || raw.outgoing?.state === 'eof') raw._client?._protocol?.signal(raw.outgoing.id, 'KILL')
+          } catch {
+            // the channel is going anyway
+          }
           channel.close()
           reject(new Error(`${where(this.target)}: ${message}`))
         }

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SshConnection } from '../../core/ssh/sshConnection'
 import { sshExec, type RemoteExec } from '../../core/workspace/remote/remoteGit'
 import { createNetns, knownHostsLine, startSshd, type Sshd } from '../support/sshd'
+import type { TestRepo } from './gitRepo'
 
 // A "remote machine" for the workspace tests: a real sshd in its own network namespace (it
 // cannot reach this machine's loopback), logged in to as a Unix user of its own, who cannot
@@ -128,4 +129,24 @@ export async function sh(exec: RemoteExec, script: string, stdin?: string): Prom
   const result = await exec.run(script, { stdin, timeoutMs: 30_000 })
   if (result.code !== 0) throw new Error(`expected ${JSON.stringify(script)} to succeed on ${exec.host}, got exit ${result.code}: ${result.stderr}`)
   return result.stdout.toString('utf8')
+}
+
+/** A text file of `kib` KiB that does not compress (base64 of random bytes), so bundle sizes mean something. */
+export function noise(kib: number): string {
+  const bytes = Buffer.alloc(kib * 768)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256)
+  return bytes.toString('base64').replace(/.{76}/g, '$&\n')
+}
+
+/** Everything of the local repository a refused fetch could have changed. */
+export function localState(r: TestRepo) {
+  const gitDir = join(r.root, '.git')
+  return {
+    objects: r.git('count-objects', '-v'),
+    packs: readdirSync(join(gitDir, 'objects', 'pack')).sort(),
+    loose: readdirSync(join(gitDir, 'objects')).sort(),
+    refs: r.git('for-each-ref', '--format=%(refname) %(objectname)'),
+    fetchHead: existsSync(join(gitDir, 'FETCH_HEAD')) ? readFileSync(join(gitDir, 'FETCH_HEAD'), 'utf8') : undefined,
+    status: r.git('status', '--porcelain'),
+  }
 }

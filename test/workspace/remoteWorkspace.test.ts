@@ -1,16 +1,17 @@
 import { createServer, type AddressInfo, type Server } from 'node:net'
-import { existsSync, readdirSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GitError, LocalGit } from '../../core/workspace/git'
+import { LocalGit } from '../../core/workspace/git'
 import { localIdentity } from '../../core/workspace/repo'
-import { gitCommand, quoteWord, RemoteGit, RemoteGitError } from '../../core/workspace/remote/remoteGit'
-import { addRemoteWorktree, commitRemoteResult, fetchResult, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteCache } from '../../core/workspace/remote/shipping'
+import { touchLastUsed } from '../../core/workspace/remote/cache'
+import { quoteWord, RemoteGit } from '../../core/workspace/remote/remoteGit'
+import { addRemoteWorktree, commitRemoteResult, fetchResult, pruneRemoteCaches, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteCache } from '../../core/workspace/remote/shipping'
 import { requireUnderCi } from '../support/requireUnderCi'
 import { sshdMissing } from '../support/sshd'
 import { makeRepo, type TestRepo } from './gitRepo'
-import { addRemoteUser, cannotMakeRemote, emptyBin, makeNetwork, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { addRemoteUser, cannotMakeRemote, localState, makeNetwork, noise, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // The remote half of task workspaces on real parts: OpenSSH's sshd in a network namespace,
 // logged in to as another Unix user (see remoteMachine.ts), git on both sides.
@@ -45,13 +46,6 @@ let base: string
 
 /** Local temp files of ours that exist now (each test checks it leaves none). */
 const ourTemps = () => readdirSync(tmpdir()).filter((name) => /^flotilla-(ship|result)-/.test(name)).sort()
-
-/** A text file of `kib` KiB that does not compress (base64 of random bytes), so bundle sizes mean something. */
-function noise(kib: number): string {
-  const bytes = Buffer.alloc(kib * 768)
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256)
-  return bytes.toString('base64').replace(/.{76}/g, '$&\n')
-}
 
 beforeAll(async () => {
   if (skip) return
@@ -97,9 +91,15 @@ describe.skipIf(skip)('remote task workspaces over SSH', () => {
 
   it('ships the base, makes the worktree there, commits the result with the local identity and brings the branch back', async () => {
     const temps = ourTemps()
+    // The user's own hook sees every ref the transfer changes in their repository: only the result's, at the end.
+    const refLog = join(repo.root, '.git', 'ref-log')
+    writeFileSync(join(repo.root, '.git', 'hooks', 'reference-transaction'), `#!/bin/sh\n[ "$1" = committed ] && while read old new ref; do echo "$ref" >> '${refLog}'; done\nexit 0\n`)
+    chmodSync(join(repo.root, '.git', 'hooks', 'reference-transaction'), 0o755)
+    const refsChanged = () => (existsSync(refLog) ? readFileSync(refLog, 'utf8').trim().split('\n') : [])
     const shipped = await shipCommit(local, repo.root, machine.exec, { cacheRepo: cache.repo, commit: base })
     expect(shipped.skipped).toBe(false)
     expect(shipped.bytes).toBeGreaterThan(1_000_000)
+    expect(refsChanged()).toEqual([])
     const path = await addRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path: `~/.flotilla/worktrees/${cache.key}/task-1`, commit: base, branch: 'flotilla/task-1' })
     try {
       expect(path).toBe(remoteWorktreePath(cache, 'task-1'))
@@ -113,6 +113,8 @@ describe.skipIf(skip)('remote task workspaces over SSH', () => {
       expect(remoteHead).toBe(result.commit)
 
       const fetched = await fetchResult(local, repo.root, machine.exec, { cacheRepo: cache.repo, commit: result.commit!, base, localRef: 'refs/heads/flotilla/task-1', maxBytes: 1_000_000 })
+      expect(refsChanged()).toEqual(['refs/heads/flotilla/task-1'])
+      rmSync(join(repo.root, '.git', 'hooks', 'reference-transaction'))
       expect(fetched.bytes).toBeGreaterThan(0)
       expect(fetched.bytes).toBeLessThan(10_000)
       console.log(`result bundle back from the remote: ${fetched.bytes} bytes`)
@@ -171,5 +173,109 @@ describe.skipIf(skip)('remote task workspaces over SSH', () => {
     } finally {
       await sh(machine.exec, `rm -rf -- ${quoteWord(fresh.repo)}`)
     }
+  }, 120_000)
+
+  it('a corrupt bundle, one over the limit and one that would not fast-forward are refused, and change nothing here', async () => {
+    await shipCommit(local, repo.root, machine.exec, { cacheRepo: cache.repo, commit: base })
+    const path = await addRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path: remoteWorktreePath(cache, 'task-2'), commit: base, branch: 'flotilla/task-2' })
+    try {
+      await sh(machine.exec, `cd ${quoteWord(path)} && cat > big.txt`, noise(200))
+      const { commit } = await commitRemoteResult(machine.exec, { worktree: path, parent: base, subject: 'big', trailers: {}, identity: { name: 'Ann Local', email: 'ann@local.invalid' } })
+      const localRef = 'refs/heads/flotilla/task-2'
+      const request = { cacheRepo: cache.repo, commit: commit!, base, localRef, maxBytes: 10_000_000 }
+      const before = localState(repo)
+      const temps = ourTemps()
+      const corruptions: Record<string, (b: Buffer) => Buffer> = {
+        'a flipped byte in the pack': (b) => Buffer.from(b).fill(b[b.length >> 1]! ^ 0xff, b.length >> 1, (b.length >> 1) + 1),
+        'a flipped byte in the checksum': (b) => Buffer.from(b).fill(b[b.length - 1]! ^ 0xff, b.length - 1),
+        'a truncated pack': (b) => b.subarray(0, b.length - 100),
+        'not a bundle at all': () => Buffer.from('<html>proxy error</html>\n'),
+      }
+      for (const [what, transform] of Object.entries(corruptions)) {
+        await expect(fetchResult(local, repo.root, machine.exec, { ...request, transform }), what).rejects.toThrow(/refused the result [0-9a-f]{12} from flt-r[0-9a-f]+@remote-box .*nothing changed here: the bundle does not check out/)
+        expect(localState(repo), what).toEqual(before)
+      }
+      // Over the limit: refused while it arrives (git there is killed), whatever it would have been.
+      await expect(fetchResult(local, repo.root, machine.exec, { ...request, maxBytes: 50_000 })).rejects.toThrow(/refused the result [0-9a-f]{12} from flt-r[0-9a-f]+@remote-box, nothing changed here: its bundle is larger than the limit of 50000 bytes/)
+      expect(localState(repo)).toEqual(before)
+      // A local branch of that name elsewhere: not moved, and the objects do not come in either.
+      const elsewhere = repo.git('rev-parse', 'main')
+      repo.git('update-ref', localRef, elsewhere)
+      const withRef = localState(repo)
+      await expect(fetchResult(local, repo.root, machine.exec, request)).rejects.toThrow(/expected refs\/heads\/flotilla\/task-2 to be new or an ancestor of the result/)
+      expect(localState(repo)).toEqual(withRef)
+      repo.git('update-ref', '-d', localRef)
+      expect(ourTemps()).toEqual(temps)
+      // The same result, untouched, comes in.
+      const fetched = await fetchResult(local, repo.root, machine.exec, request)
+      expect(fetched.bytes).toBeGreaterThan(50_000)
+      expect(repo.git('rev-parse', localRef)).toBe(commit)
+      expect(repo.git('fsck', '--no-progress', '--connectivity-only')).toBe('')
+    } finally {
+      await removeRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path, branch: 'flotilla/task-2' })
+    }
+  }, 120_000)
+
+  it('removeRemoteWorktree leaves nothing: a live worktree, one git forgot, a half-made folder; paths outside are refused', async () => {
+    const git = new RemoteGit(machine.exec, cache.repo)
+    const listed = async () => (await git.run(['worktree', 'list', '--porcelain'])).stdout.split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9))
+    const path = remoteWorktreePath(cache, 'task-r')
+    const exists = async (p: string) => (await sh(machine.exec, `test -e ${quoteWord(p)} && echo yes || echo no`)).trim() === 'yes'
+    await addRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path, commit: base, branch: 'flotilla/task-r' })
+    await sh(machine.exec, `cd ${quoteWord(path)} && echo junk > untracked.txt && echo changed > README.md`)
+    // An earlier attempt's worktree is replaced by a fresh one.
+    await addRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path, commit: base, branch: 'flotilla/task-r' })
+    expect(await exists(`${path}/untracked.txt`)).toBe(false)
+    expect(await listed()).toEqual([cache.repo, path])
+    await removeRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path, branch: 'flotilla/task-r' })
+    expect(await exists(path)).toBe(false)
+    expect(await exists(`${cache.root}/worktrees/${cache.key}`)).toBe(false)
+    expect(await listed()).toEqual([cache.repo])
+    expect((await git.run(['for-each-ref', '--format=%(refname)', 'refs/heads/'])).stdout).toBe('')
+    // Its folder removed behind git's back: git forgets it.
+    await addRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path, commit: base, branch: 'flotilla/task-r' })
+    await sh(machine.exec, `rm -rf ${quoteWord(path)}`)
+    await removeRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path })
+    expect(await listed()).toEqual([cache.repo])
+    // A folder git never knew (a crash mid-add): it goes.
+    await sh(machine.exec, `mkdir -p ${quoteWord(path)}/deep && echo x > ${quoteWord(path)}/deep/file`)
+    await removeRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path })
+    expect(await exists(path)).toBe(false)
+    for (const outside of [`${machine.home}/precious`, `${cache.root}/worktrees/../repos`, `${cache.root}/worktrees/`, 'relative/path']) {
+      await sh(machine.exec, `mkdir -p "$HOME/precious"`)
+      await expect(removeRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path: outside }), outside).rejects.toThrow(/expected a worktree path inside/)
+      expect(await exists(cache.repo)).toBe(true)
+      expect(await exists(`${machine.home}/precious`)).toBe(true)
+    }
+  }, 120_000)
+
+  it('prunes caches unused for maxAgeDays (with their worktrees) and collects garbage in kept ones over maxBytes; dryRun only says', async () => {
+    const now = Date.now()
+    const old = await remoteCacheRepo(machine.exec, 'prune-old')
+    await touchLastUsed(machine.exec, old.repo, now - 40 * 86_400_000)
+    await sh(machine.exec, `mkdir -p ${quoteWord(`${old.root}/worktrees/prune-old/task-x`)}`)
+    const big = await remoteCacheRepo(machine.exec, 'prune-big')
+    await shipCommit(local, repo.root, machine.exec, { cacheRepo: big.repo, commit: base })
+    const bigGit = new RemoteGit(machine.exec, big.repo)
+    const garbage = (await bigGit.run(['hash-object', '-w', '--stdin'], { input: noise(300) })).stdout.trim()
+    const exists = async (p: string) => (await sh(machine.exec, `test -e ${quoteWord(p)} && echo yes || echo no`)).trim() === 'yes'
+    const hasObject = async () => (await bigGit.run(['cat-file', '-e', garbage], { okCodes: [1, 128] })).code === 0
+    const options = { maxAgeDays: 30, maxBytes: 1_500_000, now }
+    const planned = await pruneRemoteCaches(machine.exec, { ...options, dryRun: true })
+    const byKey = (actions: typeof planned) => Object.fromEntries(actions.map((a) => [a.key, a.action]))
+    expect(byKey(planned)).toMatchObject({ 'prune-old': 'remove', 'prune-big': 'gc' })
+    expect(byKey(planned)[cache.key]).not.toBe('remove')
+    expect(planned.find((a) => a.key === 'prune-big')!.bytes).toBeGreaterThan(1_500_000)
+    expect(await exists(old.repo)).toBe(true)
+    expect(await hasObject()).toBe(true)
+    const done = await pruneRemoteCaches(machine.exec, options)
+    expect(done).toEqual(planned)
+    expect(await exists(old.repo)).toBe(false)
+    expect(await exists(`${old.root}/worktrees/prune-old`)).toBe(false)
+    expect(await hasObject()).toBe(false)
+    // What was shipped stays: a ref of its own keeps it.
+    expect((await bigGit.run(['rev-parse', '--verify', `refs/flotilla/bases/${base}^{commit}`])).stdout.trim()).toBe(base)
+    expect(await exists(cache.repo)).toBe(true)
+    await sh(machine.exec, `rm -rf ${quoteWord(big.repo)}`)
   }, 120_000)
 })

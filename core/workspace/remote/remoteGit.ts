@@ -61,7 +61,10 @@ const FIXED_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GI
 /** No hooks (a post-checkout in someone's template or hooksPath), no fsmonitor daemon, no signing: plumbing only. */
 const FIXED_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'commit.gpgSign=false', '-c', 'tag.gpgSign=false']
 
-/** `exec env NAME=value … git -c … [-C cwd] args…`: git is the session's process, so a KILL on a timeout reaches it. */
+/**
+ * `unset …; export NAME=value …; exec git -c … [-C cwd] args…`: only the shell and git are
+ * needed, and git is the session's process, so a KILL on a timeout reaches it.
+ */
 export function gitCommand(args: readonly string[], cwd: string | undefined, env: Record<string, string> = {}): string {
   if (cwd !== undefined && !cwd.startsWith('/')) throw new Error(`expected an absolute folder on the remote machine, got ${JSON.stringify(cwd)}`)
   const assignments = Object.entries({ ...FIXED_ENV, ...env }).map(([name, value]) => {
@@ -69,7 +72,7 @@ export function gitCommand(args: readonly string[], cwd: string | undefined, env
     return quoteWord(`${name}=${value}`)
   })
   const git = ['git', ...FIXED_CONFIG, ...(cwd === undefined ? [] : ['-C', cwd]), ...args]
-  return `unset ${UNSET.join(' ')}; exec env ${assignments.join(' ')} ${git.map(quoteWord).join(' ')}`
+  return `unset ${UNSET.join(' ')}; export ${assignments.join(' ')}; exec ${git.map(quoteWord).join(' ')}`
 }
 
 /** A git error that says which machine it happened on. */
@@ -112,11 +115,11 @@ export class RemoteGit implements GitRunner {
     } catch (error) {
       const message = (error as Error).message
       const timedOut = /did not finish within/.test(message)
-      throw new RemoteGitError(this.host, args, timedOut ? 'timeout' : 'ssh', timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s (${message})` : message)
+      throw new RemoteGitError(this.host, args, timedOut ? 'timeout' : 'ssh', timedOut ? `no answer within ${timeoutMs < 10_000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}` : message)
     }
     const { code, stderr } = result
     if (code === 0 || (code !== null && options.okCodes?.includes(code))) return { stdout: result.stdout, code }
-    // 127: the shell (or env) found no git on the PATH of the remote session.
+    // 127: the shell found no git on the PATH of the remote session.
     if (code === 127) throw new RemoteGitError(this.host, args, 'ENOENT', `git is not installed there (not found on the PATH of an SSH session): ${stderr.trim()}`)
     throw new RemoteGitError(this.host, args, code ?? 'signal', code === null ? `the command ended without an exit status (killed?) ${stderr}` : stderr)
   }

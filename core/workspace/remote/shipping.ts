@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { errorMessage, FlotillaError } from '../../lib/errors'
 import { gitLine, type GitRunner } from '../git'
 import { cacheFromPath, checkSha, touchLastUsed } from './cache'
 import { quoteWord, remoteGitLine, RemoteGit, runScript, type RemoteExec } from './remoteGit'
+import { borrowingRepo, configEnv } from './scratch'
 
 export { cacheFromPath, remoteCacheRepo, remoteWorktreePath, repoKey, requireGit, type RemoteCache } from './cache'
 export { addRemoteWorktree, commitRemoteResult, removeRemoteWorktree, type RemoteResultRequest } from './remoteWorktree'
@@ -17,14 +18,23 @@ const TRANSFER_TIMEOUT_MS = 15 * 60_000
 /** Where shipped bases are kept in a cache: one ref per base, so gc keeps them and later ships can leave them out. */
 export const BASES_PREFIX = 'refs/flotilla/bases/'
 const TMP_PREFIX = 'refs/flotilla/tmp/'
+/** The one ref of a scratch repository: what its bundle carries. */
+const SHIP_REF = 'refs/flotilla/ship'
+
+/** What comes back was written by an agent on another machine: fsck every object received (malformed trees, `.git` or `..` paths). */
+const FSCK = { 'fetch.fsckObjects': 'true' }
+
+/** The same check in the user's repository, where their own hooks and gc settings stay as they are. */
+const fsckOnly = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'fetch.fsckObjects', GIT_CONFIG_VALUE_0: 'true' }
 
 const tmpRef = (what: string) => `${TMP_PREFIX}${what}-${randomBytes(6).toString('hex')}`
 
 /**
  * Sends `commit` (and what it needs) from the local repository into the remote cache, as a git
  * bundle over the SSH connection. Incremental: the bundle leaves out every commit the cache
- * already has under refs/flotilla/ or refs/heads/flotilla/ (those that exist here too), so a
- * second task to the same host sends only new objects. `skipped` when the cache had it.
+ * already has under refs/flotilla/bases/ or refs/heads/flotilla/ (those that exist here too),
+ * so a second task to the same host sends only new objects. `skipped` when the cache had it.
+ * Nothing in the local repository changes: the bundle's ref lives in a scratch repository.
  */
 export async function shipCommit(local: GitRunner, localRepo: string, remote: RemoteExec, request: { cacheRepo: string; commit: string }): Promise<{ bytes: number; skipped: boolean }> {
   const commit = checkSha(request.commit, 'the commit to ship')
@@ -38,22 +48,22 @@ export async function shipCommit(local: GitRunner, localRepo: string, remote: Re
     return { bytes: 0, skipped: true }
   }
   const haves = await commonCommits(local, localRepo, git)
-  const ref = tmpRef('ship')
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-ship-'))
   const incoming = `${cache.repo}/flotilla-incoming-${randomBytes(6).toString('hex')}.bundle`
   try {
-    await local.run(['update-ref', ref, commit, ''], { cwd: localRepo })
+    const scratch = await borrowingRepo(local, localRepo, dir, 'ship.git')
+    const env = configEnv({})
+    await local.run(['update-ref', SHIP_REF, commit, ''], { cwd: scratch, env })
     const file = join(dir, 'base.bundle')
-    await local.run(['bundle', 'create', '-q', file, '--stdin'], { cwd: localRepo, input: [ref, ...haves.map((sha) => `^${sha}`)].join('\n') + '\n', timeoutMs: TRANSFER_TIMEOUT_MS })
+    await local.run(['bundle', 'create', '-q', file, '--stdin'], { cwd: scratch, env, input: [SHIP_REF, ...haves.map((sha) => `^${sha}`)].join('\n') + '\n', timeoutMs: TRANSFER_TIMEOUT_MS })
     const bundle = readFileSync(file)
     await runScript(remote, `umask 077 && cat > ${quoteWord(incoming)}`, `receive the base bundle into ${cache.repo}`, { stdin: bundle, timeoutMs: TRANSFER_TIMEOUT_MS })
     await git.run(['bundle', 'verify', '-q', incoming], { timeoutMs: TRANSFER_TIMEOUT_MS })
-    await git.run(['fetch', '-q', '--no-tags', incoming, `${ref}:${baseRef}`], { timeoutMs: TRANSFER_TIMEOUT_MS })
+    await git.run(['fetch', '-q', '--no-tags', incoming, `${SHIP_REF}:${baseRef}`], { timeoutMs: TRANSFER_TIMEOUT_MS })
     await touchLastUsed(remote, cache.repo)
     return { bytes: bundle.length, skipped: false }
   } finally {
     rmSync(dir, { recursive: true, force: true })
-    await local.run(['update-ref', '-d', ref], { cwd: localRepo }).catch(() => {})
     await runScript(remote, `rm -f -- ${quoteWord(incoming)}`, `remove ${incoming}`).catch(() => {})
   }
 }
@@ -96,10 +106,9 @@ export async function fetchResult(local: GitRunner, localRepo: string, remote: R
   const commit = checkSha(request.commit, 'the result commit')
   const base = checkSha(request.base, 'the result base')
   const cache = cacheFromPath(remote.host, request.cacheRepo)
-  await local.run(['check-ref-format', request.localRef], { cwd: localRepo }).catch(() => {
-    throw new FlotillaError(`expected a full ref name for the result (refs/heads/…), got ${JSON.stringify(request.localRef)}`, 'bad_request')
-  })
-  if (!request.localRef.startsWith('refs/')) throw new FlotillaError(`expected a full ref name for the result (refs/heads/…), got ${JSON.stringify(request.localRef)}`, 'bad_request')
+  const badRef = () => new FlotillaError(`expected a full ref name for the result (refs/heads/…), got ${JSON.stringify(request.localRef)}`, 'bad_request')
+  if (!request.localRef.startsWith('refs/')) throw badRef()
+  await local.run(['check-ref-format', request.localRef], { cwd: localRepo }).catch(() => Promise.reject(badRef()))
   if (await gitLine(local, ['rev-parse', '--verify', '-q', `${commit}^{commit}`], { cwd: localRepo, okCodes: [1] })) {
     await fastForward(local, localRepo, request.localRef, commit)
     return { bytes: 0 }
@@ -112,7 +121,9 @@ export async function fetchResult(local: GitRunner, localRepo: string, remote: R
     await git.run(['update-ref', ref, commit, ''])
     bundle = (await git.runBuffer(['bundle', 'create', '-q', '-', ref, '--not', base], { maxBytes: request.maxBytes, timeoutMs: TRANSFER_TIMEOUT_MS })).stdout
   } catch (error) {
-    throw new FlotillaError(`refused the result ${commit.slice(0, 12)} from ${remote.host}, nothing changed here: ${errorMessage(error)}`, 'unavailable')
+    const over = errorMessage(error).includes(`expected at most ${request.maxBytes} bytes`)
+    const why = over ? `its bundle is larger than the limit of ${request.maxBytes} bytes (receiving stopped there)` : errorMessage(error)
+    throw new FlotillaError(`refused the result ${commit.slice(0, 12)} from ${remote.host}, nothing changed here: ${why}`, 'unavailable')
   } finally {
     await git.run(['update-ref', '-d', ref]).catch(() => {})
   }
@@ -128,22 +139,19 @@ export async function fetchResult(local: GitRunner, localRepo: string, remote: R
     if (checked !== commit) throw new FlotillaError(`refused the result from ${remote.host}, nothing changed here: expected its bundle to hold ${commit}, got ${checked}`, 'unavailable')
     // A ref that would not fast-forward is refused before the objects come in (git fetch would add them, then refuse).
     await fastForwardCheck(local, join(dir, 'quarantine.git'), localRepo, request.localRef, commit)
-    await local.run(['-c', 'fetch.fsckObjects=true', 'fetch', '-q', '--no-tags', '--no-write-fetch-head', file, `${ref}:${request.localRef}`], { cwd: localRepo, timeoutMs: TRANSFER_TIMEOUT_MS })
+    await local.run(['fetch', '-q', '--no-tags', '--no-write-fetch-head', file, `${ref}:${request.localRef}`], { cwd: localRepo, env: fsckOnly, timeoutMs: TRANSFER_TIMEOUT_MS })
     return { bytes: received }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-/** Verifies and fetches the bundle into a throw-away bare repository whose alternates are the local objects: all of git's checks, none of its writes here. */
+/** Verifies and fetches the bundle into a scratch repository that borrows the local objects: all of git's checks, none of its writes here. */
 async function quarantine(local: GitRunner, localRepo: string, dir: string, file: string, ref: string): Promise<string> {
-  const objects = resolve(localRepo, await gitLine(local, ['rev-parse', '--git-common-dir'], { cwd: localRepo }), 'objects')
-  const repo = join(dir, 'quarantine.git')
-  await local.run(['init', '--bare', '--quiet', '--template=', repo])
-  mkdirSync(join(repo, 'objects', 'info'), { recursive: true })
-  writeFileSync(join(repo, 'objects', 'info', 'alternates'), `${objects}\n`)
-  await local.run(['bundle', 'verify', '-q', file], { cwd: repo })
-  await local.run(['-c', 'fetch.fsckObjects=true', 'fetch', '-q', '--no-tags', '--no-write-fetch-head', file, `${ref}:refs/quarantine/result`], { cwd: repo, timeoutMs: TRANSFER_TIMEOUT_MS })
+  const repo = await borrowingRepo(local, localRepo, dir, 'quarantine.git')
+  const env = configEnv(FSCK)
+  await local.run(['bundle', 'verify', '-q', file], { cwd: repo, env })
+  await local.run(['fetch', '-q', '--no-tags', '--no-write-fetch-head', file, `${ref}:refs/quarantine/result`], { cwd: repo, env, timeoutMs: TRANSFER_TIMEOUT_MS })
   return gitLine(local, ['rev-parse', '--verify', 'refs/quarantine/result^{commit}'], { cwd: repo })
 }
 
