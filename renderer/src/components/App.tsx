@@ -15,7 +15,7 @@ import { NoticeArea } from './NoticeArea'
 import { PromptBar, type PromptBarHandle } from './PromptBar'
 import { RemoveServerDialog } from './RemoveServerDialog'
 import { ShortcutsDialog } from './ShortcutsDialog'
-import { TasksView } from './TasksView'
+import { TasksView, type TasksHandle } from './TasksView'
 import { TerminalGrid, type GridHandle } from './TerminalGrid'
 import { ViewTabs, type ViewName } from './ViewTabs'
 import { WeztermDomainsDialog } from './WeztermDomainsDialog'
@@ -35,6 +35,9 @@ export function App() {
   const inbox = useRef<InboxHandle>(null)
   const grid = useRef<GridHandle>(null)
   const dashboard = useRef<DashboardHandle>(null)
+  const tasksView = useRef<TasksHandle>(null)
+  /** Alt+V to the tasks view: the list takes the focus once it is there, so the keys go on from it. */
+  const focusTasksNext = useRef(false)
   const shellCount = useRef(0)
   const latest = useRef({ layout, tasks, dialog })
   latest.current = { layout, tasks, dialog }
@@ -123,7 +126,10 @@ export function App() {
       case 'prompt.toggleLines': return prompt.current?.toggleOnePerLine()
       case 'attention.focus': return inbox.current?.focus()
       case 'servers.focus': return dashboard.current?.focus()
-      case 'view.toggle': return setView((v) => (v === 'terminals' ? 'tasks' : 'terminals'))
+      case 'view.toggle': {
+        focusTasksNext.current = true
+        return setView((v) => (v === 'terminals' ? 'tasks' : 'terminals'))
+      }
     }
   }, [])
 
@@ -148,6 +154,12 @@ export function App() {
     }
   }, [run, api])
 
+  useEffect(() => {
+    if (!focusTasksNext.current) return
+    focusTasksNext.current = false
+    if (view === 'tasks') tasksView.current?.focus()
+  }, [view])
+
   const enableNotifications = useCallback(() => {
     void Notification.requestPermission().then(() => setAskNotifications(canAskForNotifications()))
   }, [])
@@ -155,7 +167,7 @@ export function App() {
   const commands = useMemo(
     () =>
       dialog === 'palette'
-        ? paletteCommands({
+        ? [...(tasksView.current?.resultCommands() ?? []), ...paletteCommands({
             run,
             servers,
             openPane: openServerPane,
@@ -172,7 +184,7 @@ export function App() {
               void api['settings.update']({ patch: { theme } })
                 .then((settings) => store.apply('settings.updated', settings))
                 .catch((e: unknown) => store.notify('error', errorMessage(e))),
-          })
+          })]
         : [],
     [dialog, run, servers, openServerPane, openPane, api, store, askNotifications, enableNotifications],
   )
@@ -205,7 +217,7 @@ export function App() {
             <TerminalGrid layout={layout} dispatch={dispatch} shown={view === 'terminals'} handle={grid} />
           </div>
           <div role="tabpanel" id="panel-tasks" aria-labelledby="tab-tasks" hidden={view !== 'tasks'} className="panel">
-            {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} />}
+            {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} handle={tasksView} />}
           </div>
         </div>
         <aside className="inbox-col">

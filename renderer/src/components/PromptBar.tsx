@@ -1,7 +1,8 @@
-import { useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react'
+import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react'
 import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
 import { cycleTarget, FOLLOW_SETTINGS, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../prompt/targets'
+import { loadOwnWorktree, repositoryLabel, saveOwnWorktree, workspaceFor, type HostInfo } from '../prompt/worktree'
 import { useFleet, useServices } from '../state/hooks'
 
 export interface PromptBarHandle {
@@ -9,6 +10,7 @@ export interface PromptBarHandle {
   submit(): void
   cycleTarget(step: 1 | -1): void
   toggleOnePerLine(): void
+  toggleOwnWorktree(): void
 }
 
 interface Props {
@@ -16,11 +18,30 @@ interface Props {
   onSubmitted: (tasks: TaskView[]) => void
 }
 
-/** The prompt box, its target and the "one per line" switch. Ctrl/Cmd+Enter submits (App's key map). */
+/** The prompt box, its target, the "one per line" and "own worktree" switches. Ctrl/Cmd+Enter submits (App's key map). */
 export function PromptBar({ handle, onSubmitted }: Props) {
   const { api } = useServices()
   const servers = useFleet((s) => s.servers)
   const strategy = useFleet((s) => s.strategy)
+  const connected = useFleet((s) => s.connection.state === 'open')
+  /** The host's project and its repository (null: not known, or not in a repository). */
+  const [host, setHost] = useState<HostInfo | null>(null)
+  const [ownWorktree, setOwnWorktreeState] = useState(loadOwnWorktree)
+  const setOwnWorktree = (on: boolean) => {
+    setOwnWorktreeState(on)
+    saveOwnWorktree(on)
+  }
+  // Asked on every connect, after each submit and when the window comes back (the checkout may have become dirty).
+  const refreshHost = useCallback(() => {
+    api['host.info']({}).then(setHost, () => setHost(null))
+  }, [api])
+  useEffect(() => {
+    if (!connected) return
+    refreshHost()
+    window.addEventListener('focus', refreshHost)
+    return () => window.removeEventListener('focus', refreshHost)
+  }, [connected, refreshHost])
+  const repository = repositoryLabel(host)
   const [text, setText] = useState('')
   const [onePerLine, setOnePerLine] = useState(false)
   /** null: follow the scheduler's strategy. */
@@ -55,7 +76,8 @@ export function PromptBar({ handle, onSubmitted }: Props) {
     setPending((n) => n + 1)
     setError(null)
     try {
-      onSubmitted(await submitPrompts(api, prompts, target))
+      onSubmitted(await submitPrompts(api, prompts, target, workspaceFor(host, ownWorktree)))
+      refreshHost()
     } catch (e) {
       setText((now) => (now === '' ? submitted : now))
       setError(errorMessage(e))
@@ -69,6 +91,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
     submit: () => void submit(),
     cycleTarget: (step) => setChosen(cycleTarget(options, value, step)),
     toggleOnePerLine: () => setOnePerLine((v) => !v),
+    toggleOwnWorktree: () => repository && setOwnWorktree(!ownWorktree),
   }))
 
   const count = prompts.length
@@ -91,6 +114,11 @@ export function PromptBar({ handle, onSubmitted }: Props) {
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
           if (e.key === 'Escape') e.currentTarget.blur()
+          // The prompt's own Alt chord (like Alt+T, Alt+O): the worktree switch without leaving the box.
+          if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.code === 'KeyG' && repository) {
+            e.preventDefault()
+            setOwnWorktree(!ownWorktree)
+          }
         }}
       />
       <div className="prompt-controls">
@@ -120,11 +148,27 @@ export function PromptBar({ handle, onSubmitted }: Props) {
           <input type="checkbox" checked={onePerLine} onChange={(e) => setOnePerLine(e.target.checked)} />
           <span>One per line</span>
         </label>
+        {repository && (
+          <span className="worktree-switch">
+            <label className="field checkbox" title="Each task works in a git worktree of its own, on a branch flotilla/<task> (Alt+G)">
+              <input type="checkbox" checked={ownWorktree} onChange={(e) => setOwnWorktree(e.target.checked)} aria-keyshortcuts="Alt+G" />
+              <span>Own worktree</span>
+            </label>
+            <span className="hint repo-label" title={host?.repository?.root}>
+              {repository}
+            </span>
+            {ownWorktree && host?.repository?.dirty && (
+              <span className="dirty-warning" id="prompt-dirty">
+                Uncommitted changes are not included: tasks start from the last commit.
+              </span>
+            )}
+          </span>
+        )}
         <button type="submit" aria-busy={pending > 0 || undefined} disabled={count === 0 || !target}>
           {count > 1 ? `Submit ${count}` : 'Submit'}
         </button>
         <span id="prompt-help" className="hint">
-          Ctrl+Enter submits · Alt+T target · Alt+O one per line
+          Ctrl+Enter submits · Alt+T target · Alt+O one per line{repository ? ' · Alt+G worktree' : ''}
         </span>
       </div>
       {value === 'broadcast' && (

@@ -1,4 +1,5 @@
 import { BINDINGS, INBOX_KEYS } from '../../../core/view/keymap'
+import { RESULT_KEYS, TASK_LIST_KEYS } from '../results/resultKeys'
 import { Dialog } from './Dialog'
 
 /** The key map, generated from keymap.ts so the help never drifts from the keys. */
@@ -27,6 +28,30 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
       <table className="keys">
         <tbody>
           {INBOX_KEYS.map((k) => (
+            <tr key={k.keys}>
+              <th scope="row">
+                <kbd>{k.keys}</kbd>
+              </th>
+              <td>{k.description}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>In the prompt</h3>
+      <table className="keys">
+        <tbody>
+          <tr>
+            <th scope="row">
+              <kbd>Alt+G</kbd>
+            </th>
+            <td>Own worktree on or off (when the project is a git repository)</td>
+          </tr>
+        </tbody>
+      </table>
+      <h3>In the tasks view</h3>
+      <table className="keys">
+        <tbody>
+          {[...TASK_LIST_KEYS, ...RESULT_KEYS].map((k) => (
             <tr key={k.keys}>
               <th scope="row">
                 <kbd>{k.keys}</kbd>

@@ -1,19 +1,24 @@
-import { useState } from 'react'
+import { useState, type Ref } from 'react'
 import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
 import { isFinal } from '../format'
 import { useServices } from '../state/hooks'
 import { Markdown } from './Markdown'
+import { TaskResult, type ResultHandle } from './TaskResult'
 
 interface Props {
   task: TaskView
   serverName: string
   onOpenOutput: (taskId: string) => void
   onRetried: (task: TaskView) => void
+  /** Changes when any result lands: the merge check is asked again. */
+  refreshKey: string
+  onKeep: (task: TaskView) => void
+  resultHandle?: Ref<ResultHandle>
 }
 
-/** One task: its prompt, final answer (markdown), changed files; cancel, retry, open its output. */
-export function TaskDetail({ task, serverName, onOpenOutput, onRetried }: Props) {
+/** One task: its prompt, final answer (markdown), its result (branch, diff, land); cancel, retry, open its output. */
+export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshKey, onKeep, resultHandle }: Props) {
   const { api, store } = useServices()
   const [pending, setPending] = useState(false)
   const final = isFinal(task)
@@ -59,18 +64,7 @@ export function TaskDetail({ task, serverName, onOpenOutput, onRetried }: Props)
       )}
       <h4>Answer</h4>
       {task.result?.text ? <Markdown source={task.result.text} /> : <p className="empty">{final ? 'No answer.' : 'Not finished yet.'}</p>}
-      <h4>Changed files</h4>
-      {task.result && task.result.files.length > 0 ? (
-        <ul className="files" aria-label="Changed files">
-          {task.result.files.map((f) => (
-            <li key={f.file}>
-              <code>{f.file}</code> <span className="add">+{f.additions}</span> <span className="del">−{f.deletions}</span>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p className="empty">None.</p>
-      )}
+      <TaskResult key={task.id} task={task} refreshKey={refreshKey} onKeep={onKeep} handle={resultHandle} />
     </section>
   )
 }

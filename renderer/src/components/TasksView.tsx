@@ -1,19 +1,77 @@
-import { useState, type KeyboardEvent } from 'react'
+import { useEffect, useImperativeHandle, useMemo, useRef, useState, type KeyboardEvent, type Ref } from 'react'
+import type { TaskView } from '../../../core/contract/tasks'
 import { formatCost, formatTokens, taskDuration, taskLabel } from '../format'
-import { useFleet, useNow } from '../state/hooks'
+import { keyContext } from '../keyContext'
+import { RESULT_KEYS, resultKeyFor } from '../results/resultKeys'
+import { useFleet, useNow, useServices } from '../state/hooks'
+import type { PaletteCommand } from './CommandPalette'
 import { TaskDetail } from './TaskDetail'
+import type { ResultHandle } from './TaskResult'
+
+export interface TasksHandle {
+  /** Focus the selected task's row (else the first): the way into the list by keyboard. */
+  focus(): void
+  /** The selected result's actions, for the command palette (none when nothing is selected). */
+  resultCommands(): PaletteCommand[]
+}
 
 /** Rows drawn at once: the table re-renders every second (durations), so it stays small. */
 const MAX_ROWS = 500
 
-/** Every task (newest first) and the selected one's answer, files and actions. */
-export function TasksView({ onOpenOutput }: { onOpenOutput: (taskId: string) => void }) {
+/** Every task (newest first) and the selected one's answer, result and actions. */
+export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: string) => void; handle?: Ref<TasksHandle> }) {
+  const { store } = useServices()
   const tasks = useFleet((s) => s.tasks)
   const servers = useFleet((s) => s.servers)
   const now = useNow(1_000)
   const [selectedId, setSelectedId] = useState<string | null>(null)
   const selected = tasks.find((t) => t.id === selectedId) ?? null
   const serverName = (id: string | undefined) => (id ? (servers.find((s) => s.id === id)?.name ?? id) : '—')
+  const root = useRef<HTMLDivElement>(null)
+  const result = useRef<ResultHandle>(null)
+  // A landing anywhere may move another result's target: every open merge check is asked again.
+  const refreshKey = useMemo(() => tasks.map((t) => t.result?.land?.commit ?? '').join(','), [tasks])
+
+  const focusRow = (id: string | null) => {
+    const rows = [...(root.current?.querySelectorAll<HTMLButtonElement>('button.task-select') ?? [])]
+    ;(rows.find((b) => b.dataset.taskId === id) ?? rows[0])?.focus()
+  }
+
+  function keep(task: TaskView): void {
+    setSelectedId(null)
+    store.notify('info', `Kept ${task.result?.branch ?? 'the branch'}: it stays in the repository, unchanged. Land or discard it later from its task.`)
+    setTimeout(() => focusRow(task.id), 0)
+  }
+
+  useImperativeHandle(handle, () => ({
+    focus: () => focusRow(selectedId),
+    resultCommands: () => {
+      const task = selected
+      const available = result.current?.available()
+      if (!task || !available) return []
+      return RESULT_KEYS.filter((k) => available[k.action] === true).map((k) => ({
+        id: `result.${k.action}`,
+        label: `${k.label}: ${task.result?.branch ?? taskLabel(task, 40)}`,
+        keys: k.keys,
+        run: () => void result.current?.run(k.action),
+      }))
+    },
+  }))
+
+  // The result keys (L, Shift+L, D, K): in the tasks view, or with the focus nowhere in particular; never while typing or in a dialog.
+  useEffect(() => {
+    function onKeyDown(event: globalThis.KeyboardEvent): void {
+      if (event.defaultPrevented || event.isComposing || document.querySelector('[aria-modal="true"]')) return
+      const target = event.target instanceof Element ? event.target : null
+      const where = keyContext(target)
+      if (where.inPrompt || where.inTextField) return
+      if (target && target !== document.body && !root.current?.contains(target)) return
+      const action = resultKeyFor(event)
+      if (action && result.current?.run(action)) event.preventDefault()
+    }
+    window.addEventListener('keydown', onKeyDown)
+    return () => window.removeEventListener('keydown', onKeyDown)
+  }, [])
 
   function onKeyDown(event: KeyboardEvent<HTMLTableSectionElement>): void {
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return
@@ -28,7 +86,7 @@ export function TasksView({ onOpenOutput }: { onOpenOutput: (taskId: string) => 
   }
 
   return (
-    <div className="tasks-view">
+    <div className={`tasks-view${selected ? ' has-detail' : ''}`} ref={root}>
       <div className="tasks-table-wrap">
         {tasks.length === 0 ? (
           <p className="empty">No tasks yet.</p>
@@ -49,7 +107,7 @@ export function TasksView({ onOpenOutput }: { onOpenOutput: (taskId: string) => 
               {tasks.slice(0, MAX_ROWS).map((task) => (
                 <tr key={task.id} aria-current={task.id === selectedId || undefined} className={task.id === selectedId ? 'selected' : undefined}>
                   <th scope="row">
-                    <button type="button" className="task-select" onClick={() => setSelectedId(task.id)} title={task.prompt.slice(0, 500)}>
+                    <button type="button" className="task-select" data-task-id={task.id} onClick={() => setSelectedId(task.id)} title={task.prompt.slice(0, 500)}>
                       {taskLabel(task)}
                     </button>
                     <span className="task-id">{task.id}</span>
@@ -72,7 +130,15 @@ export function TasksView({ onOpenOutput }: { onOpenOutput: (taskId: string) => 
         {tasks.length > MAX_ROWS && <p className="hint">Showing the newest {MAX_ROWS} of {tasks.length} tasks.</p>}
       </div>
       {selected ? (
-        <TaskDetail task={selected} serverName={serverName(selected.serverId)} onOpenOutput={onOpenOutput} onRetried={(t) => setSelectedId(t.id)} />
+        <TaskDetail
+          task={selected}
+          serverName={serverName(selected.serverId)}
+          onOpenOutput={onOpenOutput}
+          onRetried={(t) => setSelectedId(t.id)}
+          refreshKey={refreshKey}
+          onKeep={keep}
+          resultHandle={result}
+        />
       ) : (
         tasks.length > 0 && <p className="empty task-detail">Select a task to see its answer and changed files.</p>
       )}

@@ -1,5 +1,5 @@
 import type { ServerView } from '../../../core/contract/servers'
-import type { StrategyName, TaskTarget, TaskView } from '../../../core/contract/tasks'
+import type { StrategyName, TaskTarget, TaskView, WorkspaceRequestInput } from '../../../core/contract/tasks'
 import type { ApiClient } from '../api/client'
 
 /** One entry of the prompt bar's Target selector. */
@@ -53,7 +53,7 @@ export const FOLLOW_SETTINGS: TaskTarget = { kind: 'any' }
  * Submits prompts to a target. A per-prompt strategy travels in the target ({kind: 'any',
  * strategy}) and never changes the settings' strategy, which other windows and tasks use.
  */
-export async function submitPrompts(api: Pick<ApiClient, 'tasks.submit'>, prompts: string[], target: TaskTarget): Promise<TaskView[]> {
+export async function submitPrompts(api: Pick<ApiClient, 'tasks.submit'>, prompts: string[], target: TaskTarget, workspace?: WorkspaceRequestInput): Promise<TaskView[]> {
   if (prompts.length === 0) return []
-  return api['tasks.submit']({ tasks: prompts.map((prompt) => ({ prompt, target })) })
+  return api['tasks.submit']({ tasks: prompts.map((prompt) => (workspace ? { prompt, target, workspace } : { prompt, target })) })
 }

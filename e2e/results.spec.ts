@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect, test, type Locator, type Page } from '@playwright/test'
+import { startServe, type Served } from './support/serve'
+
+// Results as branches, in the browser UI against the real `flotilla serve --demo --local 1`
+// whose project folder is a git repository made here: two tasks from the prompt bar each write
+// a.txt in their own worktree; one lands by keyboard (main really moves), the other then
+// conflicts (the engine's message is shown, main stays), and is discarded (its branch goes).
+// The repository is serve's temp project folder, so stop() removes it even when a test fails.
+test.describe.configure({ mode: 'serial' })
+
+let served: Served
+let page: Page
+let repo: string
+
+const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim()
+const tool = (filePath: string, content: string) => `@tool write ${JSON.stringify({ filePath, content })}`
+const write = (content: string, ...more: string[]) => [tool('a.txt', content), ...more, '@reply done'].join('\n')
+const GREETING = 'export function greet(name: string): string {\n  // a comment\n  return `hello ${name}`\n}\n'
+
+test.beforeAll(async ({ browser }) => {
+  served = await startServe(['--local', '1'])
+  repo = served.project
+  git('init', '-q', '-b', 'main')
+  git('config', 'user.name', 'Flotilla E2E')
+  git('config', 'user.email', 'e2e@flotilla.invalid')
+  git('config', 'commit.gpgsign', 'false')
+  writeFileSync(join(repo, 'README.md'), '# e2e\n')
+  git('add', 'README.md')
+  git('commit', '-q', '-m', 'start')
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
+  await page.goto(served.loginUrl)
+  await expect(page.getByRole('article', { name: 'local-1' })).toContainText('ready', { timeout: 90_000 })
+})
+
+test.afterAll(async () => {
+  await page?.close()
+  await served?.stop()
+})
+
+const detail = () => page.getByRole('region', { name: /^Task / })
+const row = (text: string) => page.getByRole('row').filter({ hasText: text })
+
+async function submit(prompt: string): Promise<void> {
+  await page.keyboard.press('Control+l')
+  await expect(page.getByRole('textbox', { name: 'Prompt' })).toBeFocused()
+  await page.keyboard.type(prompt)
+  await page.keyboard.press('Control+Enter')
+  await expect(page.getByRole('textbox', { name: 'Prompt' })).toHaveValue('')
+  // Submitted (the engine answered): the task is in the list.
+  await expect(page.getByRole('button', { name: 'Submit' })).not.toHaveAttribute('aria-busy', 'true')
+}
+
+async function branchOf(region: Locator): Promise<string> {
+  const text = await region.locator('.result-head code').first().innerText()
+  expect(text).toMatch(/^flotilla\//)
+  return text
+}
+
+test('the prompt bar offers an own worktree in the project repository, on by default', async () => {
+  const toggle = page.getByRole('checkbox', { name: 'Own worktree' })
+  await expect(toggle).toBeChecked()
+  await expect(page.getByRole('form', { name: 'Prompt bar' })).toContainText(/flotilla-e2e-project-\w+ \(main\)/)
+})
+
+let landed: string
+let other: string
+
+test('two tasks from the prompt bar each leave a branch; the detail, opened by keyboard, shows the diff', async () => {
+  await submit(write('one\n'))
+  await submit(write('two\n', tool('src/greet.ts', GREETING)))
+  // Out of the prompt, then to the tasks view: the list takes the focus.
+  await page.keyboard.press('Escape')
+  await page.keyboard.press('Alt+v')
+  await expect(page.getByRole('tab', { name: 'Tasks' })).toHaveAttribute('aria-selected', 'true')
+  await expect(row('"two').getByText('completed')).toBeVisible({ timeout: 90_000 })
+  await expect(row('"one').getByText('completed')).toBeVisible({ timeout: 90_000 })
+  // Newest first: the focused first row is the "two" task; Enter opens it.
+  await expect(page.locator('button.task-select').first()).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(detail()).toContainText('"two')
+  landed = await branchOf(detail())
+  const file = detail().getByRole('region', { name: 'Diff of a.txt' })
+  await expect(file).toBeVisible()
+  await expect(file.locator('.diff-code-insert')).toHaveText('two')
+  await expect(detail()).toContainText('Merges cleanly into main')
+  await expect(detail().getByRole('table', { name: 'Changed files' })).toContainText('a.txt')
+  await expect(detail().getByRole('table', { name: 'Changed files' })).toContainText('+1')
+  // A TypeScript file is coloured: Prism's tokens, as elements holding text.
+  const ts = detail().getByRole('region', { name: 'Diff of src/greet.ts' })
+  await expect(ts.locator('.diff-code-insert')).toHaveCount(4)
+  await expect(ts.locator('.token.keyword').first()).toHaveText('export')
+  await expect(ts.locator('.token.comment')).toHaveText('// a comment')
+  await page.screenshot({ path: 'e2e/screenshots/result-diff.png' })
+})
+
+test('L lands the selected result: main really moves, and the detail says so', async () => {
+  const before = git('rev-parse', 'main')
+  await expect(detail().getByRole('button', { name: 'Land', exact: true })).toHaveAttribute('title', /\(L\)/)
+  await page.keyboard.press('l')
+  await expect(detail()).toContainText(/Landed into main \([0-9a-f]{7}\)/, { timeout: 30_000 })
+  const after = git('rev-parse', 'main')
+  expect(after).not.toBe(before)
+  expect(git('show', 'main:a.txt')).toBe('two')
+  expect(git('merge-base', '--is-ancestor', landed, 'main')).toBe('')
+  await expect(detail()).toContainText(`Landed into main (${after.slice(0, 7)})`)
+  // The checked-out main moved with its files.
+  expect(readFileSync(join(repo, 'a.txt'), 'utf8')).toBe('two\n')
+  await expect(detail().getByRole('button', { name: 'Land', exact: true })).toBeDisabled()
+  await page.screenshot({ path: 'test-results/e2e/result-landed.png' })
+})
+
+test('the other result now conflicts: its land is refused with the engine’s message, and nothing moves', async () => {
+  const main = git('rev-parse', 'main')
+  // ↓ selects the next task (the "one" task).
+  await page.keyboard.press('ArrowDown')
+  await expect(detail()).toContainText('"one')
+  other = await branchOf(detail())
+  expect(other).not.toBe(landed)
+  await expect(detail()).toContainText('Conflicts with main in a.txt', { timeout: 30_000 })
+  await page.keyboard.press('l')
+  const refusal = detail().getByRole('alert')
+  await expect(refusal).toContainText('Could not land')
+  await expect(refusal).toContainText('a.txt')
+  expect(git('rev-parse', 'main')).toBe(main)
+  expect(git('status', '--porcelain')).toBe('')
+  await page.screenshot({ path: 'e2e/screenshots/result-conflict.png' })
+})
+
+test('the palette offers the selected result’s actions; K keeps the branch and closes the result', async () => {
+  await page.keyboard.press('Control+k')
+  await page.keyboard.type('keep branch')
+  await expect(page.getByRole('option', { name: new RegExp(`Keep branch: ${other}`) })).toBeVisible()
+  await page.keyboard.press('Escape')
+  await page.keyboard.press('k')
+  await expect(detail()).toHaveCount(0)
+  await expect(page.getByRole('status')).toContainText(`Kept ${other}`)
+  expect(git('rev-parse', '--verify', '-q', `refs/heads/${other}`)).toMatch(/^[0-9a-f]{40}$/)
+})
+
+test('D asks first, naming the branch; confirmed, the branch is gone from the repository', async () => {
+  // Keep gave the focus back to the task's row: Enter opens it again.
+  await page.keyboard.press('Enter')
+  await expect(detail()).toContainText('"one')
+  await page.keyboard.press('d')
+  const dialog = page.getByRole('dialog', { name: /^Discard the result/ })
+  await expect(dialog).toContainText(other)
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused()
+  await page.keyboard.press('Tab')
+  await expect(dialog.getByRole('button', { name: `Delete ${other}` })).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(dialog).toHaveCount(0)
+  await expect(detail()).toContainText('Discarded', { timeout: 30_000 })
+  expect(() => git('rev-parse', '--verify', '-q', `refs/heads/${other}`)).toThrow()
+  expect(git('branch', '--list', 'flotilla/*')).toContain(landed)
+  expect(git('rev-parse', '--verify', '-q', `refs/heads/${landed}`)).toMatch(/^[0-9a-f]{40}$/)
+})
+
+test('a dirty checkout is said beside the switch: its changes are not in the tasks', async () => {
+  writeFileSync(join(repo, 'README.md'), '# e2e, edited\n')
+  // The prompt bar asks again when the window comes back (the user edited files elsewhere).
+  await page.evaluate("window.dispatchEvent(new Event('focus'))")
+  const bar = page.getByRole('form', { name: 'Prompt bar' })
+  await expect(bar).toContainText('Uncommitted changes are not included')
+  await page.getByRole('checkbox', { name: 'Own worktree' }).uncheck()
+  await expect(bar).not.toContainText('Uncommitted changes are not included')
+  expect(await page.evaluate("localStorage.getItem('flotilla.prompt.ownWorktree')")).toBe('off')
+  await page.reload()
+  await expect(page.getByRole('checkbox', { name: 'Own worktree' })).not.toBeChecked()
+})
