@@ -124,6 +124,14 @@ export class SshLauncher implements Launcher<SshSpec> {
       host: target.hostName,
       exited,
       openShell: shellOverLink(link, place!.directory, `to ${target.hostName}`),
+      // Over whichever connection the link holds now (it reconnects); none while it is down.
+      remote: {
+        host: spec.name,
+        run: (command, options) => {
+          const connection = link.connection
+          return connection ? connection.execBuffer(command, options) : Promise.reject(new Error(`${spec.name}: the SSH connection is down`))
+        },
+      },
       stop: async () => {
         if (stopped) return
         stopped = true

@@ -2,6 +2,7 @@ import type { ServerSpec } from '../contract/servers'
 import type { ServerAuth } from '../opencode/auth'
 import type { HostKeyConfirm } from '../ssh/sshConnection'
 import type { TerminalSession } from '../stream/terminalSession'
+import type { RemoteExec } from '../workspace/remote/remoteGit'
 
 export interface ServerExit {
   code: number | null
@@ -30,6 +31,8 @@ export interface RunningServer {
   exited: Promise<ServerExit>
   /** Stops what this launcher started (SIGTERM, then SIGKILL); detaches from what it did not. */
   stop(): Promise<void>
+  /** Commands on the server's machine over the connection Flotilla holds (SSH servers): task worktrees there use it. */
+  remote?: RemoteExec
   /** A shell on the server's machine, in its directory (remote servers; local shells use a pty). */
   openShell?(size: { cols: number; rows: number }, onData: (data: string) => void, onExit: (code: number | null) => void): Promise<TerminalSession>
 }

@@ -136,18 +136,23 @@ export class OpencodeRunner implements AttemptRunner {
     let prepared: PreparedWorkspace | undefined
     let sharedReason: string | undefined
     if (task.workspace && this.options.workspaces) {
-      if (this.fleet.localFolder(server.spec) === undefined) {
-        sharedReason = `${server.spec.name} runs on another machine, where Flotilla does not make worktrees yet: the task works in that server's folder`
+      // A worktree here, or on the server's machine over the connection Flotilla holds; a server reached only by URL shares its folder.
+      const here = this.fleet.localFolder(server.spec) !== undefined
+      const remote = here ? undefined : server.instance?.remote
+      if (!here && !remote) {
+        sharedReason = `Flotilla holds no connection to ${server.spec.name}'s machine (a server attached by URL, a WezTerm SSH domain) to make a worktree there: the task works in that server's folder`
         handle.output(ansi.yellow(`shared folder: ${sharedReason}`) + '\n')
       } else {
         try {
+          if (remote) handle.output(ansi.dim(`sending ${task.workspace.baseSha.slice(0, 10)} to ${server.spec.name}…`) + '\n')
           if (task.workspace.setup) handle.output(ansi.dim(`$ ${sanitizeTerminalText(task.workspace.setup)}`) + '\n')
-          prepared = await this.options.workspaces.prepare(task, server.id, this.commandContext(handle))
+          prepared = await this.options.workspaces.prepare(task, server.id, this.commandContext(handle), remote)
         } catch (error) {
-          return { kind: 'failed', error: `could not make the task's worktree: ${errorMessage(error)}` }
+          return { kind: 'failed', error: `could not make the task's worktree${remote ? ` on ${server.spec.name}` : ''}: ${errorMessage(error)}` }
         }
         directory = prepared.directory
-        handle.output(ansi.dim(`worktree ${prepared.root} on ${prepared.branch} from ${task.workspace.baseSha.slice(0, 10)}`) + '\n')
+        const where = prepared.remote ? `${server.spec.name}:${prepared.root}${prepared.remote.shippedBytes ? ` (${prepared.remote.shippedBytes} bytes sent)` : ''}` : prepared.root
+        handle.output(ansi.dim(`worktree ${where} on ${prepared.branch} from ${task.workspace.baseSha.slice(0, 10)}`) + '\n')
       }
     }
     const outcome = await this.session(handle, server, directory, prepared)
@@ -173,6 +178,8 @@ export class OpencodeRunner implements AttemptRunner {
       if (outcome.kind === 'completed') {
         const { files, branch, baseSha, headSha, worktree } = collected
         const checked = collected.verify && { ...collected.verify, output: this.safeText(collected.verify.output) }
+        // A worktree on another machine goes once its result is home (a follow-up makes a new one).
+        if (prepared.remote) await workspaces.discardWorktree(task.id).catch(() => {})
         if (checked) handle.output((checked.passed ? ansi.green(`✔ verify passed`) : ansi.red(`✘ verify failed (${checked.timedOut ? 'timed out' : `exit ${checked.exitCode ?? 'signal'}`})`)) + '\n')
         return { kind: 'completed', result: { ...outcome.result, files, isolation: 'worktree', branch, baseSha, headSha, worktree, ...(checked ? { verify: checked } : {}) } }
       }

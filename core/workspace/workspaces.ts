@@ -7,6 +7,8 @@ import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
 import { conflictsBetween, landTask, type LandOptions } from './landing'
 import { mergeCheck } from './land'
+import type { RemoteExec } from './remote/remoteGit'
+import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, resolveCommit, type RepoFacts } from './repo'
 import { commitResult } from './resultCommit'
@@ -31,6 +33,8 @@ export interface PreparedWorkspace {
   directory: string
   branch: string
   plan: WorkspacePlan
+  /** Set when the worktree is on the server's machine, not this one. */
+  remote?: RemotePlace
 }
 
 export interface CollectedResult {
@@ -38,7 +42,8 @@ export interface CollectedResult {
   baseSha: string
   headSha?: string
   files: FileChange[]
-  worktree: string
+  /** The local worktree, kept until the result is landed or discarded (a remote one goes once its result is home). */
+  worktree?: string
   verify?: VerifyResult
 }
 
@@ -142,10 +147,11 @@ export class Workspaces {
    * --copy files in it and --setup run there. A setup that fails fails the attempt, and its
    * worktree goes.
    */
-  async prepare(task: Readonly<TaskView>, serverId: string, context?: CommandContext): Promise<PreparedWorkspace> {
+  async prepare(task: Readonly<TaskView>, serverId: string, context?: CommandContext, remote?: RemoteExec): Promise<PreparedWorkspace> {
     const plan = task.workspace
     if (!plan) throw new Error(`expected a task with a workspace plan, got ${task.id} without one`)
     await this.discardWorktree(task.id)
+    if (remote) return this.prepareOn(remote, task.id, serverId, plan, context)
     const { path, branch } = await this.worktrees.add(plan.repo, task.id, plan.baseSha)
     const prepared = { taskId: task.id, serverId, root: path, directory: plan.subdir ? join(path, plan.subdir) : path, branch, plan }
     this.live.set(task.id, prepared)
@@ -167,12 +173,44 @@ export class Workspaces {
     return prepared
   }
 
+  /** prepare(), on the server's machine: the base shipped there, the worktree made there, setup run there. */
+  private async prepareOn(remote: RemoteExec, taskId: string, serverId: string, plan: WorkspacePlan, context?: CommandContext): Promise<PreparedWorkspace> {
+    const place = await prepareRemote(this.git, remote, plan, taskId)
+    const prepared: PreparedWorkspace = { taskId, serverId, root: place.root, directory: plan.subdir ? posix.join(place.root, plan.subdir) : place.root, branch: taskBranch(taskId), plan, remote: place }
+    this.live.set(taskId, prepared)
+    try {
+      if (plan.setup) {
+        const outcome = await runRemoteCommand(place, prepared.directory, plan.setup, { onLine: (l) => context?.onLine(l), signal: context?.signal, timeoutMs: this.options.setupTimeoutMs ?? SETUP_TIMEOUT_MS })
+        if (context?.signal?.aborted) throw new FlotillaError('the task was stopped during its setup', 'conflict')
+        if (outcome.exitCode !== 0) throw new FlotillaError(`setup "${plan.setup}" on ${remote.host} ${outcome.timedOut ? 'did not finish in time' : `exited with ${outcome.exitCode ?? 'a signal'}`}`, 'bad_request')
+      }
+    } catch (error) {
+      await this.discardWorktree(taskId).catch(() => {})
+      throw error
+    }
+    return prepared
+  }
+
+  /** collect(), for a worktree on another machine: committed there, brought home, verified there, then removed there. */
+  private async collectFrom(place: RemotePlace, prepared: PreparedWorkspace, info: { subject: string; serverName: string }, context?: CommandContext): Promise<CollectedResult> {
+    const { plan } = prepared
+    const head = await collectRemote(this.git, place, plan, { taskId: prepared.taskId, subject: info.subject, trailers: { 'Flotilla-Task': prepared.taskId, 'Flotilla-Server': info.serverName } })
+    const files = head ? await changedFiles(this.git, plan.repo, plan.baseSha, head) : []
+    let verify: VerifyResult | undefined
+    if (plan.verify && context) {
+      const outcome = await runRemoteCommand(place, prepared.directory, plan.verify, { ...context, timeoutMs: this.options.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS })
+      verify = { command: plan.verify, passed: outcome.exitCode === 0, ...outcome }
+    }
+    return { branch: prepared.branch, baseSha: plan.baseSha, headSha: head, files, verify }
+  }
+
   /**
    * Commits what the task changed to its branch and reads the files from git. Runs after the
    * agent's turn, at most `capacity` at a time per server.
    */
   async collect(prepared: PreparedWorkspace, info: { subject: string; serverName: string; capacity: number }, context?: CommandContext): Promise<CollectedResult> {
     return this.collector(prepared.serverId, info.capacity).add(async () => {
+      if (prepared.remote) return this.collectFrom(prepared.remote, prepared, info, context)
       const { plan } = prepared
       const parent = (await this.git.run(['rev-parse', 'HEAD'], { cwd: prepared.root })).stdout.trim()
       await commitResult(this.git, {
@@ -286,7 +324,8 @@ export class Workspaces {
     if (!prepared) return
     this.live.delete(taskId)
     await this.options.disposeInstance?.(prepared.serverId, prepared.directory).catch(() => {})
-    await this.worktrees.remove(prepared.plan.repo, prepared.root)
+    if (prepared.remote) await removeRemote(prepared.remote, taskId)
+    else await this.worktrees.remove(prepared.plan.repo, prepared.root)
     const ref = `refs/heads/${taskBranch(taskId)}`
     const tip = (await this.git.run(['rev-parse', '--verify', '-q', ref], { cwd: prepared.plan.repo, okCodes: [1] })).stdout.trim()
     if (tip === prepared.plan.baseSha) await this.git.run(['update-ref', '-d', ref, tip], { cwd: prepared.plan.repo }).catch(() => {})

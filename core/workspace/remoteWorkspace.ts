@@ -1,0 +1,67 @@
+import type { VerifyResult, WorkspacePlan } from '../contract/tasks'
+import { FlotillaError } from '../lib/errors'
+import type { GitRunner } from './git'
+import { localIdentity } from './repo'
+import { addRemoteWorktree, commitRemoteResult, fetchResult, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteExec } from './remote/shipping'
+import { quoteWord, RemoteGit } from './remote/remoteGit'
+import { taskBranch } from './worktrees'
+
+/** A task's worktree on another machine: where it is there and the cache repository it hangs off. */
+export interface RemotePlace {
+  exec: RemoteExec
+  cacheRepo: string
+  /** Absolute, on that machine. */
+  root: string
+  /** Bytes the base took to get there (0: the cache had it). */
+  shippedBytes: number
+}
+
+/** Result bundles larger than this are refused while they arrive. */
+export const MAX_RESULT_BYTES = 512 * 1024 * 1024
+const COMMAND_TIMEOUT_MS = 30 * 60_000
+
+/**
+ * The base goes to the machine's cache repository over the connection Flotilla holds (only the
+ * objects it lacks), and the worktree is made there from it. The local branch is made at the
+ * base first: it keeps the base (a dirty snapshot is on no other ref) from a local gc, and the
+ * result arrives as a fast-forward of it.
+ */
+export async function prepareRemote(local: GitRunner, exec: RemoteExec, plan: WorkspacePlan, taskId: string): Promise<RemotePlace> {
+  if (plan.copy.length) throw new FlotillaError(`expected no --copy for a task on ${exec.host} (copying files to another machine is not supported yet), got ${plan.copy.join(', ')}`, 'bad_request')
+  await local.run(['update-ref', `refs/heads/${taskBranch(taskId)}`, plan.baseSha], { cwd: plan.repo })
+  const cache = await remoteCacheRepo(exec, repoKey(plan.repo))
+  const { bytes } = await shipCommit(local, plan.repo, exec, { cacheRepo: cache.repo, commit: plan.baseSha })
+  const root = await addRemoteWorktree(exec, { cacheRepo: cache.repo, path: remoteWorktreePath(cache, taskId), commit: plan.baseSha, branch: taskBranch(taskId) })
+  return { exec, cacheRepo: cache.repo, root, shippedBytes: bytes }
+}
+
+/** Commits the task's changes there with the local identity and brings the commit home onto its branch; undefined when nothing changed. */
+export async function collectRemote(local: GitRunner, place: RemotePlace, plan: WorkspacePlan, request: { taskId: string; subject: string; trailers: Record<string, string> }): Promise<string | undefined> {
+  const parent = (await new RemoteGit(place.exec, place.root).run(['rev-parse', 'HEAD'])).stdout.trim()
+  const identity = await localIdentity(local, plan.repo)
+  const { commit } = await commitRemoteResult(place.exec, { worktree: place.root, parent, subject: request.subject, trailers: request.trailers, identity, leaveOut: plan.copy })
+  if (!commit) return undefined
+  await fetchResult(local, plan.repo, place.exec, { cacheRepo: place.cacheRepo, commit, base: parent, localRef: `refs/heads/${taskBranch(request.taskId)}`, maxBytes: MAX_RESULT_BYTES })
+  return commit
+}
+
+export function removeRemote(place: RemotePlace, taskId: string): Promise<void> {
+  return removeRemoteWorktree(place.exec, { cacheRepo: place.cacheRepo, path: place.root, branch: taskBranch(taskId) })
+}
+
+/** A --setup or --verify command in the worktree there (its output comes when it ends: one buffer, bounded). */
+export async function runRemoteCommand(place: RemotePlace, directory: string, command: string, options: { onLine: (line: string) => void; signal?: AbortSignal; timeoutMs?: number }): Promise<Omit<VerifyResult, 'command' | 'passed'>> {
+  const started = Date.now()
+  const script = `cd ${quoteWord(directory)} && exec 2>&1 && exec sh -c ${quoteWord(command)}`
+  let timedOut = false
+  const result = await place.exec
+    .run(script, { timeoutMs: options.timeoutMs ?? COMMAND_TIMEOUT_MS, signal: options.signal, maxBytes: 64 * 1024 * 1024 })
+    .catch((error: Error) => {
+      timedOut = /within|timeout/i.test(error.message)
+      return { stdout: Buffer.from(error.message), stderr: '', code: null }
+    })
+  const lines = result.stdout.toString('utf8').replace(/\n$/, '').split('\n')
+  for (const line of lines) options.onLine(line)
+  const tail = lines.slice(-200).join('\n').slice(-16_000)
+  return { exitCode: result.code, durationMs: Date.now() - started, output: tail, ...(timedOut ? { timedOut } : {}) }
+}

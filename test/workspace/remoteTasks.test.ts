@@ -1,0 +1,106 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireUnderCi } from '../support/requireUnderCi'
+import { knownHostsLine, sshdMissing } from '../support/sshd'
+import { startHarness, type Harness } from '../support/harness'
+import { makeRepo, type TestRepo } from './gitRepo'
+import { addRemoteUser, cannotMakeRemote, makeNetwork, noise, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+
+// A task on an SSH server gets its worktree THERE: the base travels over the connection Flotilla
+// holds (into a cache repository under the remote ~/.flotilla), the task runs in a worktree of
+// it, and its result comes home as the local branch, with the local identity. The machine is a
+// real sshd in a network namespace that cannot reach this machine's loopback, logged in to as
+// another Unix user who cannot read the local repository; the opencode there is a real one.
+const missing = sshdMissing('the remote workspace tests') || Boolean(cannotMakeRemote())
+requireUnderCi('the remote workspace tests', cannotMakeRemote())
+
+let network: Network
+let user: RemoteUser
+let machine: RemoteMachine
+let h: Harness
+let scratch: string
+let r: TestRepo
+
+beforeAll(async () => {
+  if (missing) return
+  scratch = mkdtempSync(join(tmpdir(), 'flotilla-remote-tasks-'))
+  r = makeRepo('flotilla-remote-tasks-repo-', { 'a.txt': 'a\n', 'big.txt': noise(300) /* does not compress: the bytes sent mean something */ })
+  network = await makeNetwork()
+  user = addRemoteUser()
+  machine = await startRemoteMachine(network, user.name)
+  const knownHosts = join(scratch, 'known_hosts')
+  writeFileSync(knownHosts, `${knownHostsLine(machine.sshd)}\n`)
+  h = await startHarness(0, {
+    worktreesDir: join(scratch, 'worktrees'),
+    ssh: { stateDir: join(scratch, 'ssh-state'), knownHostsPath: knownHosts, config: { home: scratch }, agent: '', link: { backoff: { baseMs: 100, capMs: 500 } } },
+  })
+  await h.engine.addServer(
+    { kind: 'ssh', id: 'box', name: 'box', capacity: 1, host: machine.sshd.host, port: machine.sshd.port, user: user.name, identityFile: machine.sshd.userKey, remoteDirectory: machine.home, demo: true },
+    { start: true },
+  )
+  expect(h.engine.fleet.view('box').state).toBe('ready')
+}, 180_000)
+
+afterAll(async () => {
+  await h?.engine.workspaces.discardAll()
+  await h?.close()
+  await machine?.close()
+  user?.remove()
+  await network?.remove()
+  r?.remove()
+  if (scratch) rmSync(scratch, { recursive: true, force: true })
+}, 60_000)
+
+const write = (file: string, content: string) => `@tool write ${JSON.stringify({ filePath: file, content })}\n@reply wrote ${file}`
+
+describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => {
+  it('brings its result home as the local branch with the local identity; the remote has no checkout; the second task sends far less', async () => {
+    expect(await sh(machine.exec, `test -r ${r.root}/a.txt && echo readable || echo unreadable`)).toBe('unreadable\n')
+    const head = r.git('rev-parse', 'HEAD')
+    const [first] = await h.submit([{ prompt: write('remote.txt', 'made over there\n'), workspace: { repo: r.root, verify: 'test -f remote.txt && whoami' } }])
+    const [done] = await h.waitTasks([first!.id], 120_000)
+    expect(done!.state).toBe('completed')
+    expect(done!.result).toMatchObject({ isolation: 'worktree', branch: `flotilla/${done!.id}`, baseSha: head, files: [{ file: 'remote.txt', status: 'added', additions: 1 }] })
+    expect(done!.result!.verify).toMatchObject({ passed: true, output: user.name })
+    expect(r.git('show', `flotilla/${done!.id}:remote.txt`)).toBe('made over there')
+    expect(r.git('log', '-1', '--format=%an <%ae>|%P', `flotilla/${done!.id}`)).toBe(`Ann Local <ann@local.invalid>|${head}`)
+    expect(r.git('status', '--porcelain')).toBe('')
+    // Over there: a bare cache and no worktree left (it went once the result was home).
+    const flotillaDir = `${machine.home}/.flotilla`
+    expect((await sh(machine.exec, `ls ${flotillaDir}/repos`)).trim()).toMatch(/^flotilla-remote-tasks-repo-.*\.git$/)
+    expect((await sh(machine.exec, `ls -A ${flotillaDir}/worktrees/* 2>/dev/null | wc -l`)).trim()).toBe('0')
+    expect(await sh(machine.exec, `find ${machine.home} -name a.txt -not -path '*/.flotilla/repos/*' | wc -l`)).toBe('0\n')
+    const firstBytes = Number(/\((\d+) bytes sent\)/.exec(h.engine.outputs.get(done!.id))?.[1])
+    expect(firstBytes).toBeGreaterThan(100_000)
+
+    // A new commit here: the second task to that host sends only what is new.
+    r.write('b.txt', 'b\n')
+    r.commitAll('second')
+    const [second] = await h.submit([{ prompt: write('again.txt', 'again\n'), workspace: { repo: r.root } }])
+    const [again] = await h.waitTasks([second!.id], 120_000)
+    expect(again!.state).toBe('completed')
+    const secondBytes = Number(/\((\d+) bytes sent\)/.exec(h.engine.outputs.get(again!.id))?.[1])
+    console.log(`remote workspace: first task sent ${firstBytes} bytes, the second ${secondBytes} (${((secondBytes / firstBytes) * 100).toFixed(2)} %)`)
+    expect(secondBytes).toBeLessThanOrEqual(firstBytes * 0.05)
+    expect(r.git('show', `flotilla/${again!.id}:b.txt`)).toBe('b')
+    // Landing works the same for it.
+    const landed = await h.client['tasks.land']({ id: done!.id })
+    expect(landed.result!.land!.status).toBe('landed')
+    expect(existsSync(join(r.root, 'remote.txt'))).toBe(true)
+  }, 300_000)
+
+  it('a task that changes nothing there leaves no branch here; --copy to another machine is refused clearly', async () => {
+    const [task] = await h.submit([{ prompt: '@reply nothing', workspace: { repo: r.root } }])
+    const [done] = await h.waitTasks([task!.id], 120_000)
+    expect(done!.state).toBe('completed')
+    expect(done!.result!.headSha).toBeUndefined()
+    expect(r.git('branch', '--list', `flotilla/${done!.id}`)).toBe('')
+    r.write('.env', 'K=v\n')
+    const [copy] = await h.submit([{ prompt: '@reply x', workspace: { repo: r.root, copy: ['.env'] }, maxAttempts: 1 }])
+    const [refused] = await h.waitTasks([copy!.id], 60_000)
+    expect(refused!.state).toBe('failed')
+    expect(refused!.error).toMatch(/--copy .*not supported yet/)
+  }, 200_000)
+})
