@@ -2,6 +2,7 @@ import { useEffect, useImperativeHandle, useMemo, useRef, useState, type Keyboar
 import type { TaskView } from '../../../core/contract/tasks'
 import { formatCost, formatTokens, taskDuration, taskLabel } from '../format'
 import { keyContext } from '../keyContext'
+import { resultBadge } from '../results/resultFacts'
 import { RESULT_KEYS, resultKeyFor } from '../results/resultKeys'
 import { useFleet, useNow, useServices } from '../state/hooks'
 import type { PaletteCommand } from './CommandPalette'
@@ -96,6 +97,7 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
               <tr>
                 <th scope="col">Task</th>
                 <th scope="col">State</th>
+                <th scope="col">Result</th>
                 <th scope="col">Server</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Duration</th>
@@ -114,6 +116,9 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
                   </th>
                   <td>
                     <span className={`task-state task-${task.state}`}>{task.state}</span>
+                  </td>
+                  <td>
+                    <ResultBadge task={task} />
                   </td>
                   <td>{serverName(task.serverId)}</td>
                   <td>
@@ -144,4 +149,9 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
       )}
     </div>
   )
+}
+
+function ResultBadge({ task }: { task: TaskView }) {
+  const badge = resultBadge(task)
+  return badge ? <span className={`result-badge tone-${badge.tone}`}>{badge.text}</span> : <span className="hint">—</span>
 }

@@ -102,3 +102,15 @@ export function verifyText(verify: VerifyResult): string {
   const exit = verify.exitCode === null ? 'no exit code' : `exit ${verify.exitCode}`
   return `${how} (${exit}, ${formatDuration(verify.durationMs)})`
 }
+
+/** The tasks table's one word about a result: where it stands now. */
+export function resultBadge(task: TaskView): { text: string; tone: Tone } | null {
+  const result = task.result
+  if (!result?.isolation) return null
+  if (result.isolation === 'shared') return { text: 'shared folder', tone: 'info' }
+  if (result.discarded) return { text: 'discarded', tone: 'info' }
+  if (!result.headSha) return { text: 'no changes', tone: 'info' }
+  if (result.land?.status === 'landed') return { text: `landed in ${result.land.into ?? 'target'}`, tone: 'ok' }
+  if (result.land?.status === 'conflict') return { text: 'conflict', tone: 'bad' }
+  return { text: 'branch', tone: 'warn' }
+}
