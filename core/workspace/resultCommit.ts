@@ -18,8 +18,8 @@ export interface ResultCommitRequest {
  * Commits everything the task changed in its worktree (tracked and untracked files; ignored ones
  * stay out) onto its branch; undefined when the task changed nothing. Plumbing, not `git commit`:
  * no hooks run and nothing prompts (the commit is Flotilla's record of what the agent did; the
- * user's hooks run when they take the result into their own work). `commit.gpgSign` is honoured
- * by commit-tree where it runs.
+ * user's hooks run when they take the result into their own work). commit-tree ignores
+ * `commit.gpgSign` (git ≥ 2.9.1, checked on 2.39), so result commits are not signed.
  */
 export async function commitResult(git: GitRunner, request: ResultCommitRequest): Promise<string | undefined> {
   const cwd = request.worktree

@@ -149,7 +149,9 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     else io.out('\n' + summaryTable(final, io.color, name, options.land ? lands : undefined))
     code = final.every((t) => t.state === 'completed') && !(options.land && final.some((t) => landingMissed(lands.get(t.id), t))) ? 0 : 1
     if (!options.json) {
-      if (final.some((t) => t.result?.isolation === 'worktree')) io.out(worktreeNote(options.keepWorktrees))
+      const isolated = final.filter((t) => t.result?.isolation === 'worktree')
+      if (isolated.some((t) => t.result?.headSha)) io.out(worktreeNote(options.keepWorktrees))
+      else if (isolated.length) io.out(`No task changed a file (each ran in its own worktree${options.keepWorktrees ? ', kept' : ', now removed'}).`)
       const shared = final.find((t) => t.state === 'completed' && t.result?.isolation !== 'worktree')
       if (shared) io.out(`Tasks shared their server's folder (${options.isolate ? (shared.result?.sharedReason ?? `${options.dir} is not in a git repository`) : '--no-isolate'}).`)
     }
