@@ -169,6 +169,31 @@ test('D asks first, naming the branch; confirmed, the branch is gone from the re
   expect(git('rev-parse', '--verify', '-q', `refs/heads/${landed}`)).toMatch(/^[0-9a-f]{40}$/)
 })
 
+test('a diff past the limit says where it was cut; a file past it is shown on its own, a long one page by page', async () => {
+  await submit(`@tool bash ${JSON.stringify({ command: 'seq 1 100000 > big.txt && echo tail > small.txt', description: 'a big file' })}\n@reply made`)
+  await expect(row('seq 1').getByText('completed')).toBeVisible({ timeout: 90_000 })
+  await row('seq 1').locator('button.task-select').click()
+  await expect(detail()).toContainText(/diff truncated at 39\d KB of 6\d\d KB/, { timeout: 30_000 })
+  const small = detail().getByRole('region', { name: 'Diff of small.txt' })
+  await expect(small).toContainText('Not in the diff shown')
+  await small.getByRole('button', { name: 'Show the diff of small.txt' }).click()
+  await expect(small.locator('.diff-code-insert')).toHaveText('tail')
+  await page.screenshot({ path: 'test-results/e2e/result-truncated.png' })
+  // A large file's diff starts collapsed; its header opens it.
+  const big = detail().getByRole('region', { name: 'Diff of big.txt' })
+  const bigHead = big.getByRole('button', { name: /big\.txt.*large diff/ })
+  await expect(bigHead).toHaveAttribute('aria-expanded', 'false')
+  await bigHead.focus()
+  await page.keyboard.press('Enter')
+  await expect(big.locator('.diff-code-insert')).toHaveCount(2_000)
+  await expect(big).toContainText(/Showing 2,000 of \d{2},\d{3} lines loaded \(the rest was cut at the limit\)/)
+  await big.getByRole('button', { name: 'Show 2,000 more lines' }).click()
+  await expect(big.locator('.diff-code-insert')).toHaveCount(4_000)
+  await expect(big.getByRole('button', { name: 'Show all of big.txt' })).toBeVisible()
+  await big.getByText(/Showing 4,000 of/).scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/e2e/result-more-lines.png' })
+})
+
 test('a dirty checkout is said beside the switch: its changes are not in the tasks', async () => {
   writeFileSync(join(repo, 'README.md'), '# e2e, edited\n')
   // The prompt bar asks again when the window comes back (the user edited files elsewhere).

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { parseDiff } from 'react-diff-view'
+import { capHunks, lineCount } from '../../renderer/src/results/diffTokens'
 import { countLines, languageFor, pairSections, splitPatch, unquotePath } from '../../renderer/src/results/patch'
 
 // Real `git diff -M` output: a binary file added, a file deleted, a rename with a space in its
@@ -130,5 +132,20 @@ describe('the highlighter’s language', () => {
     expect(languageFor('README.MD')).toBe('markdown')
     expect(languageFor('notes.txt')).toBeUndefined()
     expect(languageFor('.bashrc')).toBeUndefined()
+  })
+})
+
+describe('drawing a long diff page by page', () => {
+  const patch = ['diff --git a/n b/n', '--- a/n', '+++ b/n', '@@ -1,3 +1,3 @@', ' 1', '-2', '+two', ' 3', '@@ -10,2 +10,3 @@', ' 10', '+10.5', ' 11', ''].join('\n')
+  const [file] = parseDiff(patch)
+
+  it('keeps the hunks as they are under the limit, and cuts the one the limit falls in', () => {
+    expect(lineCount(file.hunks)).toBe(7)
+    expect(capHunks(file.hunks, 7)).toBe(file.hunks)
+    const five = capHunks(file.hunks, 5)
+    expect(five.map((h) => h.changes.map((c) => c.content))).toEqual([['1', '2', 'two', '3'], ['10']])
+    expect(five[0]).toBe(file.hunks[0])
+    expect(capHunks(file.hunks, 4)).toEqual([file.hunks[0]])
+    expect(lineCount(capHunks(file.hunks, 2))).toBe(2)
   })
 })

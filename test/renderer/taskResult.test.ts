@@ -228,6 +228,12 @@ describe('a task’s result in the detail', () => {
     expect(host.querySelector('.result-actions')).toBeNull()
   })
 
+  it('a task still running in its worktree says so', async () => {
+    await show({ ...theTask(), state: 'running', result: undefined })
+    expect(host.textContent).toContain('Works in a worktree of its own (proj, from main at 1111111): its result will be a branch.')
+    expect(calls.some(([m]) => m === 'tasks.diff')).toBe(false)
+  })
+
   it('a conflict the merge check finds is shown red, with its files', async () => {
     diffFor = () => ({ files: [], patch: TS_FILE, truncated: false, totalBytes: TS_FILE.length, merge: { into: 'main', clean: false, files: ['src/x.ts', 'b.txt'] } })
     await show(theTask())

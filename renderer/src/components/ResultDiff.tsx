@@ -2,7 +2,7 @@ import { memo, useId, useMemo, useState } from 'react'
 import { Decoration, Diff, Hunk, parseDiff, type FileData } from 'react-diff-view'
 import type { ChangedFile, TaskDiff } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
-import { diffTokens } from '../results/diffTokens'
+import { capHunks, diffTokens, LINES_PER_PAGE, lineCount } from '../results/diffTokens'
 import { pairSections, splitPatch, languageFor, type PatchSection } from '../results/patch'
 import { formatKB, truncationText } from '../results/resultFacts'
 import { FILE_MAX_BYTES } from '../results/useTaskDiff'
@@ -12,6 +12,8 @@ import { useServices } from '../state/hooks'
 const COLLAPSE_CHARS = 60_000
 /** Files past this many start collapsed. */
 const OPEN_FILES = 20
+/** A part that does not parse is shown as text, this much of it at most. */
+const RAW_LIMIT = 200_000
 
 type Single = { state: 'loading' } | { state: 'error'; error: string } | { state: 'done'; diff: TaskDiff }
 
@@ -95,6 +97,7 @@ export function ResultDiff({ taskId, diff }: { taskId: string; diff: TaskDiff })
                 <code>{file.from && file.from !== file.file ? `${file.from} → ${file.file}` : file.file}</code>
                 <span className="add">{file.binary ? '' : `+${file.additions}`}</span>
                 <span className="del">{file.binary ? 'binary' : `−${file.deletions}`}</span>
+                {!open && (section?.text.length ?? 0) > COLLAPSE_CHARS && <span className="hint">large diff ({formatKB(section!.text.length)}): Enter to open</span>}
               </button>
             </h5>
             {open && (
@@ -135,12 +138,15 @@ function StatusBadge({ file }: { file: ChangedFile }) {
 /** One file's hunks as a unified diff table; what does not parse is shown as plain text. */
 const FileHunks = memo(function FileHunks({ section }: { section: PatchSection }) {
   const parsed = useMemo(() => parseSection(section), [section])
-  const tokens = useMemo(() => (parsed ? diffTokens(parsed.hunks, languageFor(section.path), section.text.length) : null), [parsed, section])
-  if (!parsed) return <pre className="diff-raw">{section.text}</pre>
+  const [limit, setLimit] = useState(LINES_PER_PAGE)
+  const total = useMemo(() => (parsed ? lineCount(parsed.hunks) : 0), [parsed])
+  const hunks = useMemo(() => (parsed ? capHunks(parsed.hunks, limit) : []), [parsed, limit])
+  const tokens = useMemo(() => (parsed ? diffTokens(hunks, languageFor(section.path), section.text.length) : null), [parsed, hunks, section])
+  if (!parsed) return <pre className="diff-raw">{section.text.length > RAW_LIMIT ? section.text.slice(0, RAW_LIMIT) : section.text}</pre>
   if (parsed.isBinary || parsed.hunks.length === 0) return <p className="hint">{parsed.isBinary ? 'Binary file: no text diff.' : modeOnly(section.text)}</p>
   return (
     <>
-      <Diff viewType="unified" diffType={parsed.type} hunks={parsed.hunks} tokens={tokens} className="diff-table">
+      <Diff viewType="unified" diffType={parsed.type} hunks={hunks} tokens={tokens} className="diff-table">
         {(hunks) =>
           hunks.flatMap((hunk) => [
             <Decoration key={`d${hunk.content}`}>
@@ -150,7 +156,15 @@ const FileHunks = memo(function FileHunks({ section }: { section: PatchSection }
           ])
         }
       </Diff>
-      {section.partial && <p className="diff-truncated">The diff of this file was cut here ({formatKB(section.text.length)} shown).</p>}
+      {total > limit && (
+        <p className="diff-more">
+          Showing {limit.toLocaleString('en')} of {total.toLocaleString('en')} lines{section.partial ? ' loaded (the rest was cut at the limit)' : ''}.{' '}
+          <button type="button" onClick={() => setLimit((n) => n + LINES_PER_PAGE)}>
+            Show {Math.min(LINES_PER_PAGE, total - limit).toLocaleString('en')} more lines
+          </button>
+        </p>
+      )}
+      {section.partial && total <= limit && <p className="diff-truncated">The diff of this file was cut here, at the limit ({formatKB(new TextEncoder().encode(section.text).length)} of it shown).</p>}
     </>
   )
 })

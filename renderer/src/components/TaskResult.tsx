@@ -89,7 +89,18 @@ export function TaskResult({ task, refreshKey, onKeep, handle }: Props) {
 
   useImperativeHandle(handle, () => ({ run, available: () => actions }))
 
-  if (facts.kind === 'none') return <PlainFiles task={task} />
+  if (facts.kind === 'none') {
+    return (
+      <>
+        {task.workspace && !result && (
+          <p className="result-note tone-info">
+            Works in a worktree of its own ({repoName(task.workspace.repo)}, from {startingPoint(task.workspace)} at {shortSha(task.workspace.baseSha)}): its result will be a branch.
+          </p>
+        )}
+        <PlainFiles task={task} />
+      </>
+    )
+  }
   if (facts.kind === 'shared') {
     return (
       <>

@@ -32,6 +32,27 @@ import yaml from 'refractor/yaml'
 // The languages patch.ts's languageFor names, and no others (the whole Prism set is ~600).
 for (const syntax of [markup, css, javascript, jsx, typescript, tsx, json, bash, c, cpp, csharp, docker, go, ini, java, kotlin, lua, makefile, markdown, php, python, ruby, rust, scss, sql, swift, toml, yaml]) refractor.register(syntax)
 
+/** Lines of one file's diff drawn at first, and added by each "show more": a table of 100 000 rows would stall the page. */
+export const LINES_PER_PAGE = 2_000
+
+/** Every line (change) in the hunks. */
+export function lineCount(hunks: readonly HunkData[]): number {
+  return hunks.reduce((n, hunk) => n + hunk.changes.length, 0)
+}
+
+/** The hunks up to `limit` lines, the last one cut where the limit falls (the same objects when nothing is cut). */
+export function capHunks(hunks: HunkData[], limit: number): HunkData[] {
+  if (lineCount(hunks) <= limit) return hunks
+  const kept: HunkData[] = []
+  let left = limit
+  for (const hunk of hunks) {
+    if (left <= 0) break
+    kept.push(hunk.changes.length <= left ? hunk : { ...hunk, changes: hunk.changes.slice(0, left) })
+    left -= hunk.changes.length
+  }
+  return kept
+}
+
 /** Longer diffs are shown plain: colour is a nicety, never a stall. */
 export const MAX_HIGHLIGHT_CHARS = 200_000
 
