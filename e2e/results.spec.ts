@@ -94,6 +94,9 @@ test('two tasks from the prompt bar each leave a branch; the detail, opened by k
   await expect(ts.locator('.token.keyword').first()).toHaveText('export')
   await expect(ts.locator('.token.comment')).toHaveText('// a comment')
   await page.screenshot({ path: 'e2e/screenshots/result-diff.png' })
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await page.screenshot({ path: 'test-results/e2e/result-diff-dark.png' })
+  await page.emulateMedia({ colorScheme: 'light' })
 })
 
 test('L lands the selected result: main really moves, and the detail says so', async () => {
