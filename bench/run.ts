@@ -11,6 +11,7 @@ import { relayBench } from './relay.bench'
 import { spawnBench } from './spawn.bench'
 import { taskOverheadBench } from './taskOverhead.bench'
 import { tunnelBench } from './tunnel.bench'
+import { workspaceBench } from './workspace.bench'
 
 const benches: Record<string, () => Promise<string[]>> = {
   spawn: spawnBench,
@@ -23,6 +24,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   task: taskOverheadBench,
   cold: fanoutColdBench,
   warm: fanoutWarmBench,
+  workspace: workspaceBench,
 }
 
 async function main(): Promise<void> {

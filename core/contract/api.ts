@@ -55,6 +55,12 @@ export const methods = {
     params: z.strictObject({ id: Id, squash: z.boolean().default(false), into: z.string().min(1).max(255).regex(/^(?!-)[^\s~^:?*[\\]+$/, 'expected a branch name').optional() }),
     result: TaskView,
   },
+  /**
+   * Another prompt on a finished task's branch: in its session, on its server (the conversation
+   * goes on), adding a commit to the same branch. `newSession`: when that server is gone, on any
+   * server in a new session (the conversation does not carry over).
+   */
+  'tasks.followUp': { params: z.strictObject({ id: Id, prompt: TaskSpec.shape.prompt, newSession: z.boolean().default(false) }), result: TaskView },
   /** Removes a finished task's worktree and its branch (its commits go with it). */
   'tasks.discard': { params: ById, result: TaskView },
   'scheduler.get': { params: Empty, result: z.object({ strategy: StrategyName }) },

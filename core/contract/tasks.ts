@@ -55,6 +55,17 @@ export const WorkspacePlan = z.object({
   setup: z.string().optional(),
   copy: z.array(z.string()).default([]),
   verify: z.string().optional(),
+  /** A follow-up: it works on that task's branch (and worktree), in its session when `sessionId` is set. */
+  continues: z
+    .object({
+      /** The task it follows (the last of a chain): its worktree, when it has one, is taken over. */
+      taskId: Id,
+      /** The first task of the chain: its worktree folder is the chain's (the session's folder). */
+      folderTask: Id,
+      branch: z.string(),
+      sessionId: z.string().optional(),
+    })
+    .optional(),
 })
 
 /** What a --verify command said about a result. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
 import type { ServerSpec, ServerView } from '../contract/servers'
-import { isFinalState, type StrategyName, type TaskView } from '../contract/tasks'
+import { isFinalState, type StrategyName } from '../contract/tasks'
 import type { PushArgs } from '../contract/api'
 import { AttentionInbox } from '../fleet/attention'
 import { BusySessions } from '../fleet/busySessions'

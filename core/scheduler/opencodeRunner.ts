@@ -213,7 +213,9 @@ export class OpencodeRunner implements AttemptRunner {
       // A fresh server may still be loading its folder's providers: a prompt sent meanwhile would
       // load them a second time beside it (measured), so wait for that (at most its timeout).
       await client.warmedUp
-      sessionId = (await client.createSession(directory, task.title ?? task.prompt.slice(0, 60))).id
+      // A follow-up goes on in the session it continues (its worktree is the same folder).
+      const resumed = task.workspace?.continues?.sessionId
+      sessionId = resumed ?? (await client.createSession(directory, task.title ?? task.prompt.slice(0, 60))).id
     } catch (error) {
       return this.failure(handle, 'could not create a session', error)
     }
@@ -322,8 +324,10 @@ export class OpencodeRunner implements AttemptRunner {
     return { stalled, stop: () => clearTimeout(timer) }
   }
 
+  /** The turn's messages (from its prompt on: a follow-up's session also holds the turns before it). */
   private replay(watch: Watch, messages: readonly OcMessageWithParts[]): void {
-    for (const message of messages) watch.handle.output(watch.renderer.replay(message))
+    const turn = Math.max(0, messages.findLastIndex((m) => m.info.role === 'user'))
+    for (const message of messages.slice(turn)) watch.handle.output(watch.renderer.replay(message))
   }
 
   /**

@@ -28,25 +28,28 @@ const COMMAND_TIMEOUT_MS = 30 * 60_000
  */
 export async function prepareRemote(local: GitRunner, exec: RemoteExec, plan: WorkspacePlan, taskId: string): Promise<RemotePlace> {
   if (plan.copy.length) throw new FlotillaError(`expected no --copy for a task on ${exec.host} (copying files to another machine is not supported yet), got ${plan.copy.join(', ')}`, 'bad_request')
-  await local.run(['update-ref', `refs/heads/${taskBranch(taskId)}`, plan.baseSha], { cwd: plan.repo })
+  const branch = plan.continues?.branch ?? taskBranch(taskId)
+  // A follow-up starts where its branch is now (and its worktree there has the first task's folder: its session's).
+  const start = plan.continues ? (await local.run(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: plan.repo })).stdout.trim() : plan.baseSha
+  if (!plan.continues) await local.run(['update-ref', `refs/heads/${branch}`, plan.baseSha], { cwd: plan.repo })
   const cache = await remoteCacheRepo(exec, repoKey(plan.repo))
-  const { bytes } = await shipCommit(local, plan.repo, exec, { cacheRepo: cache.repo, commit: plan.baseSha })
-  const root = await addRemoteWorktree(exec, { cacheRepo: cache.repo, path: remoteWorktreePath(cache, taskId), commit: plan.baseSha, branch: taskBranch(taskId) })
+  const { bytes } = await shipCommit(local, plan.repo, exec, { cacheRepo: cache.repo, commit: start })
+  const root = await addRemoteWorktree(exec, { cacheRepo: cache.repo, path: remoteWorktreePath(cache, plan.continues?.folderTask ?? taskId), commit: start, branch })
   return { exec, cacheRepo: cache.repo, root, shippedBytes: bytes }
 }
 
 /** Commits the task's changes there with the local identity and brings the commit home onto its branch; undefined when nothing changed. */
-export async function collectRemote(local: GitRunner, place: RemotePlace, plan: WorkspacePlan, request: { taskId: string; subject: string; trailers: Record<string, string> }): Promise<string | undefined> {
+export async function collectRemote(local: GitRunner, place: RemotePlace, plan: WorkspacePlan, request: { branch: string; subject: string; trailers: Record<string, string> }): Promise<string | undefined> {
   const parent = (await new RemoteGit(place.exec, place.root).run(['rev-parse', 'HEAD'])).stdout.trim()
   const identity = await localIdentity(local, plan.repo)
   const { commit } = await commitRemoteResult(place.exec, { worktree: place.root, parent, subject: request.subject, trailers: request.trailers, identity, leaveOut: plan.copy })
   if (!commit) return undefined
-  await fetchResult(local, plan.repo, place.exec, { cacheRepo: place.cacheRepo, commit, base: parent, localRef: `refs/heads/${taskBranch(request.taskId)}`, maxBytes: MAX_RESULT_BYTES })
+  await fetchResult(local, plan.repo, place.exec, { cacheRepo: place.cacheRepo, commit, base: parent, localRef: `refs/heads/${request.branch}`, maxBytes: MAX_RESULT_BYTES })
   return commit
 }
 
-export function removeRemote(place: RemotePlace, taskId: string): Promise<void> {
-  return removeRemoteWorktree(place.exec, { cacheRepo: place.cacheRepo, path: place.root, branch: taskBranch(taskId) })
+export function removeRemote(place: RemotePlace, branch: string): Promise<void> {
+  return removeRemoteWorktree(place.exec, { cacheRepo: place.cacheRepo, path: place.root, branch })
 }
 
 /** A --setup or --verify command in the worktree there (its output comes when it ends: one buffer, bounded). */

@@ -1,28 +1,28 @@
-import { cpSync, existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs'
-import { dirname, join, posix, relative, sep } from 'node:path'
+import { cpSync, existsSync, mkdirSync } from 'node:fs'
+import { dirname, join, posix } from 'node:path'
 import PQueue from 'p-queue'
 import type { RepositorySettings } from '../contract/settings'
 import type { LandReport, TaskDiff, TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
 import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
 import { conflictsBetween, landTask, type LandOptions } from './landing'
-import { mergeCheck } from './land'
+import { planWorkspace, type PlanOutcome } from './workspacePlanner'
+import { resultDiff } from './resultDiff'
 import type { RemoteExec } from './remote/remoteGit'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
 import { LocalGit, type GitRunner } from './git'
-import { inspectRepo, localIdentity, resolveCommit, type RepoFacts } from './repo'
+import { inspectRepo, localIdentity, type RepoFacts } from './repo'
 import { commitResult } from './resultCommit'
 import { runShellCommand } from './shellCommand'
-import { snapshotDirtyState } from './snapshot'
 import { LocalWorktrees, taskBranch } from './worktrees'
-import { findWorktrees, leftoverReason, removeOwner, writeOwner } from './worktreeOwners'
+import { writeOwner } from './worktreeOwners'
+import { keptWorktrees, removeKept, sweepLeftovers, type SweptWorktree } from './worktreeSweep'
 
 function mkdirParent(path: string): void {
   mkdirSync(dirname(path), { recursive: true })
 }
 
-/** What `plan` found: a plan, or the reason the folder's tasks share it (not a git repository). */
-export type PlanOutcome = { kind: 'plan'; plan: WorkspacePlan; facts: RepoFacts } | { kind: 'shared'; reason: string }
+export type { PlanOutcome } from './workspacePlanner'
 
 /** A task's worktree while an attempt uses it. */
 export interface PreparedWorkspace {
@@ -89,6 +89,16 @@ export class Workspaces {
     this.worktrees = new LocalWorktrees(this.git, options.root)
   }
 
+  /** At submit: the commit the tasks start from (see planWorkspace). */
+  plan(request: WorkspaceRequestInput, saved?: (root: string) => RepositorySettings | undefined): Promise<PlanOutcome> {
+    return planWorkspace(this.git, request, saved)
+  }
+
+  /** The result's diff and whether it merges now (see resultDiff). */
+  diff(task: Readonly<TaskView>, options: { file?: string; maxBytes: number; into?: string }): Promise<TaskDiff> {
+    return resultDiff(this.git, task, options)
+  }
+
   /** Where the task's worktree of this repository is (or would be) on this machine. */
   folderFor(repo: string, taskId: string): string {
     return this.worktrees.folderFor(repo, taskId)
@@ -104,43 +114,6 @@ export class Workspaces {
     return inspectRepo(this.git, folder)
   }
 
-  /** At submit: the commit the tasks start from (and the dirty snapshot, when asked), or why they share the folder. */
-  /** `saved`: the repository's saved settings (setup, copy, verify), for what the request does not say. */
-  async plan(request: WorkspaceRequestInput, saved?: (root: string) => RepositorySettings | undefined): Promise<PlanOutcome> {
-    let folder: string
-    try {
-      folder = realpathSync(request.repo)
-    } catch {
-      throw new FlotillaError(`expected an existing folder for the task's repository, got "${request.repo}"`, 'bad_request')
-    }
-    const facts = await inspectRepo(this.git, folder)
-    if (!facts) return { kind: 'shared', reason: `${folder} is not in a git repository` }
-    if (!facts.head) throw new FlotillaError(`expected a repository with at least one commit for isolated tasks, got none in ${facts.root} (commit once, or run with --no-isolate)`, 'bad_request')
-    if (facts.submodules.length > 0) {
-      throw new FlotillaError(`expected a repository without submodules for isolated tasks (a worktree would have them empty), got ${facts.submodules.slice(0, 5).join(', ')}; run with --no-isolate`, 'bad_request')
-    }
-    if (facts.lfs && !(await this.lfsInstalled(facts.root))) {
-      throw new FlotillaError(`this repository stores files with Git LFS, and git-lfs is not set up here: a worktree would hold pointer files; install git-lfs (git lfs install) or run with --no-isolate`, 'bad_request')
-    }
-    const baseRef = request.base ?? 'HEAD'
-    const baseCommit = await resolveCommit(this.git, facts.root, baseRef)
-    let baseSha = baseCommit
-    const dirtySnapshot = (request.includeDirty ?? false) && facts.dirty
-    if (dirtySnapshot) {
-      if (baseCommit !== facts.head) throw new FlotillaError(`expected --include-dirty with the checked-out commit as the base (the uncommitted changes are against it), got --base ${baseRef}`, 'bad_request')
-      baseSha = await snapshotDirtyState(this.git, facts.root, facts.head)
-    }
-    const subdir = relative(facts.root, folder).split(sep).join('/')
-    // --copy paths are relative to the folder asked for; the plan keeps them relative to the repository's top.
-    const defaults = saved?.(facts.root)
-    // The saved copy list is relative to the repository's top; one given with the request, to its folder.
-    const copy = request.copy?.length ? request.copy.map((p) => posix.join(subdir, p)) : (defaults?.copy ?? [])
-    await this.checkCopies(facts.root, copy)
-    const setup = request.setup ?? defaults?.setup
-    const verify = request.verify ?? defaults?.verify
-    const plan: WorkspacePlan = { repo: facts.root, subdir, baseRef, baseCommit, baseSha, dirtySnapshot, targetBranch: facts.branch, copy, setup, verify }
-    return { kind: 'plan', facts, plan }
-  }
 
   /**
    * A fresh worktree for this attempt of the task (an earlier attempt's is replaced), with the
@@ -152,7 +125,7 @@ export class Workspaces {
     if (!plan) throw new Error(`expected a task with a workspace plan, got ${task.id} without one`)
     await this.discardWorktree(task.id)
     if (remote) return this.prepareOn(remote, task.id, serverId, plan, context)
-    const { path, branch } = await this.worktrees.add(plan.repo, task.id, plan.baseSha)
+    const { path, branch } = plan.continues ? await this.continueLocally(plan.repo, plan.continues) : await this.worktrees.add(plan.repo, task.id, plan.baseSha)
     const prepared = { taskId: task.id, serverId, root: path, directory: plan.subdir ? join(path, plan.subdir) : path, branch, plan }
     this.live.set(task.id, prepared)
     writeOwner(path, 'active', this.journal)
@@ -173,10 +146,23 @@ export class Workspaces {
     return prepared
   }
 
+  /**
+   * A follow-up's worktree: the one its first task left (taken over, with its folder, so the
+   * session there finds its files), else a new one on the branch as it is now, in the same folder.
+   */
+  private async continueLocally(repo: string, continues: NonNullable<WorkspacePlan['continues']>): Promise<{ path: string; branch: string }> {
+    const earlier = this.live.get(continues.taskId)
+    if (earlier && !earlier.remote) {
+      this.live.delete(continues.taskId)
+      return { path: earlier.root, branch: continues.branch }
+    }
+    return { path: await this.worktrees.addOnBranch(repo, continues.folderTask, continues.branch), branch: continues.branch }
+  }
+
   /** prepare(), on the server's machine: the base shipped there, the worktree made there, setup run there. */
   private async prepareOn(remote: RemoteExec, taskId: string, serverId: string, plan: WorkspacePlan, context?: CommandContext): Promise<PreparedWorkspace> {
     const place = await prepareRemote(this.git, remote, plan, taskId)
-    const prepared: PreparedWorkspace = { taskId, serverId, root: place.root, directory: plan.subdir ? posix.join(place.root, plan.subdir) : place.root, branch: taskBranch(taskId), plan, remote: place }
+    const prepared: PreparedWorkspace = { taskId, serverId, root: place.root, directory: plan.subdir ? posix.join(place.root, plan.subdir) : place.root, branch: plan.continues?.branch ?? taskBranch(taskId), plan, remote: place }
     this.live.set(taskId, prepared)
     try {
       if (plan.setup) {
@@ -194,7 +180,7 @@ export class Workspaces {
   /** collect(), for a worktree on another machine: committed there, brought home, verified there, then removed there. */
   private async collectFrom(place: RemotePlace, prepared: PreparedWorkspace, info: { subject: string; serverName: string }, context?: CommandContext): Promise<CollectedResult> {
     const { plan } = prepared
-    const head = await collectRemote(this.git, place, plan, { taskId: prepared.taskId, subject: info.subject, trailers: { 'Flotilla-Task': prepared.taskId, 'Flotilla-Server': info.serverName } })
+    const head = await collectRemote(this.git, place, plan, { branch: prepared.branch, subject: info.subject, trailers: { 'Flotilla-Task': prepared.taskId, 'Flotilla-Server': info.serverName } })
     const files = head ? await changedFiles(this.git, plan.repo, plan.baseSha, head) : []
     let verify: VerifyResult | undefined
     if (plan.verify && context) {
@@ -243,14 +229,6 @@ export class Workspaces {
     return this.options.commandEnv?.() ?? process.env
   }
 
-  /** --copy names untracked files of the checkout: tracked ones are in the worktree already. */
-  private async checkCopies(root: string, copy: readonly string[]): Promise<void> {
-    for (const file of copy) {
-      if (!existsSync(join(root, file))) throw new FlotillaError(`expected a file or folder to copy at ${join(root, file)}, got none`, 'bad_request')
-      const tracked = (await this.git.run(['ls-files', '--', file], { cwd: root })).stdout.trim()
-      if (tracked) throw new FlotillaError(`expected an untracked file or folder to copy (tracked files are in every worktree already), got ${file}, which git tracks`, 'bad_request')
-    }
-  }
 
   /** Lands the task's result into its target branch; once landed, its worktree goes (the branch stays). */
   async land(task: Readonly<TaskView>, options: LandOptions = {}): Promise<LandReport> {
@@ -281,29 +259,6 @@ export class Workspaces {
     return {}
   }
 
-  /** The result's unified diff (all files or one), at most maxBytes of it, and whether it merges into its target now. */
-  async diff(task: Readonly<TaskView>, options: { file?: string; maxBytes: number; into?: string }): Promise<TaskDiff> {
-    const plan = task.workspace
-    const result = task.result
-    if (!plan || !result?.branch) throw new FlotillaError(`expected a task whose result is a branch, got ${task.id} (${task.result?.isolation ?? 'no result yet'})`, 'conflict')
-    const base = result.baseSha ?? plan.baseSha
-    const head = result.headSha
-    if (!head) return { files: [], patch: '', truncated: false, totalBytes: 0 }
-    if (options.file !== undefined && !result.files.some((f) => f.file === options.file || f.from === options.file)) {
-      throw new FlotillaError(`expected one of the result's files, got "${options.file}"`, 'bad_request')
-    }
-    const args = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', base, head, '--', ...(options.file ? [options.file] : [])]
-    const full = (await this.git.run(args, { cwd: plan.repo })).stdout
-    const bytes = Buffer.byteLength(full)
-    const patch = bytes > options.maxBytes ? Buffer.from(full).subarray(0, options.maxBytes).toString('utf8').replace(/\uFFFD$/, '') : full
-    const into = options.into ?? plan.targetBranch
-    let merge: TaskDiff['merge']
-    if (into) {
-      const check = await mergeCheck(this.git, { repo: plan.repo, into, head, base }).catch(() => undefined)
-      if (check) merge = { into, clean: check.clean, files: check.files }
-    }
-    return { files: result.files, patch, truncated: bytes > options.maxBytes, totalBytes: bytes, merge }
-  }
 
   /** Results that would conflict with each other when all are landed (see landing.ts). */
   conflictsBetween(tasks: readonly TaskView[], options: LandOptions = {}): Promise<Array<{ a: string; b: string; files: string[] }>> {
@@ -324,7 +279,7 @@ export class Workspaces {
     if (!prepared) return
     this.live.delete(taskId)
     await this.options.disposeInstance?.(prepared.serverId, prepared.directory).catch(() => {})
-    if (prepared.remote) await removeRemote(prepared.remote, taskId)
+    if (prepared.remote) await removeRemote(prepared.remote, prepared.branch)
     else await this.worktrees.remove(prepared.plan.repo, prepared.root)
     const ref = `refs/heads/${taskBranch(taskId)}`
     const tip = (await this.git.run(['rev-parse', '--verify', '-q', ref], { cwd: prepared.plan.repo, okCodes: [1] })).stdout.trim()
@@ -370,56 +325,19 @@ export class Workspaces {
     return { missing }
   }
 
-  /**
-   * Worktrees a crash or kill -9 left behind (see leftoverReason), removed through git so the
-   * repository forgets them too; their branches stay. `listed`: worktrees restored tasks hold.
-   */
-  async sweep(options: { listed?: ReadonlySet<string>; dryRun?: boolean } = {}): Promise<Array<{ path: string; repo?: string; reason: string; error?: string }>> {
-    const swept: Array<{ path: string; repo?: string; reason: string; error?: string }> = []
-    for (const found of findWorktrees(this.options.root)) {
-      if (this.live.has(found.taskId)) continue
-      const reason = leftoverReason(found, this.journal, options.listed ?? new Set())
-      if (!reason) continue
-      const entry: { path: string; repo?: string; reason: string; error?: string } = { path: found.path, repo: found.repo, reason }
-      if (!options.dryRun) {
-        try {
-          if (found.repo && existsSync(found.repo)) await this.worktrees.remove(found.repo, found.path)
-          else {
-            rmSync(found.path, { recursive: true, force: true })
-            removeOwner(found.path)
-          }
-        } catch (error) {
-          entry.error = errorMessage(error)
-        }
-      }
-      swept.push(entry)
-    }
-    return swept
+  /** Worktrees a crash or kill -9 left behind, removed (see sweepLeftovers); `listed`: worktrees restored tasks hold. */
+  sweep(options: { listed?: ReadonlySet<string>; dryRun?: boolean } = {}): Promise<SweptWorktree[]> {
+    return sweepLeftovers(this.worktrees, this.options.root, { ...options, journal: this.journal, isLive: (taskId) => this.live.has(taskId) })
   }
 
   /** Worktrees kept with --keep-worktrees (listed by gc, removed only when asked). */
   keptWorktrees(): Array<{ path: string; repo?: string }> {
-    return findWorktrees(this.options.root)
-      .filter((f) => f.owner?.state === 'kept')
-      .map((f) => ({ path: f.path, repo: f.repo }))
+    return keptWorktrees(this.options.root)
   }
 
   /** Removes the --keep-worktrees worktrees (flotilla gc --kept); returns the ones that could not be. */
-  async removeKept(dryRun = false): Promise<string[]> {
-    const failures: string[] = []
-    if (dryRun) return failures
-    for (const kept of this.keptWorktrees()) {
-      try {
-        if (kept.repo && existsSync(kept.repo)) await this.worktrees.remove(kept.repo, kept.path)
-        else {
-          rmSync(kept.path, { recursive: true, force: true })
-          removeOwner(kept.path)
-        }
-      } catch (error) {
-        failures.push(`${kept.path}: ${errorMessage(error)}`)
-      }
-    }
-    return failures
+  removeKept(dryRun = false): Promise<string[]> {
+    return dryRun ? Promise.resolve([]) : removeKept(this.worktrees, this.options.root)
   }
 
   private get journal(): string | null {
@@ -437,8 +355,4 @@ export class Workspaces {
     return queue
   }
 
-  private async lfsInstalled(root: string): Promise<boolean> {
-    const out = await this.git.run(['config', '--get', 'filter.lfs.process'], { cwd: root, okCodes: [1] })
-    return out.stdout.trim().length > 0
-  }
 }

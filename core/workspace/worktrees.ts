@@ -41,6 +41,19 @@ export class LocalWorktrees {
     return this.serial(repo, () => this.addNow(repo, taskId, base))
   }
 
+  /** A worktree on an existing branch, as it is (a follow-up), in the folder named after `folderTask`. */
+  addOnBranch(repo: string, folderTask: string, branch: string): Promise<string> {
+    return this.serial(repo, async () => {
+      const folder = this.repoFolder(repo)
+      mkdirSync(folder, { recursive: true, mode: 0o700 })
+      writeFileSync(join(folder, 'repo'), `${repo}\n`, { mode: 0o600 })
+      const path = join(folder, folderTask)
+      if (existsSync(path)) await this.removeNow(repo, path)
+      await this.git.run(['worktree', 'add', '--quiet', path, branch], { cwd: repo, timeoutMs: 10 * 60_000 })
+      return path
+    })
+  }
+
   remove(repo: string, path: string): Promise<void> {
     if (!this.owns(path)) return Promise.reject(new Error(`expected a worktree folder under ${this.root}, got ${path}`))
     return this.serial(repo, () => this.removeNow(repo, path))

@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     settingsBackend: ({ cwd, name, fileMode }) => new ElectronStore<Settings>({ cwd, name, clearInvalidConfig: false, configFileMode: fileMode }),
     journalPath: join(home.state, 'tasks.jsonl'),
     restoreTasks: true,
+    // The folder the app was started in (`npm start` in a repository): the prompt bar's tasks get worktrees of its repository.
+    projectDir: process.cwd() === '/' ? undefined : process.cwd(),
     secrets: new SecretStore(join(home.config, 'secrets.json'), {
       available: () => safeStorage.isEncryptionAvailable(),
       encrypt: (plain) => safeStorage.encryptString(plain),

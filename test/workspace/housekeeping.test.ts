@@ -47,7 +47,8 @@ describe('worktree housekeeping', () => {
     const r = repo()
     const h = home()
     const run = cli(['run', '--demo', '@delay 60000\n@reply late'], r.root, h)
-    await waitFor('the task to be in its worktree', () => worktreesOf(r).length === 1 || undefined, { timeoutMs: 60_000 })
+    // In it, with its owner note written (a kill between the two leaves a worktree that "names no owner": also swept).
+    await waitFor('the task to be in its worktree', () => (worktreesOf(r).length === 1 && existsSync(`${worktreesOf(r)[0]}.owner.json`)) || undefined, { timeoutMs: 60_000 })
     run.child.kill('SIGKILL')
     await run.exited
     const [left] = worktreesOf(r)

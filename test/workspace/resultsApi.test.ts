@@ -96,3 +96,34 @@ describe('results through the API', () => {
     expect((await h.client['settings.get']({})).repositories).toEqual({})
   }, 120_000)
 })
+
+describe('follow-ups', () => {
+  it('goes on in the same session and worktree, adding a commit to the same branch; a gone server is said, and newSession goes elsewhere', async () => {
+    const [first] = await results(write('story.txt', 'chapter one\n'))
+    const follow = await h.client['tasks.followUp']({ id: first!.id, prompt: `${write('story2.txt', 'chapter two\n')}` })
+    expect(follow.workspace!.continues).toEqual({ taskId: first!.id, folderTask: first!.id, branch: first!.result!.branch, sessionId: first!.sessionId })
+    expect(follow.target).toEqual({ kind: 'server', serverId: first!.serverId })
+    const [done] = await h.waitTasks([follow.id], 90_000)
+    expect(done!.state).toBe('completed')
+    expect(done!.sessionId).toBe(first!.sessionId)
+    expect(done!.result!.branch).toBe(first!.result!.branch)
+    expect(done!.result!.worktree).toBe(first!.result!.worktree)
+    // One more commit on the same branch, on top of the first result.
+    expect(r.git('log', '--format=%P', '-1', done!.result!.headSha!)).toBe(first!.result!.headSha)
+    expect(r.git('rev-parse', first!.result!.branch!)).toBe(done!.result!.headSha)
+    expect(done!.result!.files.map((f) => f.file).sort()).toEqual(['story.txt', 'story2.txt'])
+    expect(h.engine.scheduler.get(first!.id).result!.worktree).toBeUndefined()
+    // Its output is its own turn, not the first one's again.
+    expect(h.engine.outputs.get(done!.id)).not.toContain('wrote story.txt')
+
+    // The server goes: the follow-up says so, and newSession continues the branch elsewhere.
+    await h.engine.removeServer(first!.serverId!)
+    await expect(h.client['tasks.followUp']({ id: done!.id, prompt: '@reply more' })).rejects.toThrow(/not configured any more.*newSession.*does not carry over/)
+    const elsewhere = await h.client['tasks.followUp']({ id: done!.id, prompt: `${write('story3.txt', 'chapter three\n')}`, newSession: true })
+    const [third] = await h.waitTasks([elsewhere.id], 90_000)
+    expect(third!.state).toBe('completed')
+    expect(third!.sessionId).not.toBe(first!.sessionId)
+    expect(r.git('log', '--format=%P', '-1', third!.result!.headSha!)).toBe(done!.result!.headSha)
+    expect(r.git('show', `${third!.result!.branch}:story3.txt`)).toBe('chapter three')
+  }, 180_000)
+})

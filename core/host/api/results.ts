@@ -1,9 +1,9 @@
-import type { TaskView } from '../../contract/tasks'
+import { TaskSpec, type TaskView } from '../../contract/tasks'
 import { FlotillaError } from '../../lib/errors'
 import type { Engine } from '../engine'
 import type { Handlers } from './types'
 
-type ResultMethods = 'tasks.diff' | 'tasks.land' | 'tasks.discard'
+type ResultMethods = 'tasks.diff' | 'tasks.land' | 'tasks.discard' | 'tasks.followUp'
 
 /** A task's result as a branch: its diff, landing it, discarding it (core/workspace does the git). */
 export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
@@ -23,6 +23,26 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
       scheduler.recordResult(id, { land: report, ...(report.status === 'landed' ? { worktree: undefined } : {}) })
       if (report.status !== 'landed') throw new FlotillaError(report.reason ?? `not landed (${report.status})`, report.status === 'conflict' ? 'conflict' : 'bad_request')
       return scheduler.get(id)
+    },
+    'tasks.followUp': async ({ id, prompt, newSession }) => {
+      const task = finished(id)
+      const plan = task.workspace!
+      const branch = task.result!.branch!
+      const serverId = task.serverId ?? task.attempts.at(-1)?.serverId
+      const sessionId = task.sessionId ?? task.attempts.at(-1)?.sessionId
+      const server = serverId && engine.fleet.has(serverId) ? engine.fleet.view(serverId) : undefined
+      const reachable = server !== undefined && (server.state === 'ready' || server.state === 'busy') && sessionId !== undefined
+      if (!reachable && !newSession) {
+        const why = !server ? `${serverId ?? 'its server'} is not configured any more` : `${server.name} is ${server.state}`
+        throw new FlotillaError(`expected the task's own server for a follow-up (its session lives there), got: ${why}. Continue on another server in a new session on ${branch} (newSession); the conversation does not carry over`, 'unavailable')
+      }
+      const inSession = reachable && !newSession
+      const continues = { taskId: task.id, folderTask: plan.continues?.folderTask ?? task.id, branch, ...(inSession ? { sessionId } : {}) }
+      const spec = TaskSpec.parse({ prompt, title: task.title, target: inSession ? { kind: 'server', serverId } : { kind: 'any' }, agent: task.agent, model: task.model, priority: task.priority, maxAttempts: inSession ? 1 : task.maxAttempts })
+      // The worktree (if one is kept) is the follow-up's from now on.
+      if (task.result!.worktree) scheduler.recordResult(id, { worktree: undefined })
+      const [created] = scheduler.submit([spec], [{ ...plan, continues }])
+      return created!
     },
     'tasks.discard': async ({ id }) => {
       const task = finished(id)

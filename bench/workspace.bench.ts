@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TaskSpec, type TaskSpecInput, type TaskView } from '../core/contract/tasks'
+import { submitTasks } from '../core/host/taskSubmission'
+import { Engine } from '../core/host/engine'
+import { LocalLauncher } from '../core/launchers/local'
+import type { Launcher } from '../core/launchers/types'
+import { median } from './stats'
+
+// Workspace cost per task: from submit to `completed` (result committed), a task in its own
+// worktree vs the same task in the shared folder, on repositories of 1k, 20k and 100k files,
+// side by side in one run, on one warm server each. Also: opencode's own snapshot of a fresh
+// worktree (a second server with "snapshot": false), removal time, and the server's memory
+// before a worktree, with it, and after it goes (its instance disposed).
+// Goal: ≤ 1.0 s added per task at 20k files (stretch 0.5 s); memory back to the baseline.
+// FLOTILLA_BENCH_SIZES=1000,20000 picks sizes (a quick check).
+const SIZES = (process.env.FLOTILLA_BENCH_SIZES ?? '1000,20000,100000').split(',').map(Number)
+const ROUNDS = 3
+const PROMPT = '@tool write {"filePath":"bench-result.txt","content":"done\\n"}\n@reply done'
+
+export async function workspaceBench(): Promise<string[]> {
+  const lines = [`workspace: submit → completed, a task in its own worktree vs the shared folder, median of ${ROUNDS} interleaved`]
+  for (const files of SIZES) lines.push(...(await oneSize(files)))
+  return lines
+}
+
+async function oneSize(files: number): Promise<string[]> {
+  const repo = makeRepo(files)
+  const state = mkdtempSync(join(tmpdir(), 'flotilla-bench-ws-state-'))
+  const noSnapshotConfig = join(state, 'no-snapshot.json')
+  const inner = new LocalLauncher()
+  // The second server differs only in opencode's snapshot setting (its own config file).
+  const local: Launcher = {
+    owns: true,
+    localFolder: (spec) => inner.localFolder(spec as never),
+    start: (spec, context) =>
+      inner.start(spec as never, spec.id !== 'nosnap' ? context : { ...context, demo: context.demo && { ...context.demo, env: () => withNoSnapshot(context.demo!.env(), noSnapshotConfig) } }),
+  }
+  const engine = await Engine.create({ demo: {}, worktreesDir: join(state, 'worktrees'), launchers: { local } })
+  try {
+    for (const id of ['snap', 'nosnap']) await engine.addServer({ kind: 'local', id, name: id, capacity: 1, directory: repo, demo: true }, { start: true })
+    const run = (serverId: string, isolated: boolean) => timedTask(engine, { prompt: PROMPT, target: { kind: 'server', serverId }, maxAttempts: 1, ...(isolated ? { workspace: { repo } } : {}) })
+    // Warm both servers on the shared folder (its instance, the model connection).
+    await run('snap', false)
+    await run('nosnap', false)
+    const shared: number[] = []
+    const isolated: number[] = []
+    const isolatedNoSnap: number[] = []
+    const removal: number[] = []
+    const memory: Array<[number, number, number]> = []
+    for (let i = 0; i < ROUNDS; i++) {
+      execFileSync('git', ['checkout', '-q', '--', '.'], { cwd: repo })
+      execFileSync('git', ['clean', '-qfd'], { cwd: repo })
+      shared.push((await run('snap', false)).ms)
+      const before = rssOf(engine, 'snap')
+      const task = await run('snap', true)
+      isolated.push(task.ms)
+      const during = rssOf(engine, 'snap')
+      const t0 = performance.now()
+      await engine.workspaces.discardWorktree(task.id)
+      removal.push(performance.now() - t0)
+      await new Promise((r) => setTimeout(r, 1_000))
+      memory.push([before, during, rssOf(engine, 'snap')])
+      const other = await run('nosnap', true)
+      isolatedNoSnap.push(other.ms)
+      await engine.workspaces.discardWorktree(other.id)
+    }
+    const added = median(isolated) - median(shared)
+    const goal = files === 20_000 ? ` (goal ≤ 1000 ms at 20k) ${added <= 1_000 ? 'OK' : 'MISSED'}` : ''
+    const [b, d, a] = memory.at(-1)!
+    return [
+      `  ${files} files: shared ${ms(median(shared))}, worktree ${ms(median(isolated))} (added ${ms(added)}${goal}), worktree with opencode snapshots off ${ms(median(isolatedNoSnap))} (added ${ms(median(isolatedNoSnap) - median(shared))}); removal ${ms(median(removal))}`,
+      `    server memory: ${mb(b)} before a worktree, ${mb(d)} with it, ${mb(a)} after it went (ratio after/before ${(a / b).toFixed(2)})`,
+    ]
+  } finally {
+    await engine.workspaces.discardAll()
+    await engine.close()
+    rmSync(repo, { recursive: true, force: true })
+    rmSync(state, { recursive: true, force: true })
+  }
+}
+
+/** A repository of `files` small files in folders of 100, committed through fast-import (quick even at 100k), and checked out. */
+function makeRepo(files: number): string {
+  const repo = mkdtempSync(join(tmpdir(), `flotilla-bench-ws-${files}-`))
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo, input, maxBuffer: 1 << 30 })
+  git(['init', '-q', '-b', 'main'])
+  git(['config', 'user.name', 'Bench'])
+  git(['config', 'user.email', 'bench@local.invalid'])
+  const chunks: string[] = ['commit refs/heads/main\ncommitter Bench <bench@local.invalid> 0 +0000\ndata 4\nbase\n']
+  for (let i = 0; i < files; i++) {
+    const content = `export const value${i} = ${i}\n`
+    chunks.push(`M 100644 inline src/d${Math.floor(i / 100)}/f${i}.ts\ndata ${Buffer.byteLength(content)}\n${content}\n`)
+  }
+  git(['fast-import', '--quiet'], chunks.join(''))
+  git(['checkout', '-q', '-f', 'main'])
+  return repo
+}
+
+function withNoSnapshot(env: Record<string, string>, path: string): Record<string, string> {
+  const config = JSON.parse(readFileSync(env.OPENCODE_CONFIG!, 'utf8')) as Record<string, unknown>
+  writeFileSync(path, JSON.stringify({ ...config, snapshot: false }))
+  return { ...env, OPENCODE_CONFIG: path }
+}
+
+function timedTask(engine: Engine, spec: TaskSpecInput): Promise<{ ms: number; id: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    let id: string | undefined
+    const onTask = (task: TaskView) => {
+      if (task.id !== id || !['completed', 'failed', 'cancelled'].includes(task.state)) return
+      engine.scheduler.off('task', onTask)
+      if (task.state === 'completed') resolve({ ms: performance.now() - started, id })
+      else reject(new Error(`bench task ${task.state}: ${task.error}`))
+    }
+    engine.scheduler.on('task', onTask)
+    // The same path as tasks.submit: the workspace is planned (base commit) before the task is queued.
+    void submitTasks({ scheduler: engine.scheduler, workspaces: engine.workspaces, notice: () => {} }, [TaskSpec.parse(spec)]).then((tasks) => (id = tasks[0]!.id), reject)
+  })
+}
+
+function rssOf(engine: Engine, serverId: string): number {
+  const pid = engine.fleet.get(serverId).instance?.pid
+  if (!pid) return NaN
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) * 1024
+}
+
+const ms = (v: number) => `${Math.round(v)} ms`
+const mb = (v: number) => `${Math.round(v / 1e6)} MB`
