@@ -61,6 +61,11 @@ export const methods = {
    * server in a new session (the conversation does not carry over).
    */
   'tasks.followUp': { params: z.strictObject({ id: Id, prompt: TaskSpec.shape.prompt, newSession: z.boolean().default(false) }), result: TaskView },
+  /** Which of these results would conflict with each other if all were landed (pairwise merge-tree, in the order given). */
+  'tasks.conflicts': {
+    params: z.strictObject({ ids: z.array(Id).min(2).max(100) }),
+    result: z.array(z.object({ a: Id, b: Id, files: z.array(z.string()) })),
+  },
   /** Removes a finished task's worktree and its branch (its commits go with it). */
   'tasks.discard': { params: ById, result: TaskView },
   'scheduler.get': { params: Empty, result: z.object({ strategy: StrategyName }) },

@@ -184,6 +184,8 @@ export const TaskAttempt = z.object({
 export const TaskView = z.object({
   id: Id,
   groupId: Id.optional(),
+  /** The tasks.submit call it came from: results of one submit are compared with each other before any lands. */
+  batchId: Id.optional(),
   prompt: z.string(),
   title: z.string().optional(),
   state: TaskState,

@@ -80,14 +80,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const servers = this.options.pool.list().map((s) => s.id)
     checkTargets(specs, servers)
     const created: TaskView[] = []
+    const batchId = shortId('b')
     specs.forEach((spec, i) => {
       const plan = plans[i]
       if (spec.target.kind === 'broadcast') {
         const groupId = shortId('g')
         for (const serverId of spec.target.serverIds ?? servers) {
-          created.push(this.create({ ...spec, target: { kind: 'server', serverId } }, plan, groupId))
+          created.push(this.create({ ...spec, target: { kind: 'server', serverId } }, plan, batchId, groupId))
         }
-      } else created.push(this.create(spec, plan))
+      } else created.push(this.create(spec, plan, batchId))
     })
     this.pump()
     return created.map((task) => this.get(task.id))
@@ -264,10 +265,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  private create(spec: TaskSpec, workspace: WorkspacePlan | undefined, groupId?: string): TaskView {
+  private create(spec: TaskSpec, workspace: WorkspacePlan | undefined, batchId: string, groupId?: string): TaskView {
     const task: TaskView = {
       id: shortId('t'),
       groupId,
+      batchId,
       prompt: spec.prompt,
       title: spec.title,
       state: 'queued',

@@ -127,3 +127,13 @@ describe('follow-ups', () => {
     expect(r.git('show', `${third!.result!.branch}:story3.txt`)).toBe('chapter three')
   }, 180_000)
 })
+
+describe('results of one submit compared with each other', () => {
+  it('tasks.conflicts names the pairs that would conflict if both landed, with the files; one submit shares a batchId', async () => {
+    const done = await results(write('same.txt', 'first\n'), write('same.txt', 'second\n'), write('other.txt', 'x\n'))
+    expect(new Set(done.map((t) => t.batchId)).size).toBe(1)
+    const pairs = await h.client['tasks.conflicts']({ ids: done.map((t) => t.id) })
+    expect(pairs).toEqual([{ a: done[0]!.id, b: done[1]!.id, files: ['same.txt'] }])
+    await expect(h.client['tasks.conflicts']({ ids: [done[0]!.id] })).rejects.toThrow()
+  }, 120_000)
+})

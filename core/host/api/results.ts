@@ -3,7 +3,7 @@ import { FlotillaError } from '../../lib/errors'
 import type { Engine } from '../engine'
 import type { Handlers } from './types'
 
-type ResultMethods = 'tasks.diff' | 'tasks.land' | 'tasks.discard' | 'tasks.followUp'
+type ResultMethods = 'tasks.diff' | 'tasks.land' | 'tasks.discard' | 'tasks.followUp' | 'tasks.conflicts'
 
 /** A task's result as a branch: its diff, landing it, discarding it (core/workspace does the git). */
 export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
@@ -44,6 +44,7 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
       const [created] = scheduler.submit([spec], [{ ...plan, continues }])
       return created!
     },
+    'tasks.conflicts': ({ ids }) => workspaces.conflictsBetween(ids.map((id) => scheduler.get(id)).filter((t) => t.result?.isolation === 'worktree' && !t.result.discarded)),
     'tasks.discard': async ({ id }) => {
       const task = finished(id)
       const { branchKept } = await workspaces.discardResult(task)
