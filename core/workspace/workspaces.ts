@@ -9,6 +9,7 @@ import { conflictsBetween, landTask, type LandOptions } from './landing'
 import { planWorkspace, type PlanOutcome } from './workspacePlanner'
 import { resultDiff } from './resultDiff'
 import type { RemoteExec } from './remote/remoteGit'
+import { pruneRemoteCaches } from './remote/prune'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, type RepoFacts } from './repo'
@@ -55,6 +56,8 @@ export interface CommandContext {
 }
 
 export const SETUP_TIMEOUT_MS = 30 * 60_000
+export const REMOTE_CACHE_MAX_AGE_DAYS = 30
+export const REMOTE_CACHE_MAX_BYTES = 2 * 1024 ** 3
 export const VERIFY_TIMEOUT_MS = 30 * 60_000
 
 export interface WorkspacesOptions {
@@ -83,6 +86,8 @@ export class Workspaces {
   /** Worktrees that exist now, by task: only this class adds or removes them. */
   private readonly live = new Map<string, PreparedWorkspace>()
   private readonly collectors = new Map<string, PQueue>()
+  /** Machines whose ~/.flotilla this process has pruned (see tidyRemote). */
+  private readonly tidiedHosts = new Map<string, Promise<void>>()
 
   constructor(private readonly options: WorkspacesOptions) {
     this.git = options.git ?? new LocalGit()
@@ -161,6 +166,7 @@ export class Workspaces {
 
   /** prepare(), on the server's machine: the base shipped there, the worktree made there, setup run there. */
   private async prepareOn(remote: RemoteExec, taskId: string, serverId: string, plan: WorkspacePlan, context?: CommandContext): Promise<PreparedWorkspace> {
+    await this.tidyRemote(remote)
     const place = await prepareRemote(this.git, remote, plan, taskId)
     const prepared: PreparedWorkspace = { taskId, serverId, root: place.root, directory: plan.subdir ? posix.join(place.root, plan.subdir) : place.root, branch: plan.continues?.branch ?? taskBranch(taskId), plan, remote: place }
     this.live.set(taskId, prepared)
@@ -175,6 +181,23 @@ export class Workspaces {
       throw error
     }
     return prepared
+  }
+
+  /**
+   * Once per machine and process, before its first task: the remote ~/.flotilla is pruned
+   * (caches unused for 30 days go, big ones get git gc), so it never grows without bound. Other
+   * tasks for that machine wait for it; a failure costs nothing but the tidying.
+   */
+  private tidyRemote(remote: RemoteExec): Promise<void> {
+    let tidied = this.tidiedHosts.get(remote.host)
+    if (!tidied) {
+      tidied = pruneRemoteCaches(remote, { maxAgeDays: REMOTE_CACHE_MAX_AGE_DAYS, maxBytes: REMOTE_CACHE_MAX_BYTES }).then(
+        () => {},
+        () => {},
+      )
+      this.tidiedHosts.set(remote.host, tidied)
+    }
+    return tidied
   }
 
   /** collect(), for a worktree on another machine: committed there, brought home, verified there, then removed there. */

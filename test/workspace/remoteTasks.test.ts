@@ -6,6 +6,7 @@ import { requireUnderCi } from '../support/requireUnderCi'
 import { knownHostsLine, sshdMissing } from '../support/sshd'
 import { startHarness, type Harness } from '../support/harness'
 import { makeRepo, type TestRepo } from './gitRepo'
+import { remoteCacheRepo, touchLastUsed } from '../../core/workspace/remote/cache'
 import { addRemoteUser, cannotMakeRemote, makeNetwork, noise, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // A task on an SSH server gets its worktree THERE: the base travels over the connection Flotilla
@@ -58,6 +59,9 @@ const write = (file: string, content: string) => `@tool write ${JSON.stringify({
 describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => {
   it('brings its result home as the local branch with the local identity; the remote has no checkout; the second task sends far less', async () => {
     expect(await sh(machine.exec, `test -r ${r.root}/a.txt && echo readable || echo unreadable`)).toBe('unreadable\n')
+    // A cache nobody used for 40 days: the first task to this machine prunes it.
+    const old = await remoteCacheRepo(machine.exec, 'long-gone-repo')
+    await touchLastUsed(machine.exec, old.repo, Date.now() - 40 * 86_400_000)
     const head = r.git('rev-parse', 'HEAD')
     const [first] = await h.submit([{ prompt: write('remote.txt', 'made over there\n'), workspace: { repo: r.root, verify: 'test -f remote.txt && whoami' } }])
     const [done] = await h.waitTasks([first!.id], 120_000)
@@ -69,6 +73,7 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     expect(r.git('status', '--porcelain')).toBe('')
     // Over there: a bare cache and no worktree left (it went once the result was home).
     const flotillaDir = `${machine.home}/.flotilla`
+    // Only this repository's cache is left: the old one was pruned.
     expect((await sh(machine.exec, `ls ${flotillaDir}/repos`)).trim()).toMatch(/^flotilla-remote-tasks-repo-.*\.git$/)
     expect((await sh(machine.exec, `ls -A ${flotillaDir}/worktrees/* 2>/dev/null | wc -l`)).trim()).toBe('0')
     expect(await sh(machine.exec, `find ${machine.home} -name a.txt -not -path '*/.flotilla/repos/*' | wc -l`)).toBe('0\n')
