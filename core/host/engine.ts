@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
 import type { ServerSpec, ServerView } from '../contract/servers'
@@ -127,6 +129,11 @@ export class Engine extends EventEmitter<EnginePush> {
         if (this.fleet.has(serverId)) await this.fleet.get(serverId).client?.disposeInstance(directory)
       },
       commandEnv: () => commandEnvironment(process.env, this.secrets),
+      // The user's opencode data (servers started with their own config) and each demo server's own.
+      snapshotRoots: () => [
+        join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'opencode', 'snapshot'),
+        ...(this.demo ? demoSnapshotRoots(this.demo.root) : []),
+      ],
       journal: options.journalPath ?? null,
     })
     this.runner = new OpencodeRunner(this.fleet, {
@@ -339,4 +346,13 @@ function sshHostOf(spec: ServerSpec): string {
   if (spec.kind === 'wezterm') return `WezTerm domain ${spec.domain}`
   if (spec.kind !== 'ssh') return spec.name
   return spec.user ? `${spec.user}@${spec.host}` : spec.host
+}
+
+/** The snapshot folders of the demo's servers (each has its own data folder under the demo's root). */
+function demoSnapshotRoots(root: string): string[] {
+  try {
+    return readdirSync(join(root, 'servers')).map((id) => join(root, 'servers', id, 'data', 'opencode', 'snapshot'))
+  } catch {
+    return []
+  }
 }

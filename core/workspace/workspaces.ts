@@ -10,6 +10,7 @@ import { planWorkspace, type PlanOutcome } from './workspacePlanner'
 import { resultDiff } from './resultDiff'
 import type { RemoteExec } from './remote/remoteGit'
 import { pruneRemoteCaches } from './remote/prune'
+import { removeOpencodeSnapshots } from './opencodeSnapshots'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, type RepoFacts } from './repo'
@@ -66,6 +67,8 @@ export interface WorkspacesOptions {
   git?: GitRunner
   /** Frees the opencode instance a server kept for a worktree that goes. */
   disposeInstance?: (serverId: string, directory: string) => Promise<void>
+  /** The opencode snapshot folders of the servers on this machine (see removeOpencodeSnapshots). */
+  snapshotRoots?: () => string[]
   /** The environment --setup and --verify run with: Flotilla's, without its secrets. */
   commandEnv?: () => NodeJS.ProcessEnv
   /** This process's task journal (null: none, a CLI run): worktrees holding its results outlive the process. */
@@ -303,7 +306,10 @@ export class Workspaces {
     this.live.delete(taskId)
     await this.options.disposeInstance?.(prepared.serverId, prepared.directory).catch(() => {})
     if (prepared.remote) await removeRemote(prepared.remote, prepared.branch)
-    else await this.worktrees.remove(prepared.plan.repo, prepared.root)
+    else {
+      await this.worktrees.remove(prepared.plan.repo, prepared.root)
+      removeOpencodeSnapshots(prepared.root, this.options.snapshotRoots?.() ?? [])
+    }
     const ref = `refs/heads/${taskBranch(taskId)}`
     const tip = (await this.git.run(['rev-parse', '--verify', '-q', ref], { cwd: prepared.plan.repo, okCodes: [1] })).stdout.trim()
     if (tip === prepared.plan.baseSha) await this.git.run(['update-ref', '-d', ref, tip], { cwd: prepared.plan.repo }).catch(() => {})

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,6 +27,15 @@ function repo(files?: Record<string, string>): TestRepo {
   const r = makeRepo('flotilla-wt-', files)
   repos.push(r)
   return r
+}
+
+/** Every opencode snapshot repository of the demo's servers. */
+function snapshotDirs(): string[] {
+  const servers = join(h.engine.demo!.root, 'servers')
+  return readdirSync(servers).flatMap((id) => {
+    const root = join(servers, id, 'data', 'opencode', 'snapshot')
+    return existsSync(root) ? readdirSync(root).flatMap((project) => readdirSync(join(root, project)).map((name) => join(root, project, name))) : []
+  })
 }
 
 const write = (file: string, content: string) => `@tool write ${JSON.stringify({ filePath: file, content })}`
@@ -58,7 +67,11 @@ describe('tasks in worktrees', () => {
     expect(r.git('symbolic-ref', '--short', 'HEAD')).toBe('main')
     expect(r.git('status', '--porcelain')).toBe('')
     expect(existsSync(join(r.root, 'shared.txt'))).toBe(false)
+    // opencode kept a snapshot repository for each worktree it served: they go with the worktrees.
+    const snapshotsOf = (path: string) => snapshotDirs().filter((d) => readFileSync(join(d, 'config'), 'utf8').includes(`worktree = ${path}\n`))
+    for (const t of done) expect(snapshotsOf(t.result!.worktree!)).toHaveLength(1)
     await h.engine.workspaces.discardAll()
+    for (const t of done) expect(snapshotsOf(t.result!.worktree!)).toEqual([])
     expect(r.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${r.root}`])
     expect(readdirSync(worktrees)).toEqual([])
     // The branches are the lasting result.
