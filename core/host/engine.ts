@@ -130,10 +130,14 @@ export class Engine extends EventEmitter<EnginePush> {
       },
       commandEnv: () => commandEnvironment(process.env, this.secrets),
       // The user's opencode data (servers started with their own config) and each demo server's own.
-      snapshotRoots: () => [
-        join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'opencode', 'snapshot'),
-        ...(this.demo ? demoSnapshotRoots(this.demo.root) : []),
-      ],
+      snapshotRoots: () => [userSnapshotRoot(), ...(this.demo ? demoSnapshotRoots(this.demo.root) : [])],
+      // A demo server keeps its data in the demo's folder; one with the user's config, in the user's.
+      snapshotRootOf: (serverId) => {
+        if (!this.fleet.has(serverId)) return undefined
+        const spec = this.fleet.get(serverId).spec
+        if (this.fleet.localFolder(spec) === undefined) return undefined
+        return 'demo' in spec && spec.demo ? (this.demo ? join(this.demo.root, 'servers', serverId, 'data', 'opencode', 'snapshot') : undefined) : userSnapshotRoot()
+      },
       journal: options.journalPath ?? null,
     })
     this.runner = new OpencodeRunner(this.fleet, {
@@ -346,6 +350,11 @@ function sshHostOf(spec: ServerSpec): string {
   if (spec.kind === 'wezterm') return `WezTerm domain ${spec.domain}`
   if (spec.kind !== 'ssh') return spec.name
   return spec.user ? `${spec.user}@${spec.host}` : spec.host
+}
+
+/** Where opencode run with the user's own environment keeps its snapshots. */
+function userSnapshotRoot(): string {
+  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'opencode', 'snapshot')
 }
 
 /** The snapshot folders of the demo's servers (each has its own data folder under the demo's root). */

@@ -10,7 +10,7 @@ import { planWorkspace, type PlanOutcome } from './workspacePlanner'
 import { resultDiff } from './resultDiff'
 import type { RemoteExec } from './remote/remoteGit'
 import { pruneRemoteCaches } from './remote/prune'
-import { removeOpencodeSnapshots } from './opencodeSnapshots'
+import { removeOpencodeSnapshots, seedOpencodeSnapshot } from './opencodeSnapshots'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, type RepoFacts } from './repo'
@@ -69,6 +69,8 @@ export interface WorkspacesOptions {
   disposeInstance?: (serverId: string, directory: string) => Promise<void>
   /** The opencode snapshot folders of the servers on this machine (see removeOpencodeSnapshots). */
   snapshotRoots?: () => string[]
+  /** The snapshot folder of one server on this machine, where its snapshot of a new worktree is seeded (see seedOpencodeSnapshot). */
+  snapshotRootOf?: (serverId: string) => string | undefined
   /** The environment --setup and --verify run with: Flotilla's, without its secrets. */
   commandEnv?: () => NodeJS.ProcessEnv
   /** This process's task journal (null: none, a CLI run): worktrees holding its results outlive the process. */
@@ -138,6 +140,9 @@ export class Workspaces {
     this.live.set(task.id, prepared)
     writeOwner(path, 'active', this.journal)
     try {
+      const snapshots = this.options.snapshotRootOf?.(serverId)
+      // Best effort: without it opencode makes the snapshot itself, only slower.
+      if (snapshots && !plan.continues) await seedOpencodeSnapshot(this.git, path, snapshots).catch(() => undefined)
       for (const file of plan.copy) {
         mkdirParent(join(path, file))
         cpSync(join(plan.repo, file), join(path, file), { recursive: true, force: true, verbatimSymlinks: true })

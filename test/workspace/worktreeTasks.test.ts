@@ -70,6 +70,8 @@ describe('tasks in worktrees', () => {
     // opencode kept a snapshot repository for each worktree it served: they go with the worktrees.
     const snapshotsOf = (path: string) => snapshotDirs().filter((d) => readFileSync(join(d, 'config'), 'utf8').includes(`worktree = ${path}\n`))
     for (const t of done) expect(snapshotsOf(t.result!.worktree!)).toHaveLength(1)
+    // Seeded by Flotilla before the first prompt (the repository's objects borrowed, the worktree's index copied).
+    for (const t of done) expect(existsSync(join(snapshotsOf(t.result!.worktree!)[0]!, 'objects', 'info', 'alternates'))).toBe(true)
     await h.engine.workspaces.discardAll()
     for (const t of done) expect(snapshotsOf(t.result!.worktree!)).toEqual([])
     expect(r.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${r.root}`])
