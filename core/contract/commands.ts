@@ -20,6 +20,12 @@ export const CommandId = z.enum([
   'attention.focus',
   'servers.focus',
   'view.toggle',
+  'prompt.toggleWorktree',
+  'result.land',
+  'result.squash',
+  'result.discard',
+  'result.keep',
+  'result.followUp',
 ])
 export type CommandId = z.infer<typeof CommandId>
 

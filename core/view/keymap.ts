@@ -20,6 +20,8 @@ export interface KeyContext {
   inPane?: boolean
   /** In an interactive terminal (shell, TUI): the program gets every key but the pane keys. */
   inTerminal?: boolean
+  /** In the tasks view, or with the focus nowhere in particular (no dialog open): where the result keys work. */
+  inResults?: boolean
 }
 
 export type { CommandId }
@@ -34,7 +36,7 @@ export interface Command {
  * Where a binding works. Typing is sacred: plain keys never fire in a text field, and in the
  * prompt only the keys meant for it (and Ctrl/Cmd chords) do.
  */
-type Scope = 'anywhere' | 'prompt' | 'notTyping' | 'pane'
+type Scope = 'anywhere' | 'prompt' | 'notTyping' | 'pane' | 'results'
 
 export interface Binding {
   id: CommandId
@@ -57,6 +59,8 @@ const altShift = (k: KeyLike, c: string) => mods(k) === 'AS' && code(k) === c
 const primary = (k: KeyLike) => mods(k) === 'C' || mods(k) === 'M'
 const terminalPalette = (k: KeyLike) => (mods(k) === 'CS' || mods(k) === 'SM') && code(k) === 'KeyP'
 const always = () => true
+/** A plain letter (Shift as asked, Caps Lock ignored): the result keys, like the inbox's. */
+const letter = (k: KeyLike, l: string, shift = false) => mods(k) === (shift ? 'S' : '') && k.key.toLowerCase() === l
 
 export const BINDINGS: readonly Binding[] = [
   { id: 'pane.next', accelerator: 'Alt+]', keys: 'Ctrl+Alt+→ / Alt+]', description: 'Focus the next pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowRight' || k.key === 'ArrowDown')) || alt(k, 'BracketRight'), inTerminal: always },
@@ -78,6 +82,13 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'attention.focus', accelerator: 'Alt+A', keys: 'Alt+A', description: 'Focus the attention inbox', scope: 'prompt', match: (k) => alt(k, 'KeyA') },
   { id: 'servers.focus', accelerator: 'Alt+S', keys: 'Alt+S', description: 'Focus the server cards', scope: 'notTyping', match: (k) => alt(k, 'KeyS') },
   { id: 'view.toggle', accelerator: 'Alt+V', keys: 'Alt+V', description: 'Switch between terminals and the tasks view', scope: 'notTyping', match: (k) => alt(k, 'KeyV') },
+  { id: 'prompt.toggleWorktree', accelerator: 'Alt+G', keys: 'Alt+G', description: 'Own worktree on or off (when the project is a git repository)', scope: 'prompt', match: (k) => alt(k, 'KeyG') },
+  // The selected task's result, in the tasks view: plain letters, so never while typing or in a dialog.
+  { id: 'result.land', accelerator: 'L', keys: 'L', description: 'Land the selected result (merge it into its target branch)', scope: 'results', match: (k) => letter(k, 'l') },
+  { id: 'result.squash', accelerator: 'Shift+L', keys: 'Shift+L', description: 'Land the selected result as one commit (squash)', scope: 'results', match: (k) => letter(k, 'l', true) },
+  { id: 'result.discard', accelerator: 'D', keys: 'D', description: 'Discard the selected result: delete its worktree and branch (asks first)', scope: 'results', match: (k) => letter(k, 'd') },
+  { id: 'result.keep', accelerator: 'K', keys: 'K', description: 'Keep the branch and close the result (nothing changes)', scope: 'results', match: (k) => letter(k, 'k') },
+  { id: 'result.followUp', accelerator: 'F', keys: 'F', description: 'Follow up on the selected result: another prompt on its branch', scope: 'results', match: (k) => letter(k, 'f') },
 ]
 
 /** Keys that only mean something inside the attention inbox (shown in the help dialog). */
@@ -117,6 +128,8 @@ function allowed(scope: Scope, context: KeyContext, typing: boolean): boolean {
       return Boolean(context.inPrompt) || !typing
     case 'pane':
       return Boolean(context.inPane) && !typing
+    case 'results':
+      return Boolean(context.inResults) && !typing
   }
 }
 

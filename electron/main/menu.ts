@@ -45,7 +45,11 @@ export function menuTemplate(send: (command: UiCommand) => void, platform: NodeJ
     },
     {
       label: 'Prompt',
-      submenu: [item({ id: 'prompt.focus' }), item({ id: 'prompt.submit' }), item({ id: 'prompt.cycleTarget' }), item({ id: 'prompt.cycleTargetBack' }), item({ id: 'prompt.toggleLines' })],
+      submenu: [item({ id: 'prompt.focus' }), item({ id: 'prompt.submit' }), item({ id: 'prompt.cycleTarget' }), item({ id: 'prompt.cycleTargetBack' }), item({ id: 'prompt.toggleLines' }), item({ id: 'prompt.toggleWorktree' })],
+    },
+    {
+      label: 'Result',
+      submenu: [item({ id: 'result.land' }), item({ id: 'result.squash' }), item({ id: 'result.followUp' }), separator, item({ id: 'result.keep' }), item({ id: 'result.discard' })],
     },
     { role: 'windowMenu' },
     { role: 'help', submenu: [item({ id: 'help.open' }, 'Keyboard Shortcuts')] },

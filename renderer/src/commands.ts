@@ -28,7 +28,7 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
     keys: describeBinding(id),
     run: () => ctx.run(command),
   })
-  const commands: PaletteCommand[] = BINDINGS.filter((b) => b.id !== 'palette.open' && b.id !== 'pane.jump').map((b) => keyed(b.id, b.description))
+  const commands: PaletteCommand[] = BINDINGS.filter((b) => b.id !== 'palette.open' && b.id !== 'pane.jump' && !b.id.startsWith('result.')).map((b) => keyed(b.id, b.description))
   for (let n = 1; n <= 9; n++) commands.push({ id: `pane.jump.${n}`, label: `Jump to pane ${n}`, keys: `Alt+${n}`, run: () => ctx.run({ id: 'pane.jump', n }) })
   for (const limit of LAYOUT_LIMITS) commands.push({ id: `layout.${limit}`, label: `Layout: up to ${limit} pane${limit === 1 ? '' : 's'}`, run: () => ctx.setLimit(limit) })
   for (const s of ctx.servers) {

@@ -5,7 +5,7 @@ const NOT_TYPING_INPUTS = new Set(['checkbox', 'radio', 'button', 'submit', 'res
 /** Where a key was pressed, for the key map: the prompt, another text field, a pane. */
 export function keyContext(target: EventTarget | null): KeyContext {
   const el = target instanceof Element ? target : null
-  if (!el) return {}
+  if (!el) return { inResults: true }
   const inPane = el.closest('[data-pane-id]') !== null
   // xterm's hidden textarea has the focus of a pane: read-only panes are not typing; in a shell
   // or TUI the program gets the keys.
@@ -17,5 +17,7 @@ export function keyContext(target: EventTarget | null): KeyContext {
       el instanceof HTMLTextAreaElement ||
       el instanceof HTMLSelectElement ||
       (el instanceof HTMLElement && el.isContentEditable))
-  return { inPrompt, inTextField, inPane }
+  // The result keys (plain letters): in the tasks view or with the focus nowhere in particular, never in a dialog.
+  const inResults = el.closest('[role="dialog"]') === null && (el === document.body || el === document.documentElement || el.closest('[data-result-keys]') !== null)
+  return { inPrompt, inTextField, inPane, inResults }
 }

@@ -51,8 +51,8 @@ describe('native menus', () => {
   it('show the very key the renderer answers for that command', () => {
     for (const item of items) {
       const command = clicked(item)
-      // Where the key map would take it: search works in a pane; the rest with nobody typing.
-      const context = command.id === 'pane.search' ? { inPane: true } : {}
+      // Where the key map would take it: search works in a pane, result keys in the tasks view; the rest with nobody typing.
+      const context = command.id === 'pane.search' ? { inPane: true } : command.id.startsWith('result.') ? { inResults: true } : {}
       expect(commandFor(pressOf(item.accelerator as string), context), `${item.label} (${item.accelerator})`).toEqual(command)
     }
   })

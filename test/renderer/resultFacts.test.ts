@@ -28,7 +28,7 @@ const worktree = (more: Partial<TaskResult> = {}) => task({ isolation: 'worktree
 describe('what the detail says about a result', () => {
   it('a worktree result: branch, base and head, a diff to ask for, every action', () => {
     expect(resultFacts(worktree())).toEqual({ kind: 'worktree', branch: 'flotilla/t1', base: BASE, head: HEAD, target: 'main', hasDiff: true, notes: [] })
-    expect(resultActions(worktree())).toEqual({ land: true, squash: true, discard: true, keep: true })
+    expect(resultActions(worktree())).toEqual({ land: true, squash: true, discard: true, keep: true, followUp: true })
     expect(shortSha(HEAD)).toBe('bbbbbbb')
   })
 
@@ -42,7 +42,7 @@ describe('what the detail says about a result', () => {
   it('landed: "Landed into main (sha)", landing again is off, discard stays', () => {
     const t = worktree({ land: { status: 'landed', into: 'main', commit: 'c0ffee1234' }, worktree: undefined })
     expect(resultFacts(t).notes).toEqual([{ tone: 'ok', text: 'Landed into main (c0ffee1)' }])
-    expect(resultActions(t)).toEqual({ land: 'already landed into main', squash: 'already landed into main', discard: true, keep: 'already landed' })
+    expect(resultActions(t)).toEqual({ land: 'already landed into main', squash: 'already landed into main', discard: true, keep: 'already landed', followUp: true })
     expect(refusedLandText(t)).toBeNull()
   })
 
@@ -60,7 +60,7 @@ describe('what the detail says about a result', () => {
     const discarded = worktree({ discarded: true, worktree: undefined })
     expect(resultFacts(discarded).notes[0].text).toBe('Discarded: the worktree and flotilla/t1 were removed.')
     expect(resultFacts(discarded).hasDiff).toBe(false)
-    expect(Object.values(resultActions(discarded))).toEqual(Array(4).fill('the result was discarded'))
+    expect(Object.values(resultActions(discarded))).toEqual(Array(5).fill('the result was discarded'))
   })
 
   it('a shared folder says why; a task with no result has nothing to say', () => {

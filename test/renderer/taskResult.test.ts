@@ -1,10 +1,12 @@
 // @vitest-environment jsdom
-import { act, createElement } from 'react'
+import { act, createElement, createRef } from 'react'
 import { createRoot, type Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TaskDiff, TaskView } from '../../core/contract/tasks'
 import { createApiClient } from '../../renderer/src/api/client'
-import { PromptBar } from '../../renderer/src/components/PromptBar'
+import { PromptBar, type PromptBarHandle } from '../../renderer/src/components/PromptBar'
+import { commandFor } from '../../core/view/keymap'
+import { keyContext } from '../../renderer/src/keyContext'
 import { TaskResult } from '../../renderer/src/components/TaskResult'
 import { OWN_WORKTREE_KEY } from '../../renderer/src/prompt/worktree'
 import { ServicesContext } from '../../renderer/src/state/hooks'
@@ -246,6 +248,7 @@ describe('a task’s result in the detail', () => {
 describe('the prompt bar in a repository', () => {
   let info: object
 
+  const bar = createRef<PromptBarHandle>()
   async function showBar(): Promise<void> {
     onMethod = (method, params) => {
       if (method === 'host.info') return info
@@ -253,7 +256,7 @@ describe('the prompt bar in a repository', () => {
       throw new Error(`unexpected ${method}`)
     }
     const services = { api: createApiClient(transport), store, createTerminal: () => { throw new Error('no terminals here') } }
-    await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(PromptBar, { onSubmitted: () => {} }))))
+    await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(PromptBar, { onSubmitted: () => {}, handle: bar }))))
     await settle()
   }
 
@@ -289,8 +292,10 @@ describe('the prompt bar in a repository', () => {
     info = { projectDir: '/home/u/proj', repository: { root: '/home/u/proj', branch: 'main', dirty: false } }
     await showBar()
     expect(toggle().checked).toBe(false)
+    // Alt+G in the prompt is the key map's prompt.toggleWorktree, which App runs through the bar's handle.
     const prompt = host.querySelector('textarea[aria-label="Prompt"]')!
-    act(() => void prompt.dispatchEvent(new KeyboardEvent('keydown', { key: 'g', code: 'KeyG', altKey: true, bubbles: true, cancelable: true })))
+    expect(commandFor({ key: 'g', code: 'KeyG', altKey: true }, keyContext(prompt))).toEqual({ id: 'prompt.toggleWorktree' })
+    act(() => bar.current!.toggleOwnWorktree())
     expect(toggle().checked).toBe(true)
     expect(localStorage.getItem(OWN_WORKTREE_KEY)).toBe('on')
     act(() => root.unmount())

@@ -72,6 +72,41 @@ describe('key map', () => {
     expect(id(key('x', 'KeyX', { altKey: true }))).toBeNull()
   })
 
+  it('result keys are plain letters that work only where results are (the tasks view), never while typing', () => {
+    const inResults = { inResults: true }
+    expect(id(key('l', 'KeyL'), inResults)).toBe('result.land')
+    expect(id(key('L', 'KeyL', { shiftKey: true }), inResults)).toBe('result.squash')
+    expect(id(key('L', 'KeyL'), inResults)).toBe('result.land')
+    expect(id(key('d', 'KeyD'), inResults)).toBe('result.discard')
+    expect(id(key('k', 'KeyK'), inResults)).toBe('result.keep')
+    expect(id(key('f', 'KeyF'), inResults)).toBe('result.followUp')
+    for (const k of ['l', 'd', 'k', 'f']) {
+      expect(id(key(k, `Key${k.toUpperCase()}`))).toBeNull()
+      expect(id(key(k, `Key${k.toUpperCase()}`), { inResults: true, inTextField: true })).toBeNull()
+      expect(id(key(k, `Key${k.toUpperCase()}`), { inResults: true, inPrompt: true })).toBeNull()
+    }
+    expect(id(key('D', 'KeyD', { shiftKey: true }), inResults)).toBeNull()
+    // The chords on the same letters stay what they were.
+    expect(id(key('l', 'KeyL', { ctrlKey: true }), inResults)).toBe('prompt.focus')
+    expect(id(key('k', 'KeyK', { ctrlKey: true }), inResults)).toBe('palette.open')
+    expect(id(key('f', 'KeyF', { ctrlKey: true }), { inPane: true })).toBe('pane.search')
+  })
+
+  it('Alt+G toggles the own worktree in the prompt and with nobody typing, not in another field', () => {
+    expect(id(key('g', 'KeyG', { altKey: true }), { inPrompt: true })).toBe('prompt.toggleWorktree')
+    expect(id(key('©', 'KeyG', { altKey: true }))).toBe('prompt.toggleWorktree')
+    expect(id(key('g', 'KeyG', { altKey: true }), { inTextField: true })).toBeNull()
+  })
+
+  it('no two bindings answer the same key in the same place', () => {
+    const presses: KeyLike[] = []
+    for (const c of 'abcdefghijklmnopqrstuvwxyz') for (const m of [{}, { shiftKey: true }, { altKey: true }, { ctrlKey: true }, { altKey: true, shiftKey: true }]) presses.push(key(m && 'shiftKey' in m ? c.toUpperCase() : c, `Key${c.toUpperCase()}`, m))
+    for (const press of presses) {
+      const matched = BINDINGS.filter((b) => b.match(press) !== false).map((b) => b.id)
+      expect(matched.length, `${JSON.stringify(press)}: ${matched.join(', ')}`).toBeLessThanOrEqual(1)
+    }
+  })
+
   it('documents every binding once', () => {
     const ids = BINDINGS.map((b) => b.id)
     expect(new Set(ids).size).toBe(ids.length)

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
 import { paletteCommands } from '../commands'
+import { RESULT_KEYS, resultActionOf } from '../results/resultKeys'
 import { isFinal } from '../format'
 import { initialLayout, layoutReducer, paneId, paneServerId, type PaneSource } from '../grid/layout'
 import { keyContext } from '../keyContext'
@@ -104,7 +105,10 @@ export function App() {
     for (const task of created) openPane({ kind: 'task', taskId: task.id }, false)
   }, [openPane, store])
 
-  const run = useCallback((command: Command) => {
+  /** A follow-up made from a result: its output pane opens beside the others (the tasks view selects it). */
+  const onFollowedUp = useCallback((task: TaskView) => openPane({ kind: 'task', taskId: task.id }, false), [openPane])
+
+  const run = useCallback((command: Command, fromMenu = false) => {
     switch (command.id) {
       case 'pane.next': return dispatch({ type: 'focusNext' })
       case 'pane.prev': return dispatch({ type: 'focusPrev' })
@@ -130,8 +134,20 @@ export function App() {
         focusTasksNext.current = true
         return setView((v) => (v === 'terminals' ? 'tasks' : 'terminals'))
       }
+      case 'prompt.toggleWorktree': return prompt.current?.toggleOwnWorktree()
+      case 'result.land':
+      case 'result.squash':
+      case 'result.discard':
+      case 'result.keep':
+      case 'result.followUp': {
+        const action = resultActionOf(command.id)!
+        if (tasksView.current?.runResult(action) || !fromMenu) return
+        // A menu item chosen with nothing to act on: say why where the user looks, rather than nothing.
+        const keys = RESULT_KEYS.find((k) => k.action === action)!
+        return store.notify('info', `${keys.label.replace(/…$/, '')}: select a task with a result in the tasks view first (Alt+V), or this result cannot do that now.`)
+      }
     }
-  }, [])
+  }, [store])
 
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent): void {
@@ -146,7 +162,7 @@ export function App() {
     window.addEventListener('keydown', onKeyDown, true)
     // The desktop app's native menus send the same commands (a dialog open takes precedence, as for keys).
     const offMenu = api.on('ui.command', (command) => {
-      if (!latest.current.dialog) run(command)
+      if (!latest.current.dialog) run(command, true)
     })
     return () => {
       window.removeEventListener('keydown', onKeyDown, true)
@@ -217,7 +233,7 @@ export function App() {
             <TerminalGrid layout={layout} dispatch={dispatch} shown={view === 'terminals'} handle={grid} />
           </div>
           <div role="tabpanel" id="panel-tasks" aria-labelledby="tab-tasks" hidden={view !== 'tasks'} className="panel">
-            {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} handle={tasksView} />}
+            {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} onFollowedUp={onFollowedUp} handle={tasksView} />}
           </div>
         </div>
         <aside className="inbox-col">

@@ -113,12 +113,8 @@ export function PromptBar({ handle, onSubmitted }: Props) {
         rows={onePerLine ? 4 : 2}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
+          // Alt+G (the worktree switch) is the key map's prompt.toggleWorktree, like Alt+T and Alt+O.
           if (e.key === 'Escape') e.currentTarget.blur()
-          // The prompt's own Alt chord (like Alt+T, Alt+O): the worktree switch without leaving the box.
-          if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.code === 'KeyG' && repository) {
-            e.preventDefault()
-            setOwnWorktree(!ownWorktree)
-          }
         }}
       />
       <div className="prompt-controls">

@@ -14,7 +14,7 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
       </header>
       <table className="keys">
         <tbody>
-          {BINDINGS.map((b) => (
+          {BINDINGS.filter((b) => !b.id.startsWith('result.')).map((b) => (
             <tr key={b.id}>
               <th scope="row">
                 <kbd>{b.keys}</kbd>
@@ -35,17 +35,6 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
               <td>{k.description}</td>
             </tr>
           ))}
-        </tbody>
-      </table>
-      <h3>In the prompt</h3>
-      <table className="keys">
-        <tbody>
-          <tr>
-            <th scope="row">
-              <kbd>Alt+G</kbd>
-            </th>
-            <td>Own worktree on or off (when the project is a git repository)</td>
-          </tr>
         </tbody>
       </table>
       <h3>In the tasks view</h3>

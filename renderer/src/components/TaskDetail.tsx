@@ -1,7 +1,7 @@
 import { useState, type Ref } from 'react'
 import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
-import { isFinal } from '../format'
+import { isFinal, taskLabel } from '../format'
 import { useServices } from '../state/hooks'
 import { Markdown } from './Markdown'
 import { TaskResult, type ResultHandle } from './TaskResult'
@@ -15,10 +15,17 @@ interface Props {
   refreshKey: string
   onKeep: (task: TaskView) => void
   resultHandle?: Ref<ResultHandle>
+  /** The task this one follows up on, when it is one. */
+  previous?: TaskView
+  followedBy?: TaskView
+  conflicts?: ReadonlyArray<{ other: TaskView; files: string[] }>
+  onSelect?: (taskId: string) => void
+  onFollowedUp?: (task: TaskView) => void
 }
 
 /** One task: its prompt, final answer (markdown), its result (branch, diff, land); cancel, retry, open its output. */
-export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshKey, onKeep, resultHandle }: Props) {
+export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshKey, onKeep, resultHandle, previous, followedBy, conflicts, onSelect, onFollowedUp }: Props) {
+  const continues = task.workspace?.continues
   const { api, store } = useServices()
   const [pending, setPending] = useState(false)
   const final = isFinal(task)
@@ -54,6 +61,19 @@ export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshK
           </button>
         </span>
       </header>
+      {continues && (
+        <p className="follow-up-of">
+          Follow-up of task{' '}
+          {previous && onSelect ? (
+            <button type="button" className="link" onClick={() => onSelect(previous.id)} title="Show that task">
+              {continues.taskId} “{taskLabel(previous, 50)}”
+            </button>
+          ) : (
+            continues.taskId
+          )}
+          {' '}on <code>{continues.branch}</code>, {continues.sessionId ? 'in its session' : 'in a new session (the conversation did not carry over)'}
+        </p>
+      )}
       <h4>Prompt</h4>
       <pre className="prompt-text">{task.prompt}</pre>
       {task.error && (
@@ -64,7 +84,7 @@ export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshK
       )}
       <h4>Answer</h4>
       {task.result?.text ? <Markdown source={task.result.text} /> : <p className="empty">{final ? 'No answer.' : 'Not finished yet.'}</p>}
-      <TaskResult key={task.id} task={task} refreshKey={refreshKey} onKeep={onKeep} handle={resultHandle} />
+      <TaskResult key={task.id} task={task} refreshKey={refreshKey} onKeep={onKeep} handle={resultHandle} followedBy={followedBy} conflicts={conflicts} onFollowedUp={onFollowedUp} />
     </section>
   )
 }

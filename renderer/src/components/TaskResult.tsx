@@ -1,11 +1,13 @@
 import { useImperativeHandle, useRef, useState, type Ref } from 'react'
 import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
+import { taskLabel } from '../format'
 import { refusedLandText, resultActions, resultFacts, shortSha, verifyText, type ResultAction } from '../results/resultFacts'
 import { resultKeyOf } from '../results/resultKeys'
 import { useTaskDiff } from '../results/useTaskDiff'
 import { useServices } from '../state/hooks'
 import { DiscardDialog } from './DiscardDialog'
+import { FollowUpBox } from './FollowUpBox'
 import { ResultDiff } from './ResultDiff'
 
 export interface ResultHandle {
@@ -21,10 +23,18 @@ interface Props {
   /** Keep branch: the detail closes, nothing changes. */
   onKeep: (task: TaskView) => void
   handle?: Ref<ResultHandle>
+  /** A later follow-up of this task (not failed): the branch goes on there. */
+  followedBy?: TaskView
+  /** A follow-up was made (already in the store): the view selects it. */
+  onFollowedUp?: (task: TaskView) => void
+  /** Results of the same submit this one would conflict with if both were landed. */
+  conflicts?: ReadonlyArray<{ other: TaskView; files: string[] }>
 }
 
-const ACTION_LABELS: Record<ResultAction, string> = { land: 'Land', squash: 'Land as one commit', discard: 'Discard…', keep: 'Keep branch' }
+const ACTIONS: readonly ResultAction[] = ['land', 'squash', 'followUp', 'discard', 'keep']
+const ACTION_LABELS: Record<ResultAction, string> = { land: 'Land', squash: 'Land as one commit', discard: 'Discard…', keep: 'Keep branch', followUp: 'Follow up…' }
 const ACTION_HELP: Record<ResultAction, string> = {
+  followUp: 'Another prompt on this branch, in the same session',
   land: 'Merge the branch into its target',
   squash: 'Land every change as one commit on the target',
   discard: 'Delete the worktree and the branch (asks first)',
@@ -32,10 +42,11 @@ const ACTION_HELP: Record<ResultAction, string> = {
 }
 
 /** What a worktree task left: its branch, the diff, whether it merges, verify; land, discard or keep it. */
-export function TaskResult({ task, refreshKey, onKeep, handle }: Props) {
+export function TaskResult({ task, refreshKey, onKeep, handle, followedBy, onFollowedUp, conflicts = [] }: Props) {
   const { api, store } = useServices()
   const facts = resultFacts(task)
-  const actions = resultActions(task)
+  const actions = resultActions(task, followedBy)
+  const [following, setFollowing] = useState(false)
   const { diff, error: diffError, loading } = useTaskDiff(task, facts.hasDiff, refreshKey)
   const [busy, setBusy] = useState<ResultAction | null>(null)
   /** The engine's own words for the last refused action (a conflict names its files); cleared by the next try. */
@@ -83,6 +94,7 @@ export function TaskResult({ task, refreshKey, onKeep, handle }: Props) {
     if (actions[action] !== true || busy) return false
     if (action === 'land' || action === 'squash') void land(action === 'squash')
     else if (action === 'discard') setConfirming(true)
+    else if (action === 'followUp') setFollowing(true)
     else onKeep(task)
     return true
   }
@@ -129,7 +141,7 @@ export function TaskResult({ task, refreshKey, onKeep, handle }: Props) {
         )}
       </div>
       <div className="result-actions" role="group" aria-label="Result actions">
-        {(['land', 'squash', 'discard', 'keep'] as const).map((action) => {
+        {ACTIONS.map((action) => {
           const why = actions[action]
           return (
             <button
@@ -146,8 +158,32 @@ export function TaskResult({ task, refreshKey, onKeep, handle }: Props) {
           )
         })}
       </div>
+      {following && (
+        <FollowUpBox
+          task={task}
+          onClose={() => {
+            setFollowing(false)
+            keepFocus()
+          }}
+          onCreated={(created) => {
+            setFollowing(false)
+            onFollowedUp?.(created)
+          }}
+        />
+      )}
       <div className="result-status" ref={status} tabIndex={-1} aria-live="polite">
         <Notes notes={facts.notes} />
+        {followedBy && (
+          <p className="result-note tone-info">
+            Followed up by task {followedBy.id} ({followedBy.state}): the branch goes on there.
+          </p>
+        )}
+        {result?.land?.status !== 'landed' &&
+          conflicts.map((c) => (
+            <p key={c.other.id} className="result-note tone-bad" data-conflict-with={c.other.id}>
+              Would conflict with task {c.other.id} “{taskLabel(c.other, 50)}” in {c.files.length ? c.files.join(', ') : 'some files'}: landing one makes the other conflict.
+            </p>
+          ))}
         {refused && (
           <p className="result-note tone-bad" role="alert">
             {refused}

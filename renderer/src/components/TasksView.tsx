@@ -1,9 +1,9 @@
-import { useEffect, useImperativeHandle, useMemo, useRef, useState, type KeyboardEvent, type Ref } from 'react'
+import { useImperativeHandle, useMemo, useRef, useState, type KeyboardEvent, type Ref } from 'react'
 import type { TaskView } from '../../../core/contract/tasks'
 import { formatCost, formatTokens, taskDuration, taskLabel } from '../format'
-import { keyContext } from '../keyContext'
-import { resultBadge } from '../results/resultFacts'
-import { RESULT_KEYS, resultKeyFor } from '../results/resultKeys'
+import { useBatchConflicts } from '../results/batchConflicts'
+import { followedBy, followUpOf, resultBadge, type ResultAction } from '../results/resultFacts'
+import { RESULT_KEYS } from '../results/resultKeys'
 import { useFleet, useNow, useServices } from '../state/hooks'
 import type { PaletteCommand } from './CommandPalette'
 import { TaskDetail } from './TaskDetail'
@@ -14,13 +14,15 @@ export interface TasksHandle {
   focus(): void
   /** The selected result's actions, for the command palette (none when nothing is selected). */
   resultCommands(): PaletteCommand[]
+  /** Runs a result action on the selected task (a key, the palette or a native menu); false when it is not available. */
+  runResult(action: ResultAction): boolean
 }
 
 /** Rows drawn at once: the table re-renders every second (durations), so it stays small. */
 const MAX_ROWS = 500
 
 /** Every task (newest first) and the selected one's answer, result and actions. */
-export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: string) => void; handle?: Ref<TasksHandle> }) {
+export function TasksView({ onOpenOutput, onFollowedUp, handle }: { onOpenOutput: (taskId: string) => void; onFollowedUp?: (task: TaskView) => void; handle?: Ref<TasksHandle> }) {
   const { store } = useServices()
   const tasks = useFleet((s) => s.tasks)
   const servers = useFleet((s) => s.servers)
@@ -32,6 +34,12 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
   const result = useRef<ResultHandle>(null)
   // A landing anywhere may move another result's target: every open merge check is asked again.
   const refreshKey = useMemo(() => tasks.map((t) => t.result?.land?.commit ?? '').join(','), [tasks])
+  const conflicts = useBatchConflicts(tasks)
+  const byId = useMemo(() => new Map(tasks.map((t) => [t.id, t])), [tasks])
+  const conflictsOf = (id: string) => (conflicts.get(id) ?? []).flatMap((c) => {
+    const other = byId.get(c.otherId)
+    return other ? [{ other, files: c.files }] : []
+  })
 
   const focusRow = (id: string | null) => {
     const rows = [...(root.current?.querySelectorAll<HTMLButtonElement>('button.task-select') ?? [])]
@@ -57,22 +65,9 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
         run: () => void result.current?.run(k.action),
       }))
     },
+    // The result keys come through App's key map (data-result-keys below marks where they work).
+    runResult: (action) => Boolean(result.current?.run(action)),
   }))
-
-  // The result keys (L, Shift+L, D, K): in the tasks view, or with the focus nowhere in particular; never while typing or in a dialog.
-  useEffect(() => {
-    function onKeyDown(event: globalThis.KeyboardEvent): void {
-      if (event.defaultPrevented || event.isComposing || document.querySelector('[aria-modal="true"]')) return
-      const target = event.target instanceof Element ? event.target : null
-      const where = keyContext(target)
-      if (where.inPrompt || where.inTextField) return
-      if (target && target !== document.body && !root.current?.contains(target)) return
-      const action = resultKeyFor(event)
-      if (action && result.current?.run(action)) event.preventDefault()
-    }
-    window.addEventListener('keydown', onKeyDown)
-    return () => window.removeEventListener('keydown', onKeyDown)
-  }, [])
 
   function onKeyDown(event: KeyboardEvent<HTMLTableSectionElement>): void {
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return
@@ -87,7 +82,7 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
   }
 
   return (
-    <div className={`tasks-view${selected ? ' has-detail' : ''}`} ref={root}>
+    <div className={`tasks-view${selected ? ' has-detail' : ''}`} ref={root} data-result-keys>
       <div className="tasks-table-wrap">
         {tasks.length === 0 ? (
           <p className="empty">No tasks yet.</p>
@@ -113,12 +108,14 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
                       {taskLabel(task)}
                     </button>
                     <span className="task-id">{task.id}</span>
+                    {followUpOf(task) && <span className="task-follows">follow-up of {followUpOf(task)}</span>}
                   </th>
                   <td>
                     <span className={`task-state task-${task.state}`}>{task.state}</span>
                   </td>
                   <td>
                     <ResultBadge task={task} />
+                    <ConflictMarker conflicts={task.result?.land?.status === 'landed' ? [] : conflictsOf(task.id)} />
                   </td>
                   <td>{serverName(task.serverId)}</td>
                   <td>
@@ -143,6 +140,14 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
           refreshKey={refreshKey}
           onKeep={keep}
           resultHandle={result}
+          previous={followUpOf(selected) ? byId.get(followUpOf(selected)!) : undefined}
+          followedBy={followedBy(selected, tasks)}
+          conflicts={conflictsOf(selected.id)}
+          onSelect={(id) => setSelectedId(id)}
+          onFollowedUp={(created) => {
+            setSelectedId(created.id)
+            onFollowedUp?.(created)
+          }}
         />
       ) : (
         tasks.length > 0 && <p className="empty task-detail">Select a task to see its answer and changed files.</p>
@@ -154,4 +159,15 @@ export function TasksView({ onOpenOutput, handle }: { onOpenOutput: (taskId: str
 function ResultBadge({ task }: { task: TaskView }) {
   const badge = resultBadge(task)
   return badge ? <span className={`result-badge tone-${badge.tone}`}>{badge.text}</span> : <span className="hint">—</span>
+}
+
+/** The tasks table's mark for a result that would conflict with another of its submit if both were landed. */
+function ConflictMarker({ conflicts }: { conflicts: ReadonlyArray<{ other: TaskView; files: string[] }> }) {
+  if (conflicts.length === 0) return null
+  const names = conflicts.map((c) => c.other.id).join(', ')
+  return (
+    <span className="conflict-marker" title={conflicts.map((c) => `Would conflict with ${c.other.id} in ${c.files.join(', ')}`).join('\n')}>
+      ⚠ conflicts with {names}
+    </span>
+  )
 }

@@ -78,22 +78,50 @@ export function refusedLandText(task: TaskView): string | null {
   return land.status === 'conflict' ? `Conflict with ${land.into ?? 'the target'}${files}` : `Not landed${files}`
 }
 
-export type ResultAction = 'land' | 'squash' | 'discard' | 'keep'
+export type ResultAction = 'land' | 'squash' | 'discard' | 'keep' | 'followUp'
 
-/** Which result actions make sense now; the reason a disabled one is off (for its tooltip). */
-export function resultActions(task: TaskView): Record<ResultAction, string | true> {
+/**
+ * Which result actions make sense now; the reason a disabled one is off (for its tooltip).
+ * `followedBy`: a later follow-up of this task that has not failed (the branch goes on there).
+ */
+export function resultActions(task: TaskView, followedBy?: TaskView): Record<ResultAction, string | true> {
   const result = task.result
-  const off = (why: string) => ({ land: why, squash: why, discard: why, keep: why })
+  const off = (why: string) => ({ land: why, squash: why, discard: why, keep: why, followUp: why })
   if (!result || result.isolation !== 'worktree') return off('the task has no branch of its own')
   if (result.discarded) return off('the result was discarded')
   const landed = result.land?.status === 'landed'
-  const landable = !result.headSha ? 'no changes to land' : landed ? `already landed into ${result.land?.into ?? 'its target'}` : true
+  // Its branch goes on in the follow-up: landing this older head or deleting the branch under it would surprise.
+  const goesOn = followedBy ? `task ${followedBy.id} follows up on it: its branch goes on there` : null
+  const landable = !result.headSha ? 'no changes to land' : landed ? `already landed into ${result.land?.into ?? 'its target'}` : (goesOn ?? true)
   return {
     land: landable,
     squash: landable,
-    discard: result.headSha || result.worktree ? true : 'nothing left to discard',
+    discard: goesOn ?? (result.headSha || result.worktree ? true : 'nothing left to discard'),
     keep: landed ? 'already landed' : true,
+    followUp:
+      task.state !== 'completed'
+        ? `the task is ${task.state}`
+        : !result.branch
+          ? 'the task left no branch to go on with'
+          : followedBy
+            ? `task ${followedBy.id} already follows up on it: follow up there`
+            : true,
   }
+}
+
+/** The task a follow-up continues (its branch and, on its server, its session). */
+export function followUpOf(task: TaskView): string | undefined {
+  return task.workspace?.continues?.taskId
+}
+
+/** The newest follow-up of `task` that has not failed or been cancelled: the branch goes on there. */
+export function followedBy(task: TaskView, tasks: readonly TaskView[]): TaskView | undefined {
+  return tasks.find((t) => t.id !== task.id && followUpOf(t) === task.id && t.state !== 'failed' && t.state !== 'cancelled')
+}
+
+/** The engine refused a follow-up because the task's server (and so its session) is gone: a new session may go on. */
+export function needsNewSession(message: string): boolean {
+  return /newSession/.test(message) && /does not carry over/.test(message)
 }
 
 /** A verify run in one line: "passed (exit 0, 1.2 s)". */

@@ -1,11 +1,10 @@
-import type { KeyLike } from '../../../core/view/keymap'
+import { BINDINGS, commandFor, describeBinding, type CommandId, type KeyLike } from '../../../core/view/keymap'
 import type { ResultAction } from './resultFacts'
 
 export interface ResultKey {
   action: ResultAction
-  /** The letter, as typed without Shift (Caps Lock does not change what it means). */
-  key: string
-  shift: boolean
+  /** The key map's command for it (keys, the native menu and the palette run the same one). */
+  command: CommandId
   /** As the help, tooltips and the palette show it. */
   keys: string
   description: string
@@ -13,16 +12,26 @@ export interface ResultKey {
   label: string
 }
 
+const COMMANDS: Record<ResultAction, CommandId> = {
+  land: 'result.land',
+  squash: 'result.squash',
+  discard: 'result.discard',
+  keep: 'result.keep',
+  followUp: 'result.followUp',
+}
+const LABELS: Record<ResultAction, string> = { land: 'Land (merge)', squash: 'Land as one commit', discard: 'Discard result…', keep: 'Keep branch', followUp: 'Follow up…' }
+
 /**
- * Single keys of the tasks view, for the selected task's result. They work while focus is in the
- * tasks view (or nowhere in particular) and nobody is typing, like the inbox's keys.
+ * The selected task's result actions and their keys (from core/view/keymap). The keys work while
+ * focus is in the tasks view (or nowhere in particular) and nobody is typing, like the inbox's.
  */
-export const RESULT_KEYS: readonly ResultKey[] = [
-  { action: 'land', key: 'l', shift: false, keys: 'L', description: 'Land the selected result (merge it into its target branch)', label: 'Land (merge)' },
-  { action: 'squash', key: 'l', shift: true, keys: 'Shift+L', description: 'Land the selected result as one commit (squash)', label: 'Land as one commit' },
-  { action: 'discard', key: 'd', shift: false, keys: 'D', description: 'Discard the selected result: delete its worktree and branch (asks first)', label: 'Discard result…' },
-  { action: 'keep', key: 'k', shift: false, keys: 'K', description: 'Keep the branch and close the result (nothing changes)', label: 'Keep branch' },
-]
+export const RESULT_KEYS: readonly ResultKey[] = (['land', 'squash', 'followUp', 'discard', 'keep'] as const).map((action) => ({
+  action,
+  command: COMMANDS[action],
+  keys: describeBinding(COMMANDS[action]) ?? '',
+  description: BINDINGS.find((b) => b.id === COMMANDS[action])?.description ?? action,
+  label: LABELS[action],
+}))
 
 /** Keys of the tasks list itself (shown in the help beside the result keys). */
 export const TASK_LIST_KEYS: ReadonlyArray<{ keys: string; description: string }> = [
@@ -30,10 +39,15 @@ export const TASK_LIST_KEYS: ReadonlyArray<{ keys: string; description: string }
   { keys: 'Enter', description: 'Open the focused task’s detail' },
 ]
 
+/** The result action a command id means, or null for any other command. */
+export function resultActionOf(id: CommandId): ResultAction | null {
+  return RESULT_KEYS.find((k) => k.command === id)?.action ?? null
+}
+
+/** The result action a key means in the tasks view (through the key map), or null. */
 export function resultKeyFor(key: KeyLike): ResultAction | null {
-  if (key.ctrlKey || key.altKey || key.metaKey) return null
-  const letter = key.key.length === 1 ? key.key.toLowerCase() : ''
-  return RESULT_KEYS.find((k) => k.key === letter && k.shift === Boolean(key.shiftKey))?.action ?? null
+  const command = commandFor(key, { inResults: true })
+  return command ? resultActionOf(command.id) : null
 }
 
 export function resultKeyOf(action: ResultAction): string {
