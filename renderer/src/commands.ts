@@ -13,6 +13,7 @@ export interface CommandContext {
   /** One more shell in the host's home, beside any already open. */
   newShell: () => void
   weztermDomains: () => void
+  repositorySettings: () => void
   enableNotifications?: () => void
   setTheme: (theme: ThemeName) => void
 }
@@ -42,6 +43,7 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
   commands.push({ id: 'server.add', label: 'Add a server', run: ctx.addServer })
   commands.push({ id: 'shell.new', label: 'New shell (home folder)', run: ctx.newShell })
   commands.push({ id: 'wezterm.domains', label: 'WezTerm SSH domains…', run: ctx.weztermDomains })
+  commands.push({ id: 'repository.settings', label: 'Repository settings… (setup, copy, verify)', run: ctx.repositorySettings })
   for (const [theme, label] of THEMES) commands.push({ id: `theme.${theme}`, label, run: () => ctx.setTheme(theme) })
   if (ctx.enableNotifications) commands.push({ id: 'notifications', label: 'Enable desktop notifications', run: ctx.enableNotifications })
   return commands

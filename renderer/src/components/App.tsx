@@ -152,7 +152,8 @@ export function App() {
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent): void {
       // Capture phase: xterm stops the keys it sees, so the map must hear them first.
-      if (latest.current.dialog || event.defaultPrevented || event.isComposing) return
+      // A dialog of a component (discard, repository settings) holds the keys as App's own do.
+      if (latest.current.dialog || event.defaultPrevented || event.isComposing || document.querySelector('[aria-modal="true"]')) return
       const command = commandFor(event, keyContext(event.target))
       if (!command) return
       event.preventDefault()
@@ -194,6 +195,7 @@ export function App() {
             setLimit: (limit) => dispatch({ type: 'setLimit', limit }),
             addServer: () => dashboard.current?.openAddServer(),
             weztermDomains: () => setDialog('wezterm'),
+            repositorySettings: () => prompt.current?.openRepositorySettings(),
             newShell: () => openPane({ kind: 'shell', n: ++shellCount.current }, true),
             enableNotifications: askNotifications ? enableNotifications : undefined,
             setTheme: (theme) =>

@@ -3,7 +3,9 @@ import type { TaskView } from '../../../core/contract/tasks'
 import { errorMessage } from '../api/client'
 import { cycleTarget, FOLLOW_SETTINGS, resolveTarget, splitPrompts, submitPrompts, targetOptions } from '../prompt/targets'
 import { loadOwnWorktree, repositoryLabel, saveOwnWorktree, workspaceFor, type HostInfo } from '../prompt/worktree'
+import { repositorySummary } from '../prompt/repositorySettings'
 import { useFleet, useServices } from '../state/hooks'
+import { RepositorySettingsDialog } from './RepositorySettingsDialog'
 
 export interface PromptBarHandle {
   focus(): void
@@ -11,6 +13,8 @@ export interface PromptBarHandle {
   cycleTarget(step: 1 | -1): void
   toggleOnePerLine(): void
   toggleOwnWorktree(): void
+  /** The repository settings form for the host's repository (a notice when there is none). */
+  openRepositorySettings(): void
 }
 
 interface Props {
@@ -20,7 +24,9 @@ interface Props {
 
 /** The prompt box, its target, the "one per line" and "own worktree" switches. Ctrl/Cmd+Enter submits (App's key map). */
 export function PromptBar({ handle, onSubmitted }: Props) {
-  const { api } = useServices()
+  const { api, store } = useServices()
+  const repositories = useFleet((s) => s.repositories)
+  const [editingRepo, setEditingRepo] = useState(false)
   const servers = useFleet((s) => s.servers)
   const strategy = useFleet((s) => s.strategy)
   const connected = useFleet((s) => s.connection.state === 'open')
@@ -92,98 +98,114 @@ export function PromptBar({ handle, onSubmitted }: Props) {
     cycleTarget: (step) => setChosen(cycleTarget(options, value, step)),
     toggleOnePerLine: () => setOnePerLine((v) => !v),
     toggleOwnWorktree: () => repository && setOwnWorktree(!ownWorktree),
+    openRepositorySettings: () => (host?.repository ? setEditingRepo(true) : store.notify('warning', 'Repository settings: the project folder is not in a git repository.')),
   }))
+  const root = host?.repository?.root
+  /** What the next worktree task gets from the saved settings. */
+  const applies = ownWorktree && root ? repositorySummary(repositories[root]) : null
 
   const count = prompts.length
   return (
-    <form
-      className="prompt-bar"
-      aria-label="Prompt bar"
-      onSubmit={(e) => {
-        e.preventDefault()
-        void submit()
-      }}
-    >
-      <textarea
-        ref={textarea}
-        aria-label="Prompt"
-        aria-describedby="prompt-help"
-        placeholder={onePerLine ? 'One prompt per line…' : 'Ask the fleet…'}
-        value={text}
-        rows={onePerLine ? 4 : 2}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={(e) => {
-          // Alt+G (the worktree switch) is the key map's prompt.toggleWorktree, like Alt+T and Alt+O.
-          if (e.key === 'Escape') e.currentTarget.blur()
+    <>
+      <form
+        className="prompt-bar"
+        aria-label="Prompt bar"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void submit()
         }}
-      />
-      <div className="prompt-controls">
-        <label className="field">
-          <span>Target</span>
-          <select aria-label="Target" value={value} onChange={(e) => setChosen(e.target.value)}>
-            <optgroup label="Strategy">
-              {options.filter((o) => o.strategy).map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </optgroup>
-            {servers.length > 0 && (
-              <optgroup label="Server">
-                {options.filter((o) => o.target.kind === 'server').map((o) => (
+      >
+        <textarea
+          ref={textarea}
+          aria-label="Prompt"
+          aria-describedby="prompt-help"
+          placeholder={onePerLine ? 'One prompt per line…' : 'Ask the fleet…'}
+          value={text}
+          rows={onePerLine ? 4 : 2}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            // Alt+G (the worktree switch) is the key map's prompt.toggleWorktree, like Alt+T and Alt+O.
+            if (e.key === 'Escape') e.currentTarget.blur()
+          }}
+        />
+        <div className="prompt-controls">
+          <label className="field">
+            <span>Target</span>
+            <select aria-label="Target" value={value} onChange={(e) => setChosen(e.target.value)}>
+              <optgroup label="Strategy">
+                {options.filter((o) => o.strategy).map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
                   </option>
                 ))}
               </optgroup>
-            )}
-            <option value="broadcast">broadcast</option>
-          </select>
-        </label>
-        <label className="field checkbox">
-          <input type="checkbox" checked={onePerLine} onChange={(e) => setOnePerLine(e.target.checked)} />
-          <span>One per line</span>
-        </label>
-        {repository && (
-          <span className="worktree-switch">
-            <label className="field checkbox" title="Each task works in a git worktree of its own, on a branch flotilla/<task> (Alt+G)">
-              <input type="checkbox" checked={ownWorktree} onChange={(e) => setOwnWorktree(e.target.checked)} aria-keyshortcuts="Alt+G" />
-              <span>Own worktree</span>
-            </label>
-            <span className="hint repo-label" title={host?.repository?.root}>
-              {repository}
-            </span>
-            {ownWorktree && host?.repository?.dirty && (
-              <span className="dirty-warning" id="prompt-dirty">
-                Uncommitted changes are not included: tasks start from the last commit.
+              {servers.length > 0 && (
+                <optgroup label="Server">
+                  {options.filter((o) => o.target.kind === 'server').map((o) => (
+                    <option key={o.value} value={o.value}>
+                      {o.label}
+                    </option>
+                  ))}
+                </optgroup>
+              )}
+              <option value="broadcast">broadcast</option>
+            </select>
+          </label>
+          <label className="field checkbox">
+            <input type="checkbox" checked={onePerLine} onChange={(e) => setOnePerLine(e.target.checked)} />
+            <span>One per line</span>
+          </label>
+          {repository && (
+            <span className="worktree-switch">
+              <label className="field checkbox" title="Each task works in a git worktree of its own, on a branch flotilla/<task> (Alt+G)">
+                <input type="checkbox" checked={ownWorktree} onChange={(e) => setOwnWorktree(e.target.checked)} aria-keyshortcuts="Alt+G" />
+                <span>Own worktree</span>
+              </label>
+              <span className="hint repo-label" title={host?.repository?.root}>
+                {repository}
               </span>
-            )}
+              <button type="button" className="link" onClick={() => setEditingRepo(true)} title="Setup, copy and verify for every worktree task in this repository">
+                Repository settings…
+              </button>
+              {applies && (
+                <span className="repo-applies" title="Saved for this repository: every worktree task gets them">
+                  {applies}
+                </span>
+              )}
+              {ownWorktree && host?.repository?.dirty && (
+                <span className="dirty-warning" id="prompt-dirty">
+                  Uncommitted changes are not included: tasks start from the last commit.
+                </span>
+              )}
+            </span>
+          )}
+          <button type="submit" aria-busy={pending > 0 || undefined} disabled={count === 0 || !target}>
+            {count > 1 ? `Submit ${count}` : 'Submit'}
+          </button>
+          <span id="prompt-help" className="hint">
+            Ctrl+Enter submits · Alt+T target · Alt+O one per line{repository ? ' · Alt+G worktree' : ''}
           </span>
+        </div>
+        {value === 'broadcast' && (
+          <fieldset className="broadcast-to">
+            <legend>Broadcast to</legend>
+            {servers.length === 0 && <span className="hint">No servers yet.</span>}
+            {servers.map((s) => (
+              <label key={s.id} className="field checkbox">
+                <input type="checkbox" checked={!excluded.has(s.id)} onChange={() => toggleServer(s.id)} />
+                <span>{s.name}</span>
+              </label>
+            ))}
+          </fieldset>
         )}
-        <button type="submit" aria-busy={pending > 0 || undefined} disabled={count === 0 || !target}>
-          {count > 1 ? `Submit ${count}` : 'Submit'}
-        </button>
-        <span id="prompt-help" className="hint">
-          Ctrl+Enter submits · Alt+T target · Alt+O one per line{repository ? ' · Alt+G worktree' : ''}
-        </span>
-      </div>
-      {value === 'broadcast' && (
-        <fieldset className="broadcast-to">
-          <legend>Broadcast to</legend>
-          {servers.length === 0 && <span className="hint">No servers yet.</span>}
-          {servers.map((s) => (
-            <label key={s.id} className="field checkbox">
-              <input type="checkbox" checked={!excluded.has(s.id)} onChange={() => toggleServer(s.id)} />
-              <span>{s.name}</span>
-            </label>
-          ))}
-        </fieldset>
-      )}
-      {error && (
-        <p role="alert" className="form-error">
-          {error}
-        </p>
-      )}
-    </form>
+        {error && (
+          <p role="alert" className="form-error">
+            {error}
+          </p>
+        )}
+      </form>
+      {/* Outside the prompt's form: the dialog is a form of its own. */}
+      {editingRepo && root && <RepositorySettingsDialog root={root} onClose={() => setEditingRepo(false)} />}
+    </>
   )
 }

@@ -21,6 +21,8 @@ export interface FleetState {
   connection: ConnectionStatus
   strategy: StrategyName | undefined
   theme: 'system' | 'light' | 'dark'
+  /** Saved setup / copy / verify per repository root (settings.repositories). */
+  repositories: Settings['repositories']
   /** The last line each server's launcher printed (an install's progress), shown on its card while it comes up. */
   serverOutput: Readonly<Record<string, string>>
   /** The first full load after connecting has arrived. */
@@ -32,7 +34,7 @@ export const MAX_NOTICES = 5
 export const MAX_TASKS = 2_000
 
 export function initialState(connection: ConnectionStatus): FleetState {
-  return { servers: [], tasks: [], attention: [], notices: [], connection, strategy: undefined, theme: 'system', serverOutput: {}, loaded: false }
+  return { servers: [], tasks: [], attention: [], notices: [], connection, strategy: undefined, theme: 'system', repositories: {}, serverOutput: {}, loaded: false }
 }
 
 export interface Snapshot {
@@ -41,6 +43,7 @@ export interface Snapshot {
   attention: AttentionItem[]
   strategy: StrategyName
   theme?: FleetState['theme']
+  repositories?: FleetState['repositories']
 }
 
 export function applySnapshot(state: FleetState, snapshot: Snapshot): FleetState {
@@ -51,6 +54,7 @@ export function applySnapshot(state: FleetState, snapshot: Snapshot): FleetState
     attention: snapshot.attention,
     strategy: snapshot.strategy,
     theme: snapshot.theme ?? state.theme,
+    repositories: snapshot.repositories ?? state.repositories,
     loaded: true,
   }
 }
@@ -81,9 +85,10 @@ export function applyPush(state: FleetState, ...[event, payload, now = Date.now(
   }
 }
 
-/** The strategy and theme every client shows: from any client's settings change (settings.updated). */
+/** The strategy, theme and repository settings every client shows: from any client's settings change (settings.updated). */
 function applySettings(state: FleetState, settings: Settings): FleetState {
-  return settings.strategy === state.strategy && settings.theme === state.theme ? state : { ...state, strategy: settings.strategy, theme: settings.theme }
+  const same = settings.strategy === state.strategy && settings.theme === state.theme && JSON.stringify(settings.repositories) === JSON.stringify(state.repositories)
+  return same ? state : { ...state, strategy: settings.strategy, theme: settings.theme, repositories: settings.repositories }
 }
 
 let noticeIds = 0

@@ -78,7 +78,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
         client['settings.get']({}).catch(() => undefined),
       ])
       if (seq !== loadSeq) return
-      let next = applySnapshot(state, { servers, tasks, attention, strategy: scheduler.strategy, theme: settings?.theme })
+      let next = applySnapshot(state, { servers, tasks, attention, strategy: scheduler.strategy, theme: settings?.theme, repositories: settings?.repositories })
       for (const push of held ?? []) next = applyPush(next, ...push)
       held = undefined
       set(next)
