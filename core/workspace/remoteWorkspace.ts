@@ -3,7 +3,7 @@ import { FlotillaError } from '../lib/errors'
 import type { GitRunner } from './git'
 import { localIdentity } from './repo'
 import { addRemoteWorktree, commitRemoteResult, fetchResult, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteExec } from './remote/shipping'
-import { quoteWord, RemoteGit } from './remote/remoteGit'
+import { quoteWord, RemoteGit, runScript } from './remote/remoteGit'
 import { taskBranch } from './worktrees'
 
 /** A task's worktree on another machine: where it is there and the cache repository it hangs off. */
@@ -35,6 +35,8 @@ export async function prepareRemote(local: GitRunner, exec: RemoteExec, plan: Wo
   const cache = await remoteCacheRepo(exec, repoKey(plan.repo))
   const { bytes } = await shipCommit(local, plan.repo, exec, { cacheRepo: cache.repo, commit: start })
   const root = await addRemoteWorktree(exec, { cacheRepo: cache.repo, path: remoteWorktreePath(cache, plan.continues?.folderTask ?? taskId), commit: start, branch })
+  // The task's folder may hold no tracked file (an empty or untracked folder at submit): git did not make it.
+  if (plan.subdir) await runScript(exec, `mkdir -p ${quoteWord(`${root}/${plan.subdir}`)}`, `make the task's folder ${plan.subdir}`)
   return { exec, cacheRepo: cache.repo, root, shippedBytes: bytes }
 }
 

@@ -137,6 +137,8 @@ export class Workspaces {
     if (remote) return this.prepareOn(remote, task.id, serverId, plan, context)
     const { path, branch } = plan.continues ? await this.continueLocally(plan.repo, plan.continues) : await this.worktrees.add(plan.repo, task.id, plan.baseSha)
     const prepared = { taskId: task.id, serverId, root: path, directory: plan.subdir ? join(path, plan.subdir) : path, branch, plan }
+    // The task's folder may hold no tracked file (an empty or untracked folder at submit): git did not make it.
+    mkdirSync(prepared.directory, { recursive: true })
     this.live.set(task.id, prepared)
     writeOwner(path, 'active', this.journal)
     try {

@@ -154,7 +154,7 @@ describe('flotilla run in a git repository', () => {
 
   it('refuses worktree flags with --no-isolate and a base that is an option, before any server starts', async () => {
     const r = repo()
-    for (const args of [['--no-isolate', '--base', 'main'], ['--no-isolate', '--keep-worktrees'], ['--base=-x'], ['--into', 'main'], ['--land', '--into', 'a..b'], ['--no-isolate', '--land']]) {
+    for (const args of [['--no-isolate', '--base', 'main'], ['--no-isolate', '--keep-worktrees'], ['--base=-x'], ['--into', 'main'], ['--land', '--into', 'a..b'], ['--no-isolate', '--land'], ['--base', 'no-such-ref']]) {
       const run = cli(['run', '--demo', ...args, '@reply x'], r.root)
       expect(await run.exited).toBe(2)
       expect(run.stderr()).toMatch(/--(base|keep-worktrees|into|land)/)

@@ -113,6 +113,9 @@ describe('follow-ups', () => {
     expect(r.git('rev-parse', first!.result!.branch!)).toBe(done!.result!.headSha)
     expect(done!.result!.files.map((f) => f.file).sort()).toEqual(['story.txt', 'story2.txt'])
     expect(h.engine.scheduler.get(first!.id).result!.worktree).toBeUndefined()
+    // The first task's branch is the follow-up's now: acting on its older head is refused.
+    await expect(h.client['tasks.followUp']({ id: first!.id, prompt: '@reply fork' })).rejects.toThrow(new RegExp(`follow-up ${done!.id} continues`))
+    await expect(h.client['tasks.discard']({ id: first!.id })).rejects.toThrow(/follow-up .* continues/)
     // Its output is its own turn, not the first one's again.
     expect(h.engine.outputs.get(done!.id)).not.toContain('wrote story.txt')
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -131,6 +131,18 @@ describe('tasks in worktrees', () => {
     expect(r.git('branch', '--list', 'flotilla/*').split('\n').map((b) => b.trim())).toEqual([`flotilla/${failed!.id}`])
     expect(readdirSync(worktrees)).toEqual([])
   }, 120_000)
+
+  it('a task asked for in a folder git does not track (empty, untracked) works there in its worktree', async () => {
+    const r = repo()
+    const folder = join(r.root, 'new-package')
+    mkdirSync(folder)
+    const [task] = await h.submit([{ prompt: write('index.ts', 'export {}\n'), workspace: { repo: folder } }])
+    expect(task!.workspace!.subdir).toBe('new-package')
+    const [done] = await h.waitTasks([task!.id], 60_000)
+    expect(done!.state).toBe('completed')
+    expect(done!.result!.files.map((f) => f.file)).toEqual(['new-package/index.ts'])
+    await h.engine.workspaces.discardAll()
+  }, 60_000)
 
   it('a folder in no repository is shared, and a notice says so', async () => {
     const plain = mkdtempSync(join(tmpdir(), 'flotilla-plain-'))

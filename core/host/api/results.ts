@@ -14,6 +14,12 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
     if (task.result.discarded) throw new FlotillaError(`expected a result that is still there, got ${id}, which was discarded`, 'conflict')
     return task
   }
+  /** A later follow-up that did not fail works on this task's branch now: acting on its older head would fork or delete it. */
+  const followedBy = (id: string): TaskView | undefined => scheduler.list().find((t) => t.workspace?.continues?.taskId === id && t.state !== 'failed' && t.state !== 'cancelled')
+  const notFollowed = (id: string, what: string) => {
+    const later = followedBy(id)
+    if (later) throw new FlotillaError(`expected the last task of its branch to ${what}, got ${id}, which follow-up ${later.id} continues: ${what} that one`, 'conflict')
+  }
   return {
     'tasks.diff': ({ id, file, maxBytes }) => workspaces.diff(finished(id), { file, maxBytes }),
     'tasks.land': async ({ id, squash, into }) => {
@@ -26,6 +32,7 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
     },
     'tasks.followUp': async ({ id, prompt, newSession }) => {
       const task = finished(id)
+      notFollowed(id, 'follow up')
       const plan = task.workspace!
       const branch = task.result!.branch!
       const serverId = task.serverId ?? task.attempts.at(-1)?.serverId
@@ -47,6 +54,7 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
     'tasks.conflicts': ({ ids }) => workspaces.conflictsBetween(ids.map((id) => scheduler.get(id)).filter((t) => t.result?.isolation === 'worktree' && !t.result.discarded)),
     'tasks.discard': async ({ id }) => {
       const task = finished(id)
+      notFollowed(id, 'discard')
       const { branchKept } = await workspaces.discardResult(task)
       if (branchKept) engine.push('notice', { level: 'warning', message: branchKept })
       return scheduler.recordResult(id, { discarded: true, worktree: undefined })

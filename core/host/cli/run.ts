@@ -5,6 +5,9 @@ import { splitUrlCredentials } from '../../opencode/auth'
 import { ansi, stripAnsi } from '../../view/ansi'
 import { sanitizeTerminalText as safe, terminalSafeJson } from '../../view/terminalText'
 import { Engine } from '../engine'
+import { errorMessage } from '../../lib/errors'
+import { LocalGit } from '../../workspace/git'
+import { inspectRepo, resolveCommit } from '../../workspace/repo'
 import { createInProcessTransport } from '../inProcessTransport'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
 import { landingMissed, landResults } from './runLanding'
@@ -25,6 +28,13 @@ export interface RunIo {
 
 /** `flotilla run`: start/attach servers, fan the prompts out, report, stop. Returns the exit code. */
 export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
+  // What the worktrees start from is checked before any server starts: a bad --base is bad usage.
+  const problem = options.isolate ? await workspaceProblem(options) : undefined
+  if (problem) {
+    if (options.json) io.out(terminalSafeJson({ type: 'error', message: problem }))
+    else io.err(`flotilla run: ${problem}`)
+    return 2
+  }
   const engine = await Engine.create({
     demo: options.demo ? {} : false,
     strategy: options.strategy,
@@ -216,6 +226,19 @@ function buildTasks(options: RunOptions): TaskSpecInput[] {
     model: options.model,
     workspace: options.isolate ? { repo: options.dir, base: options.base, includeDirty: options.includeDirty, setup: options.setup, copy: options.copy, verify: options.verify } : undefined,
   }))
+}
+
+async function workspaceProblem(options: RunOptions): Promise<string | undefined> {
+  const git = new LocalGit()
+  try {
+    const facts = await inspectRepo(git, options.dir)
+    if (!facts) return undefined
+    if (!facts.head) return `${facts.root} has no commit yet, so there is nothing to start the worktrees from: commit once, or run with --no-isolate`
+    if (options.base !== undefined) await resolveCommit(git, facts.root, options.base)
+    return undefined
+  } catch (error) {
+    return `--base: ${errorMessage(error)}`.replace(/^--base: (?!expected a git ref)/, '')
+  }
 }
 
 function worktreeNote(kept: boolean): string {
