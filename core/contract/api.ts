@@ -83,6 +83,8 @@ export const methods = {
       kind: z.enum(['shell', 'tui']),
       /** tui: the server to attach to; shell: where to start (its directory). */
       serverId: Id.optional(),
+      /** In this task's worktree (kept on this machine): a shell there, or the TUI of its server on that folder. */
+      taskId: Id.optional(),
       cols: z.number().int().min(2).max(500).default(80),
       rows: z.number().int().min(2).max(300).default(24),
     }),

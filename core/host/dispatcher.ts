@@ -9,6 +9,7 @@ import { resultHandlers } from './api/results'
 import { hostHandlers } from './api/host'
 import type { Handlers } from './api/types'
 import { terminalHandlers } from './api/terminals'
+import { taskWorktree } from './taskWorktree'
 import { ClientTerminals } from '../stream/clientTerminals'
 import { weztermHandlers } from './api/wezterm'
 import type { Engine } from './engine'
@@ -49,7 +50,7 @@ export function createDispatcher(engine: Engine, push: Push): Dispatcher {
     ...attentionHandlers(engine),
     ...settingsHandlers(engine),
     ...streamHandlers(streams),
-    ...terminalHandlers(terminals),
+    ...terminalHandlers(terminals, (taskId) => taskWorktree(engine, taskId)),
     ...weztermHandlers(engine),
   }
   // The dispatcher validates params against each method's schema before the call: here they are unknown.

@@ -31,7 +31,8 @@ export class ClientTerminals {
     private readonly onExit: (terminalId: string, code: number | null) => void,
   ) {}
 
-  async open(kind: 'shell' | 'tui', serverId: string | undefined, cols: number, rows: number): Promise<{ terminalId: string; title: string }> {
+  /** `directory`: start there (a task's worktree) instead of the server's folder. */
+  async open(kind: 'shell' | 'tui', serverId: string | undefined, cols: number, rows: number, directory?: string): Promise<{ terminalId: string; title: string }> {
     if (this.terminals.size >= MAX_TERMINALS) throw new FlotillaError(`expected at most ${MAX_TERMINALS} open terminals, got more`, 'conflict')
     const terminalId = shortId('p')
     const flow = new TerminalFlow()
@@ -64,7 +65,7 @@ export class ClientTerminals {
       this.terminals.set(terminalId, { session, flow })
       return { terminalId, title: `shell · ${server.spec.name}` }
     }
-    const command = terminalCommand(this.host, kind, serverId)
+    const command = terminalCommand(this.host, kind, serverId, directory)
     const session = new PtySession(command, { cols, rows }, onData, onExit)
     flow.attach(session)
     this.terminals.set(terminalId, { session, flow })

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
+import { basename } from 'node:path'
 import { FlotillaError } from '../lib/errors'
 import { resolveOpencodeBinary } from '../launchers/opencodeBinary'
 import type { Fleet } from '../fleet/fleet'
@@ -27,16 +28,16 @@ function baseEnv(): Record<string, string> {
  * servers open theirs over SSH: RunningServer.openShell). The TUI always runs here, against the
  * server's URL (for a remote server: the local end of its tunnel).
  */
-export function terminalCommand(host: TerminalHost, kind: 'shell' | 'tui', serverId: string | undefined): PtyCommand {
+export function terminalCommand(host: TerminalHost, kind: 'shell' | 'tui', serverId: string | undefined, worktree?: string): PtyCommand {
   const server = serverId === undefined ? undefined : host.fleet.get(serverId)
-  const directory = server?.instance?.directory ?? (server && 'directory' in server.spec ? server.spec.directory : undefined)
+  const directory = worktree ?? server?.instance?.directory ?? (server && 'directory' in server.spec ? server.spec.directory : undefined)
   if (kind === 'shell') {
     // Its launcher says whether the server runs here (a WezTerm pane in an SSH domain does not).
     if (server && host.fleet.localFolder(server.spec) === undefined) {
       throw new FlotillaError(`expected a server on this machine for a local shell, got the ${server.spec.kind} server ${server.spec.name}${server.instance ? '' : ' (start it to open a shell on its machine)'}`, 'unavailable')
     }
     const shell = process.env.SHELL || '/bin/bash'
-    return { file: shell, args: [], cwd: directory && existsSync(directory) ? directory : homedir(), env: baseEnv(), title: `shell · ${server?.spec.name ?? 'local'}` }
+    return { file: shell, args: [], cwd: directory && existsSync(directory) ? directory : homedir(), env: baseEnv(), title: worktree ? `shell · ${basename(worktree)}` : `shell · ${server?.spec.name ?? 'local'}` }
   }
   if (!server) throw new FlotillaError('expected a serverId for a TUI terminal, got none', 'bad_request')
   const instance = server.instance
@@ -52,5 +53,5 @@ export function terminalCommand(host: TerminalHost, kind: 'shell' | 'tui', serve
   const binary = instance.localBinary ?? resolveOpencodeBinary(undefined)
   // --dir is the server's project (on its machine); the process itself needs a folder that exists here.
   const args = ['attach', instance.baseUrl, ...(directory ? ['--dir', directory] : [])]
-  return { file: binary, args, cwd: directory && existsSync(directory) ? directory : homedir(), env, title: `tui · ${server.spec.name}` }
+  return { file: binary, args, cwd: directory && existsSync(directory) ? directory : homedir(), env, title: worktree ? `tui · ${server.spec.name} · ${basename(worktree)}` : `tui · ${server.spec.name}` }
 }

@@ -106,9 +106,9 @@ afterEach(() => {
   store.dispose()
 })
 
-async function show(task: TaskView, onKeep: (t: TaskView) => void = () => {}): Promise<void> {
+async function show(task: TaskView, onKeep: (t: TaskView) => void = () => {}, onOpenTerminal?: (kind: 'shell' | 'tui', t: TaskView) => void): Promise<void> {
   const services = { api: createApiClient(transport), store, createTerminal: () => { throw new Error('no terminals here') } }
-  await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(TaskResult, { task, refreshKey: '', onKeep }))))
+  await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(TaskResult, { task, refreshKey: '', onKeep, onOpenTerminal }))))
   await settle()
 }
 
@@ -204,6 +204,16 @@ describe('a task’s result in the detail', () => {
     expect(calls.filter(([m]) => m === 'tasks.discard')).toEqual([['tasks.discard', { id: 't1' }]])
     expect(dialog()).toBeNull()
     expect(store.getState().tasks[0].result?.discarded).toBe(true)
+  })
+
+  it('opens a shell or the TUI in the kept worktree, and offers neither once it is gone', async () => {
+    const opened: Array<[string, string]> = []
+    await show({ ...theTask(), serverId: 'local-1' }, () => {}, (kind, t) => opened.push([kind, t.id]))
+    await click(button('Shell in worktree'))
+    await click(button('TUI in worktree'))
+    expect(opened).toEqual([['shell', 't1'], ['tui', 't1']])
+    await show(theTask({ worktree: undefined }), () => {}, (kind, t) => opened.push([kind, t.id]))
+    expect(button('Shell in worktree')).toBeUndefined()
   })
 
   it('keep branch hands the task back and asks nothing of the engine', async () => {

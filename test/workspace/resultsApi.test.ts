@@ -140,3 +140,21 @@ describe('results of one submit compared with each other', () => {
     await expect(h.client['tasks.conflicts']({ ids: [done[0]!.id] })).rejects.toThrow()
   }, 120_000)
 })
+
+describe('a shell and the TUI in a task worktree', () => {
+  it('opens a real shell in the kept worktree and the TUI on that folder; refuses one whose worktree is gone', async () => {
+    const [task] = await results(write('shell.txt', 's\n'))
+    const worktree = task!.result!.worktree!
+    const shell = await h.client['terminals.open']({ kind: 'shell', taskId: task!.id })
+    expect(shell.title).toBe(`shell · ${task!.id}`)
+    await h.client['terminals.write']({ terminalId: shell.terminalId, data: 'pwd; ls\r' })
+    const output = () => h.pushes.filter((p) => p.event === 'terminals.data' && (p.payload as { terminalId: string }).terminalId === shell.terminalId).map((p) => (p.payload as { data: string }).data).join('')
+    await h.waitFor('the shell to print its folder', () => output().includes(worktree) && output().includes('shell.txt'), 20_000)
+    await h.client['terminals.close']({ terminalId: shell.terminalId })
+    const tui = await h.client['terminals.open']({ kind: 'tui', taskId: task!.id })
+    expect(tui.title).toBe(`tui · ${task!.serverId} · ${task!.id}`)
+    await h.client['terminals.close']({ terminalId: tui.terminalId })
+    await h.client['tasks.land']({ id: task!.id })
+    await expect(h.client['terminals.open']({ kind: 'shell', taskId: task!.id })).rejects.toThrow(/worktree is kept on this machine.*landed/)
+  }, 120_000)
+})

@@ -107,6 +107,10 @@ export function App() {
 
   /** A follow-up made from a result: its output pane opens beside the others (the tasks view selects it). */
   const onFollowedUp = useCallback((task: TaskView) => openPane({ kind: 'task', taskId: task.id }, false), [openPane])
+  const openWorktreeTerminal = useCallback(
+    (kind: 'shell' | 'tui', task: TaskView) => openPane(kind === 'tui' ? { kind, serverId: task.serverId!, taskId: task.id } : { kind, taskId: task.id }, true),
+    [openPane],
+  )
 
   const run = useCallback((command: Command, fromMenu = false) => {
     switch (command.id) {
@@ -235,7 +239,7 @@ export function App() {
             <TerminalGrid layout={layout} dispatch={dispatch} shown={view === 'terminals'} handle={grid} />
           </div>
           <div role="tabpanel" id="panel-tasks" aria-labelledby="tab-tasks" hidden={view !== 'tasks'} className="panel">
-            {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} onFollowedUp={onFollowedUp} handle={tasksView} />}
+            {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} onFollowedUp={onFollowedUp} onOpenTerminal={openWorktreeTerminal} handle={tasksView} />}
           </div>
         </div>
         <aside className="inbox-col">

@@ -21,10 +21,12 @@ interface Props {
   conflicts?: ReadonlyArray<{ other: TaskView; files: string[] }>
   onSelect?: (taskId: string) => void
   onFollowedUp?: (task: TaskView) => void
+  /** A shell, or the TUI of its server, in the task's kept worktree. */
+  onOpenTerminal?: (kind: 'shell' | 'tui', task: TaskView) => void
 }
 
 /** One task: its prompt, final answer (markdown), its result (branch, diff, land); cancel, retry, open its output. */
-export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshKey, onKeep, resultHandle, previous, followedBy, conflicts, onSelect, onFollowedUp }: Props) {
+export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshKey, onKeep, resultHandle, previous, followedBy, conflicts, onSelect, onFollowedUp, onOpenTerminal }: Props) {
   const continues = task.workspace?.continues
   const { api, store } = useServices()
   const [pending, setPending] = useState(false)
@@ -84,7 +86,7 @@ export function TaskDetail({ task, serverName, onOpenOutput, onRetried, refreshK
       )}
       <h4>Answer</h4>
       {task.result?.text ? <Markdown source={task.result.text} /> : <p className="empty">{final ? 'No answer.' : 'Not finished yet.'}</p>}
-      <TaskResult key={task.id} task={task} refreshKey={refreshKey} onKeep={onKeep} handle={resultHandle} followedBy={followedBy} conflicts={conflicts} onFollowedUp={onFollowedUp} />
+      <TaskResult key={task.id} task={task} refreshKey={refreshKey} onKeep={onKeep} handle={resultHandle} followedBy={followedBy} conflicts={conflicts} onFollowedUp={onFollowedUp} onOpenTerminal={onOpenTerminal} />
     </section>
   )
 }

@@ -29,6 +29,8 @@ interface Props {
   onFollowedUp?: (task: TaskView) => void
   /** Results of the same submit this one would conflict with if both were landed. */
   conflicts?: ReadonlyArray<{ other: TaskView; files: string[] }>
+  /** A shell, or the TUI of its server, in the kept worktree (a pane in the grid). */
+  onOpenTerminal?: (kind: 'shell' | 'tui', task: TaskView) => void
 }
 
 const ACTIONS: readonly ResultAction[] = ['land', 'squash', 'followUp', 'discard', 'keep']
@@ -42,7 +44,7 @@ const ACTION_HELP: Record<ResultAction, string> = {
 }
 
 /** What a worktree task left: its branch, the diff, whether it merges, verify; land, discard or keep it. */
-export function TaskResult({ task, refreshKey, onKeep, handle, followedBy, onFollowedUp, conflicts = [] }: Props) {
+export function TaskResult({ task, refreshKey, onKeep, handle, followedBy, onFollowedUp, conflicts = [], onOpenTerminal }: Props) {
   const { api, store } = useServices()
   const facts = resultFacts(task)
   const actions = resultActions(task, followedBy)
@@ -158,6 +160,16 @@ export function TaskResult({ task, refreshKey, onKeep, handle, followedBy, onFol
           )
         })}
       </div>
+      {onOpenTerminal && result?.worktree && (
+        <div className="result-actions" role="group" aria-label="Worktree">
+          <button type="button" title={`A shell in ${result.worktree}`} onClick={() => onOpenTerminal('shell', task)}>
+            Shell in worktree
+          </button>
+          <button type="button" title={`The opencode TUI of ${task.serverId ?? 'its server'}, on this worktree`} disabled={!task.serverId} onClick={() => onOpenTerminal('tui', task)}>
+            TUI in worktree
+          </button>
+        </div>
+      )}
       {following && (
         <FollowUpBox
           task={task}

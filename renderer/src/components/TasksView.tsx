@@ -22,7 +22,17 @@ export interface TasksHandle {
 const MAX_ROWS = 500
 
 /** Every task (newest first) and the selected one's answer, result and actions. */
-export function TasksView({ onOpenOutput, onFollowedUp, handle }: { onOpenOutput: (taskId: string) => void; onFollowedUp?: (task: TaskView) => void; handle?: Ref<TasksHandle> }) {
+export function TasksView({
+  onOpenOutput,
+  onFollowedUp,
+  onOpenTerminal,
+  handle,
+}: {
+  onOpenOutput: (taskId: string) => void
+  onFollowedUp?: (task: TaskView) => void
+  onOpenTerminal?: (kind: 'shell' | 'tui', task: TaskView) => void
+  handle?: Ref<TasksHandle>
+}) {
   const { store } = useServices()
   const tasks = useFleet((s) => s.tasks)
   const servers = useFleet((s) => s.servers)
@@ -144,6 +154,7 @@ export function TasksView({ onOpenOutput, onFollowedUp, handle }: { onOpenOutput
           followedBy={followedBy(selected, tasks)}
           conflicts={conflictsOf(selected.id)}
           onSelect={(id) => setSelectedId(id)}
+          onOpenTerminal={onOpenTerminal}
           onFollowedUp={(created) => {
             setSelectedId(created.id)
             onFollowedUp?.(created)

@@ -115,7 +115,8 @@ export function paneTitles(panes: PaneModel[], servers: FleetState['servers'], t
       titles.set(pane.id, { title: `task ${source.taskId} · ${task?.state ?? 'unknown'}`, subtitle: task?.serverId ? name(task.serverId) : undefined })
     } else {
       const n = source.kind === 'shell' && source.n ? ` ${source.n}` : ''
-      titles.set(pane.id, { title: `${source.kind}${n} · ${name(source.serverId)}`, subtitle: source.kind === 'tui' ? 'opencode' : 'terminal' })
+      const where = source.taskId ? `worktree of ${source.taskId}` : name(source.serverId)
+      titles.set(pane.id, { title: `${source.kind}${n} · ${where}`, subtitle: source.kind === 'tui' ? 'opencode' : 'terminal' })
     }
   }
   return titles

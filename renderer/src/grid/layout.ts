@@ -3,9 +3,9 @@ export type PaneSource =
   | { kind: 'server'; serverId: string }
   | { kind: 'task'; taskId: string }
   /** The opencode TUI attached to a server. */
-  | { kind: 'tui'; serverId: string }
+  | { kind: 'tui'; serverId: string; taskId?: string }
   /** A shell in a local server's directory (no server: the host's home). `n` makes it one more shell, not the same one. */
-  | { kind: 'shell'; serverId?: string; n?: number }
+  | { kind: 'shell'; serverId?: string; n?: number; taskId?: string }
 
 export interface Pane {
   id: string
@@ -44,9 +44,9 @@ export function paneId(source: PaneSource): string {
     case 'task':
       return `task:${source.taskId}`
     case 'shell':
-      return `shell:${source.serverId ?? ''}${source.n ? `:${source.n}` : ''}`
+      return source.taskId ? `shell:task:${source.taskId}` : `shell:${source.serverId ?? ''}${source.n ? `:${source.n}` : ''}`
     default:
-      return `${source.kind}:${source.serverId}`
+      return source.kind === 'tui' && source.taskId ? `tui:task:${source.taskId}` : `${source.kind}:${source.serverId}`
   }
 }
 

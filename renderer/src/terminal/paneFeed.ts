@@ -25,7 +25,7 @@ export function attachPaneFeed(api: ApiClient, source: PaneSource, terminal: Ter
     },
   }
   if (isInteractive(source)) {
-    const session = openTerminalSession(api, { kind: source.kind, serverId: source.serverId }, sink, () => terminal.size(), { onRunning })
+    const session = openTerminalSession(api, { kind: source.kind, serverId: source.serverId, taskId: source.taskId }, sink, () => terminal.size(), { onRunning })
     const offData = terminal.onData((data) => session.write(data))
     const offResize = terminal.onResize(({ cols, rows }) => session.resize(cols, rows))
     return () => {

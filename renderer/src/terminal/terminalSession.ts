@@ -8,6 +8,8 @@ type TerminalClient = Pick<ApiClient, 'on' | 'onStatus' | 'status' | 'terminals.
 export interface TerminalSpec {
   kind: 'shell' | 'tui'
   serverId?: string
+  /** In this task's worktree. */
+  taskId?: string
 }
 
 export interface TerminalSession {
@@ -56,7 +58,7 @@ export function openTerminalSession(
     exited = false
     try {
       const { cols, rows } = size()
-      const result = await client['terminals.open']({ kind: spec.kind, serverId: spec.serverId, cols: clamp(cols, 2, 500), rows: clamp(rows, 2, 300) })
+      const result = await client['terminals.open']({ kind: spec.kind, serverId: spec.serverId, taskId: spec.taskId, cols: clamp(cols, 2, 500), rows: clamp(rows, 2, 300) })
       if (closed) {
         void client['terminals.close']({ terminalId: result.terminalId }).catch(() => {})
         return
