@@ -96,3 +96,12 @@ export class LocalGit implements GitRunner {
 export async function gitLine(git: GitRunner, args: readonly string[], options?: GitCallOptions): Promise<string> {
   return (await git.run(args, options)).stdout.replace(/\n$/, '')
 }
+
+/**
+ * `-S` when the repository's config signs commits (commit.gpgSign), else nothing: commit-tree
+ * ignores that setting, so the commits Flotilla makes on this machine ask for it themselves.
+ */
+export async function signingArgs(git: GitRunner, cwd: string): Promise<string[]> {
+  const value = (await git.run(['config', '--type=bool', '--get', 'commit.gpgSign'], { cwd, okCodes: [1] })).stdout.trim()
+  return value === 'true' ? ['-S'] : []
+}

@@ -1,4 +1,4 @@
-import { gitLine, type GitRunner } from './git'
+import { gitLine, signingArgs, type GitRunner } from './git'
 import { checkoutOf, landInCheckout, moveBranch, type Refusal } from './landCheckout'
 
 // Landing a task's result (the commits base..head of flotilla/<id>) into a branch of the user's
@@ -170,9 +170,9 @@ export async function landResult(git: GitRunner, request: LandRequest): Promise<
   // Single commit whose changes the target already has: an empty commit would say nothing.
   if (!asMerge && files.length === 0) return { status: 'landed', commit: target, files: [] }
 
-  // The repository's own identity, config (signing) and date: commit-tree reads them as commit does.
+  // The repository's own identity and date, as commit reads them; signed where its config signs (commit-tree would not by itself).
   const message = request.message.endsWith('\n') ? request.message : `${request.message}\n`
-  const commit = await gitLine(git, ['commit-tree', merge.tree, '-p', target, ...(asMerge ? ['-p', head] : []), '-F', '-'], { cwd: repo, input: message })
+  const commit = await gitLine(git, ['commit-tree', ...(await signingArgs(git, repo)), merge.tree, '-p', target, ...(asMerge ? ['-p', head] : []), '-F', '-'], { cwd: repo, input: message })
 
   const checkout = await checkoutOf(git, repo, into)
   let refusal: Refusal | undefined

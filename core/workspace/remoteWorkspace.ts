@@ -1,6 +1,6 @@
 import type { VerifyResult, WorkspacePlan } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
-import type { GitRunner } from './git'
+import { signingArgs, type GitRunner } from './git'
 import { localIdentity } from './repo'
 import { addRemoteWorktree, commitRemoteResult, fetchResult, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteExec } from './remote/shipping'
 import { quoteWord, RemoteGit, runScript } from './remote/remoteGit'
@@ -47,7 +47,13 @@ export async function collectRemote(local: GitRunner, place: RemotePlace, plan: 
   const { commit } = await commitRemoteResult(place.exec, { worktree: place.root, parent, subject: request.subject, trailers: request.trailers, identity, leaveOut: plan.copy })
   if (!commit) return undefined
   await fetchResult(local, plan.repo, place.exec, { cacheRepo: place.cacheRepo, commit, base: parent, localRef: `refs/heads/${request.branch}`, maxBytes: MAX_RESULT_BYTES })
-  return commit
+  // Where the local config signs commits, the result is made again here, signed (the keys are here, never there): same tree, parent, message.
+  const sign = await signingArgs(local, plan.repo)
+  if (sign.length === 0) return commit
+  const [tree, message] = await Promise.all([local.run(['rev-parse', `${commit}^{tree}`], { cwd: plan.repo }), local.run(['log', '-1', '--format=%B', commit], { cwd: plan.repo })])
+  const signed = (await local.run(['commit-tree', ...sign, tree.stdout.trim(), '-p', parent, '-F', '-'], { cwd: plan.repo, input: message.stdout })).stdout.trim()
+  await local.run(['update-ref', `refs/heads/${request.branch}`, signed, commit], { cwd: plan.repo })
+  return signed
 }
 
 export function removeRemote(place: RemotePlace, branch: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { gitLine, type GitRunner } from './git'
+import { gitLine, signingArgs, type GitRunner } from './git'
 
 export interface ResultCommitRequest {
   /** The task's worktree (its HEAD is the task's branch). */
@@ -19,7 +19,7 @@ export interface ResultCommitRequest {
  * stay out) onto its branch; undefined when the task changed nothing. Plumbing, not `git commit`:
  * no hooks run and nothing prompts (the commit is Flotilla's record of what the agent did; the
  * user's hooks run when they take the result into their own work). commit-tree ignores
- * `commit.gpgSign` (git ≥ 2.9.1, checked on 2.39), so result commits are not signed.
+ * `commit.gpgSign` (git ≥ 2.9.1, checked on 2.39), so it is asked for with -S where the config signs.
  */
 export async function commitResult(git: GitRunner, request: ResultCommitRequest): Promise<string | undefined> {
   const cwd = request.worktree
@@ -30,7 +30,8 @@ export async function commitResult(git: GitRunner, request: ResultCommitRequest)
   if (tree === parentTree) return undefined
   const { name, email } = await request.identity()
   const env = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email }
-  const commit = await gitLine(git, ['commit-tree', tree, '-p', request.parent, '-F', '-'], { cwd, env, input: commitMessage(request.subject, request.trailers) })
+  const sign = await signingArgs(git, cwd)
+  const commit = await gitLine(git, ['commit-tree', ...sign, tree, '-p', request.parent, '-F', '-'], { cwd, env, input: commitMessage(request.subject, request.trailers) })
   // The old value guards against a branch someone moved meanwhile.
   await git.run(['update-ref', '-m', 'flotilla: task result', 'HEAD', commit, request.parent], { cwd })
   return commit

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -36,4 +36,15 @@ export function makeRepo(prefix = 'flotilla-repo-', files: Record<string, string
   for (const [file, content] of Object.entries(files)) repo.write(file, content)
   repo.commitAll('init')
   return repo
+}
+
+/** Makes the repository sign every commit with a fresh SSH key (git's ssh signing: no gpg agent); verify-commit checks them. */
+export function signCommits(repo: TestRepo): void {
+  const key = join(repo.root, '.git', 'test-signing-key')
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ann@local.invalid', '-f', key])
+  writeFileSync(join(repo.root, '.git', 'allowed-signers'), `ann@local.invalid ${readFileSync(`${key}.pub`, 'utf8')}`)
+  repo.git('config', 'gpg.format', 'ssh')
+  repo.git('config', 'user.signingKey', key)
+  repo.git('config', 'gpg.ssh.allowedSignersFile', join(repo.root, '.git', 'allowed-signers'))
+  repo.git('config', 'commit.gpgSign', 'true')
 }

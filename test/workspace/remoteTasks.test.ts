@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireUnderCi } from '../support/requireUnderCi'
 import { knownHostsLine, sshdMissing } from '../support/sshd'
 import { startHarness, type Harness } from '../support/harness'
-import { makeRepo, type TestRepo } from './gitRepo'
+import { makeRepo, signCommits, type TestRepo } from './gitRepo'
 import { remoteCacheRepo, touchLastUsed } from '../../core/workspace/remote/cache'
 import { addRemoteUser, cannotMakeRemote, makeNetwork, noise, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
@@ -102,6 +102,16 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     expect(done!.state).toBe('completed')
     expect(done!.result!.headSha).toBeUndefined()
     expect(r.git('branch', '--list', `flotilla/${done!.id}`)).toBe('')
+    // Where the local config signs commits, the result made over there is made again here, signed (the key never leaves).
+    signCommits(r)
+    const [signedTask] = await h.submit([{ prompt: write('signed.txt', 's\n'), workspace: { repo: r.root } }])
+    const [signed] = await h.waitTasks([signedTask!.id], 120_000)
+    expect(signed!.state).toBe('completed')
+    expect(r.git('rev-parse', signed!.result!.branch!)).toBe(signed!.result!.headSha)
+    expect(() => r.git('verify-commit', signed!.result!.headSha!)).not.toThrow()
+    expect(r.git('show', `${signed!.result!.headSha}:signed.txt`)).toBe('s')
+    expect(await sh(machine.exec, `find ${machine.home} -name 'test-signing-key*' | wc -l`)).toBe('0\n')
+    r.git('config', 'commit.gpgSign', 'false')
     r.write('.env', 'K=v\n')
     const [copy] = await h.submit([{ prompt: '@reply x', workspace: { repo: r.root, copy: ['.env'] }, maxAttempts: 1 }])
     const [refused] = await h.waitTasks([copy!.id], 60_000)

@@ -8,7 +8,8 @@ import { inspectRepo, resolveCommit } from '../../core/workspace/repo'
 import { commitMessage, commitResult } from '../../core/workspace/resultCommit'
 import { snapshotDirtyState } from '../../core/workspace/snapshot'
 import { Workspaces } from '../../core/workspace/workspaces'
-import { makeRepo, type TestRepo } from './gitRepo'
+import { makeRepo, signCommits, type TestRepo } from './gitRepo'
+import { landResult } from '../../core/workspace/land'
 
 const git = new LocalGit()
 const cleanup: Array<() => void> = []
@@ -92,6 +93,20 @@ describe('result commits', () => {
     expect(head).toBeUndefined()
     expect(asked).toBe(false)
     expect(r.git('rev-parse', 'HEAD')).toBe(base)
+  })
+
+  it('signs result and landing commits where the repository config signs commits (commit-tree would not by itself)', async () => {
+    const r = repo({ 'a.txt': 'a\n' })
+    signCommits(r)
+    const base = r.git('rev-parse', 'HEAD')
+    r.git('checkout', '-q', '-b', 'work')
+    r.write('b.txt', 'b\n')
+    const head = await commitResult(git, { worktree: r.root, parent: base, subject: 'signed', trailers: {}, identity: async () => ({ name: 'Ann Local', email: 'ann@local.invalid' }) })
+    expect(r.git('cat-file', 'commit', head!)).toContain('gpgsig -----BEGIN SSH SIGNATURE-----')
+    expect(() => r.git('verify-commit', head!)).not.toThrow()
+    const landed = await landResult(git, { repo: r.root, into: 'main', head: head!, base, message: 'Merge work' })
+    expect(landed.status).toBe('landed')
+    expect(() => r.git('verify-commit', r.git('rev-parse', 'main'))).not.toThrow()
   })
 
   it('keeps a subject to 72 characters', () => {
