@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events'
 import type { ServerSpec, ServerView } from '../contract/servers'
 import { isFinalState, type StrategyName } from '../contract/tasks'
 import type { PushArgs } from '../contract/api'
+import type { RepositorySettings } from '../contract/settings'
 import { AttentionInbox } from '../fleet/attention'
 import { BusySessions } from '../fleet/busySessions'
 import { Fleet } from '../fleet/fleet'
@@ -56,6 +57,8 @@ export interface EngineOptions {
   wezterm?: WeztermLauncherOptions
   /** The Lua file of managed WezTerm SSH domains; default ~/.config/wezterm/flotilla-domains.lua. */
   weztermDomainsFile?: string
+  /** Saved per-repository settings for an engine without a settings file (a CLI run reads the app's, read only). */
+  savedRepositories?: Record<string, RepositorySettings>
   /** The project folder of this host (serve's and run's --dir): the prompt bar's tasks get worktrees of its repository. */
   projectDir?: string
   /** Where task worktrees on this machine live; default the state folder's worktrees/. */
@@ -264,6 +267,11 @@ export class Engine extends EventEmitter<EnginePush> {
       passphrase: (spec, keyPath, retry) => (own?.passphrase ? own.passphrase(keyPath, retry) : this.attention.askPassphrase(spec.id, { keyPath, host: sshHostOf(spec), retry })),
       confirmInstall: (spec, q) => (own?.confirmInstall ? own.confirmInstall(q) : this.attention.askInstall(spec.id, q)),
     }
+  }
+
+  /** A repository's saved setup, copy and verify: the settings file's, else what the engine was given. */
+  repositorySettings(root: string): RepositorySettings | undefined {
+    return this.settings ? this.settings.get().repositories[root] : this.options.savedRepositories?.[root]
   }
 
   /** The task whose current attempt runs this session, if any (events arrive by session). */

@@ -49,6 +49,19 @@ export class SettingsStore {
     return { store, warning }
   }
 
+  /**
+   * The saved per-repository settings in `<directory>/config.json`, read only (a CLI run keeps no
+   * settings, yet uses what the app saved for a repository); none when there is no valid file.
+   */
+  static readRepositories(directory: string): Settings['repositories'] {
+    try {
+      const parsed = Settings.shape.repositories.safeParse((JSON.parse(readFileSync(join(directory, `${FILE}.json`), 'utf8')) as { repositories?: unknown }).repositories ?? {})
+      return parsed.success ? parsed.data : {}
+    } catch {
+      return {}
+    }
+  }
+
   get path(): string {
     return this.conf.path
   }

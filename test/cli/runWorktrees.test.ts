@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -141,6 +141,23 @@ describe('flotilla run in a git repository', () => {
     const kept = r.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ') && l !== `worktree ${r.root}`)
     expect(kept).toHaveLength(1)
     expect(kept[0]!.startsWith(`worktree ${join(home, 'state', 'worktrees')}`)).toBe(true)
+  }, 90_000)
+
+  it('uses the verify saved for the repository in the settings (read only) when no flag says otherwise', async () => {
+    const r = repo()
+    const config = join(home, 'config.json')
+    writeFileSync(config, JSON.stringify({ version: 1, repositories: { [r.root]: { verify: 'test -f saved.txt && echo saved-verify-ran', copy: [] } } }))
+    try {
+      const run = cli(['run', '--demo', '--json', `${write('saved.txt', 's\n')}\n@reply s`], r.root)
+      expect(await run.exited).toBe(0)
+      const task = JSON.parse(run.stdout().trim().split('\n').at(-1)!).tasks[0] as { verify?: { passed: boolean; output: string } }
+      expect(task.verify).toMatchObject({ passed: true, output: 'saved-verify-ran' })
+      const flagged = cli(['run', '--demo', '--json', '--verify', 'exit 3', `${write('saved.txt', 's\n')}\n@reply s`], r.root)
+      expect(await flagged.exited).toBe(0)
+      expect((JSON.parse(flagged.stdout().trim().split('\n').at(-1)!).tasks[0] as { verify?: { exitCode: number } }).verify?.exitCode).toBe(3)
+    } finally {
+      rmSync(config, { force: true })
+    }
   }, 90_000)
 
   it('--no-isolate works in the folder itself, and the summary says so', async () => {

@@ -10,7 +10,7 @@ export function taskHandlers(engine: Engine): Handlers<TaskMethods> {
   return {
     'tasks.submit': ({ tasks }) =>
       submitTasks(
-        { scheduler, workspaces: engine.workspaces, notice: (level, message) => engine.push('notice', { level, message }), saved: (root) => engine.settings?.get().repositories[root] },
+        { scheduler, workspaces: engine.workspaces, notice: (level, message) => engine.push('notice', { level, message }), saved: (root) => engine.repositorySettings(root) },
         tasks,
       ),
     'tasks.list': ({ states }) => (states ? scheduler.list().filter((t) => states.includes(t.state)) : scheduler.list()),

@@ -5,6 +5,8 @@ import { splitUrlCredentials } from '../../opencode/auth'
 import { ansi, stripAnsi } from '../../view/ansi'
 import { sanitizeTerminalText as safe, terminalSafeJson } from '../../view/terminalText'
 import { Engine } from '../engine'
+import { flotillaHome } from '../../store/paths'
+import { SettingsStore } from '../../store/settingsStore'
 import { errorMessage } from '../../lib/errors'
 import { LocalGit } from '../../workspace/git'
 import { inspectRepo, resolveCommit } from '../../workspace/repo'
@@ -40,6 +42,8 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     strategy: options.strategy,
     noProgressMs: options.stallTimeoutMs,
     projectDir: options.dir,
+    // What the app saved for a repository (setup, copy, verify) applies where no flag says otherwise.
+    savedRepositories: options.isolate ? SettingsStore.readRepositories(flotillaHome().config) : undefined,
     ssh: {
       confirmHostKey: async (q) => {
         const shown = `${q.host}:${q.port}: ${q.keyType} ${q.fingerprint}`
