@@ -90,6 +90,14 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     console.log(`remote workspace: first task sent ${firstBytes} bytes, the second ${secondBytes} (${((secondBytes / firstBytes) * 100).toFixed(2)} %)`)
     expect(secondBytes).toBeLessThanOrEqual(firstBytes * 0.05)
     expect(r.git('show', `flotilla/${again!.id}:b.txt`)).toBe('b')
+    // A follow-up goes on in the same session there: the worktree is made again on the branch, in the same folder.
+    const follow = await h.client['tasks.followUp']({ id: again!.id, prompt: write('again2.txt', 'more\n') })
+    const [followed] = await h.waitTasks([follow.id], 120_000)
+    expect(followed!.state).toBe('completed')
+    expect(followed!.sessionId).toBe(again!.sessionId)
+    expect(r.git('log', '--format=%P', '-1', followed!.result!.headSha!)).toBe(again!.result!.headSha)
+    expect(r.git('show', `${again!.result!.branch}:again2.txt`)).toBe('more')
+    expect(r.git('show', `${again!.result!.branch}:again.txt`)).toBe('again')
     // Landing works the same for it.
     const landed = await h.client['tasks.land']({ id: done!.id })
     expect(landed.result!.land!.status).toBe('landed')
