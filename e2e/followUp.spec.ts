@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { startServe, type Served } from './support/serve'
+import { makeGitProject, submitPrompt, writeTool } from './support/gitProject'
 
 // Follow-ups, conflicts between results of one submit, and repository settings, in the browser
 // UI against the real `flotilla serve --demo --local 1` whose project folder is a git repository
@@ -13,19 +11,13 @@ let served: Served
 let page: Page
 let repo: string
 
-const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim()
-const tool = (filePath: string, content: string) => `@tool write ${JSON.stringify({ filePath, content })}`
+let git: (...args: string[]) => string
+const tool = writeTool
 
 test.beforeAll(async ({ browser }) => {
   served = await startServe(['--local', '1'])
   repo = served.project
-  git('init', '-q', '-b', 'main')
-  git('config', 'user.name', 'Flotilla E2E')
-  git('config', 'user.email', 'e2e@flotilla.invalid')
-  git('config', 'commit.gpgsign', 'false')
-  writeFileSync(join(repo, 'README.md'), '# e2e\n')
-  git('add', 'README.md')
-  git('commit', '-q', '-m', 'start')
+  git = makeGitProject(repo)
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
   await page.goto(served.loginUrl)
   await expect(page.getByRole('article', { name: 'local-1' })).toContainText('ready', { timeout: 90_000 })
@@ -40,14 +32,7 @@ const detail = () => page.getByRole('region', { name: /^Task / })
 const row = (text: string) => page.getByRole('row').filter({ hasText: text })
 const idOf = async (text: string) => (await row(text).locator('button.task-select').getAttribute('data-task-id'))!
 
-async function submit(prompt: string): Promise<void> {
-  await page.keyboard.press('Control+l')
-  await expect(page.getByRole('textbox', { name: 'Prompt' })).toBeFocused()
-  await page.keyboard.type(prompt)
-  await page.keyboard.press('Control+Enter')
-  await expect(page.getByRole('textbox', { name: 'Prompt' })).toHaveValue('')
-  await expect(page.getByRole('button', { name: /^Submit/ })).not.toHaveAttribute('aria-busy', 'true')
-}
+const submit = (prompt: string) => submitPrompt(page, prompt)
 
 async function toTasks(): Promise<void> {
   await page.keyboard.press('Escape')

@@ -3,7 +3,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
 import type { ServerSpec, ServerView } from '../contract/servers'
-import { isFinalState, type StrategyName } from '../contract/tasks'
+import type { StrategyName } from '../contract/tasks'
 import type { PushArgs } from '../contract/api'
 import type { RepositorySettings } from '../contract/settings'
 import { AttentionInbox } from '../fleet/attention'
@@ -201,9 +201,7 @@ export class Engine extends EventEmitter<EnginePush> {
       this.scheduler.recordResult(task.id, { worktree: undefined, worktreeMissing: true })
       this.push('notice', { level: 'warning', message: `the worktree of task ${task.id} is gone (${task.result?.worktree}); its result stays on ${task.result?.branch}` })
     }
-    // A task still running when the last process ended keeps its worktree: its session is read again.
-    const listed = new Set(tasks.flatMap((t) => (t.result?.worktree ? [t.result.worktree] : !isFinalState(t.state) && t.workspace ? [this.workspaces.folderFor(t.workspace.repo, t.id)] : [])))
-    const swept = await this.workspaces.sweep({ listed }).catch(() => [])
+    const swept = await this.workspaces.sweep({ listed: this.workspaces.heldBy(tasks) }).catch(() => [])
     if (swept.length) {
       const message = `removed ${swept.length} worktree${swept.length === 1 ? '' : 's'} left by an earlier run that ended early (branches kept)`
       this.warnings.push(message)

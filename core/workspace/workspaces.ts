@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, posix } from 'node:path'
 import PQueue from 'p-queue'
 import type { RepositorySettings } from '../contract/settings'
-import type { LandReport, TaskDiff, TaskView, VerifyResult, WorkspacePlan, WorkspaceRequestInput } from '../contract/tasks'
+import { isFinalState, type LandReport, type TaskDiff, type TaskView, type VerifyResult, type WorkspacePlan, type WorkspaceRequestInput } from '../contract/tasks'
 import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
 import { conflictsBetween, landTask, type LandOptions } from './landing'
@@ -107,6 +107,14 @@ export class Workspaces {
   /** The result's diff and whether it merges now (see resultDiff). */
   diff(task: Readonly<TaskView>, options: { file?: string; maxBytes: number; into?: string }): Promise<TaskDiff> {
     return resultDiff(this.git, task, options)
+  }
+
+  /**
+   * The worktrees these (restored or journalled) tasks hold: a kept result's, and a task's still
+   * running when the last process ended (its session is read again). A sweep leaves them alone.
+   */
+  heldBy(tasks: readonly TaskView[]): Set<string> {
+    return new Set(tasks.flatMap((t) => (t.result?.worktree ? [t.result.worktree] : !isFinalState(t.state) && t.workspace ? [this.folderFor(t.workspace.repo, t.id)] : [])))
   }
 
   /** Where the task's worktree of this repository is (or would be) on this machine. */

@@ -44,11 +44,7 @@ export class LocalWorktrees {
   /** A worktree on an existing branch, as it is (a follow-up), in the folder named after `folderTask`. */
   addOnBranch(repo: string, folderTask: string, branch: string): Promise<string> {
     return this.serial(repo, async () => {
-      const folder = this.repoFolder(repo)
-      mkdirSync(folder, { recursive: true, mode: 0o700 })
-      writeFileSync(join(folder, 'repo'), `${repo}\n`, { mode: 0o600 })
-      const path = join(folder, folderTask)
-      if (existsSync(path)) await this.removeNow(repo, path)
+      const path = await this.freshFolder(repo, folderTask)
       await this.git.run(['worktree', 'add', '--quiet', path, branch], { cwd: repo, timeoutMs: 10 * 60_000 })
       return path
     })
@@ -57,6 +53,16 @@ export class LocalWorktrees {
   remove(repo: string, path: string): Promise<void> {
     if (!this.owns(path)) return Promise.reject(new Error(`expected a worktree folder under ${this.root}, got ${path}`))
     return this.serial(repo, () => this.removeNow(repo, path))
+  }
+
+  /** Where a task's worktree goes (with the repository's note beside it), an old one there removed first. */
+  private async freshFolder(repo: string, name: string): Promise<string> {
+    const folder = this.repoFolder(repo)
+    mkdirSync(folder, { recursive: true, mode: 0o700 })
+    writeFileSync(join(folder, 'repo'), `${repo}\n`, { mode: 0o600 })
+    const path = join(folder, name)
+    if (existsSync(path)) await this.removeNow(repo, path)
+    return path
   }
 
   private serial<T>(repo: string, work: () => Promise<T>): Promise<T> {
@@ -68,11 +74,7 @@ export class LocalWorktrees {
   }
 
   private async addNow(repo: string, taskId: string, base: string): Promise<{ path: string; branch: string }> {
-    const folder = this.repoFolder(repo)
-    mkdirSync(folder, { recursive: true, mode: 0o700 })
-    writeFileSync(join(folder, 'repo'), `${repo}\n`, { mode: 0o600 })
-    const path = join(folder, taskId)
-    if (existsSync(path)) await this.removeNow(repo, path)
+    const path = await this.freshFolder(repo, taskId)
     const branch = taskBranch(taskId)
     await this.git.run(['worktree', 'add', '--quiet', '--no-track', '-B', branch, path, base], { cwd: repo, timeoutMs: 10 * 60_000 })
     return { path, branch }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { isFinalState } from '../../contract/tasks'
 import { flotillaHome } from '../../store/paths'
 import { TaskJournal } from '../../store/taskJournal'
 import { sanitizeTerminalText as safe } from '../../view/terminalText'
@@ -41,8 +40,7 @@ export async function gcCommand(options: GcOptions, io: { out: (l: string) => vo
   // What the app's journal still holds is not left over (read only: the journal is not written here).
   const tasks = existsSync(journal) ? new TaskJournal(journal).load() : []
   const workspaces = new Workspaces({ root: join(home.state, 'worktrees'), journal })
-  const listed = new Set(tasks.flatMap((t) => (t.result?.worktree ? [t.result.worktree] : !isFinalState(t.state) && t.workspace ? [workspaces.folderFor(t.workspace.repo, t.id)] : [])))
-  const leftovers = await workspaces.sweep({ listed, dryRun: options.dryRun })
+  const leftovers = await workspaces.sweep({ listed: workspaces.heldBy(tasks), dryRun: options.dryRun })
   const verb = options.dryRun ? 'would remove' : 'removed'
   for (const l of leftovers) io.out(`${l.error ? 'could not remove' : verb} ${safe(l.path)}${l.repo ? ` (worktree of ${safe(l.repo)})` : ''}: ${safe(l.error ?? l.reason)}`)
   const kept = workspaces.keptWorktrees()
