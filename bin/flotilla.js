@@ -1,15 +1,23 @@
 #!/usr/bin/env node
-// Runs the TypeScript engine directly through tsx, so `npx flotilla` works right after the
-// install step with no build.
+// Runs the CLI from a bundle built on demand (bin/cliBuild.js), so `npx flotilla` works right
+// after the install step with no build step; where the bundle cannot be built, the TypeScript
+// runs directly through tsx.
 //
-// tsx's loader exits the process on SIGINT/SIGTERM when it sees no listener of ours, which
-// would skip `run`'s Ctrl-C cleanup (cancel tasks, stop servers). Listening before it loads
-// keeps the signals ours; the CLI installs its real handlers as it starts.
+// Signals are ours from the first line: tsx's loader exits the process on SIGINT/SIGTERM when it
+// sees no listener, which would skip `run`'s Ctrl-C cleanup (cancel tasks, stop servers). The
+// CLI installs its real handlers as it starts.
 process.on('SIGINT', () => {})
 process.on('SIGTERM', () => {})
-const { register } = await import('tsx/esm/api')
-register()
-const { main } = await import('../core/host/cli/main.ts')
+const { ensureCliBundle } = await import('./cliBuild.js')
+const bundle = process.env.FLOTILLA_CLI_FROM_SOURCE ? undefined : await ensureCliBundle()
+let main
+if (bundle) {
+  ;({ main } = await import(bundle))
+} else {
+  const { register } = await import('tsx/esm/api')
+  register()
+  ;({ main } = await import('../core/host/cli/main.ts'))
+}
 try {
   process.exitCode = await main(process.argv.slice(2))
 } catch (error) {

@@ -4,7 +4,15 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+// The project folder: the nearest one above this module that holds core/ and package.json. This
+// module runs from core/host/web under tsx and from out/cli inside the CLI bundle.
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'core'))) return dir
+    if (dirname(dir) === dir) throw new Error(`expected the Flotilla project folder above ${from}, found none`)
+  }
+}
+const ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)))
 export const RENDERER_OUT = join(ROOT, 'out', 'renderer')
 const SOURCES = ['renderer', join('core', 'contract'), join('core', 'view')].map((d) => join(ROOT, d))
 
