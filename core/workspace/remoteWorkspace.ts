@@ -1,9 +1,9 @@
 import type { VerifyResult, WorkspacePlan } from '../contract/tasks'
-import { FlotillaError } from '../lib/errors'
 import { signingArgs, type GitRunner } from './git'
 import { localIdentity } from './repo'
 import { addRemoteWorktree, commitRemoteResult, fetchResult, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteExec } from './remote/shipping'
 import { quoteWord, RemoteGit, runScript } from './remote/remoteGit'
+import { packCopies, planCopies, unpackCopies } from './remote/copyFiles'
 import { taskBranch } from './worktrees'
 
 /** A task's worktree on another machine: where it is there and the cache repository it hangs off. */
@@ -24,10 +24,14 @@ const COMMAND_TIMEOUT_MS = 30 * 60_000
  * The base goes to the machine's cache repository over the connection Flotilla holds (only the
  * objects it lacks), and the worktree is made there from it. The local branch is made at the
  * base first: it keeps the base (a dirty snapshot is on no other ref) from a local gc, and the
- * result arrives as a fast-forward of it.
+ * result arrives as a fast-forward of it. The --copy files go over the same connection as one
+ * tar stream (see copyFiles.ts), checked here first: a copy that is refused changes nothing,
+ * here or there; one that fails once the worktree is made takes the worktree with it.
  */
 export async function prepareRemote(local: GitRunner, exec: RemoteExec, plan: WorkspacePlan, taskId: string): Promise<RemotePlace> {
-  if (plan.copy.length) throw new FlotillaError(`expected no --copy for a task on ${exec.host} (copying files to another machine is not supported yet), got ${plan.copy.join(', ')}`, 'bad_request')
+  const copies = plan.copy.length ? planCopies(plan.repo, plan.copy, exec.host) : undefined
+  // Packed before anything is made: a tar that fails or outgrows the limit leaves nothing behind.
+  const archive = copies ? await packCopies(plan.repo, copies, exec.host) : undefined
   const branch = plan.continues?.branch ?? taskBranch(taskId)
   // A follow-up starts where its branch is now (and its worktree there has the first task's folder: its session's).
   const start = plan.continues ? (await local.run(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: plan.repo })).stdout.trim() : plan.baseSha
@@ -35,8 +39,15 @@ export async function prepareRemote(local: GitRunner, exec: RemoteExec, plan: Wo
   const cache = await remoteCacheRepo(exec, repoKey(plan.repo))
   const { bytes } = await shipCommit(local, plan.repo, exec, { cacheRepo: cache.repo, commit: start })
   const root = await addRemoteWorktree(exec, { cacheRepo: cache.repo, path: remoteWorktreePath(cache, plan.continues?.folderTask ?? taskId), commit: start, branch })
-  // The task's folder may hold no tracked file (an empty or untracked folder at submit): git did not make it.
-  if (plan.subdir) await runScript(exec, `mkdir -p ${quoteWord(`${root}/${plan.subdir}`)}`, `make the task's folder ${plan.subdir}`)
+  try {
+    if (copies && archive) await unpackCopies(exec, root, copies, archive)
+    // The task's folder may hold no tracked file (an empty or untracked folder at submit): git did not make it.
+    if (plan.subdir) await runScript(exec, `mkdir -p ${quoteWord(`${root}/${plan.subdir}`)}`, `make the task's folder ${plan.subdir}`)
+  } catch (error) {
+    // The caller holds no place yet: the worktree (and a branch that says nothing yet) is ours to take back.
+    await removeRemoteWorktree(exec, { cacheRepo: cache.repo, path: root, branch }).catch(() => {})
+    throw error
+  }
   return { exec, cacheRepo: cache.repo, root, shippedBytes: bytes }
 }
 

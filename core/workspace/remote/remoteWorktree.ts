@@ -1,6 +1,7 @@
 import { FlotillaError } from '../../lib/errors'
 import { commitMessage } from '../resultCommit'
 import { cacheFromPath, checkSha, touchLastUsed } from './cache'
+import { ownerNotePath, writeRemoteOwner, type RemoteOwner } from './owner'
 import { quoteWord, remoteGitLine, remoteHome, RemoteGit, runScript, type RemoteExec } from './remoteGit'
 
 const WORKTREE_TIMEOUT_MS = 10 * 60_000
@@ -18,24 +19,27 @@ async function worktreePath(remote: RemoteExec, cacheRepo: string, path: string)
 
 /**
  * A fresh worktree of the cache repository at `commit` (shipped there first) on `branch`; an
- * earlier attempt's worktree at the same path is replaced. Returns its absolute path.
+ * earlier attempt's worktree at the same path is replaced. Returns its absolute path. Its owner
+ * note (this machine and process, see owner.ts) is written first, so no moment exists where a
+ * sweep from here could take a live worktree for a crashed one.
  */
-export async function addRemoteWorktree(remote: RemoteExec, request: { cacheRepo: string; path: string; commit: string; branch: string }): Promise<string> {
+export async function addRemoteWorktree(remote: RemoteExec, request: { cacheRepo: string; path: string; commit: string; branch: string; owner?: RemoteOwner }): Promise<string> {
   checkSha(request.commit, 'the worktree base')
   if (request.branch.startsWith('-') || !request.branch) throw new FlotillaError(`expected a branch name, got ${JSON.stringify(request.branch)}`, 'bad_request')
   const path = await worktreePath(remote, request.cacheRepo, request.path)
   const git = new RemoteGit(remote, request.cacheRepo)
   const exists = (await runScript(remote, `if test -e ${quoteWord(path)}; then echo yes; fi`, `look at ${path}`)).toString().trim() === 'yes'
   if (exists) await removeRemoteWorktree(remote, { cacheRepo: request.cacheRepo, path })
+  await writeRemoteOwner(remote, path, request.owner)
   await git.run(['worktree', 'add', '--quiet', '--no-track', '-B', request.branch, path, request.commit], { timeoutMs: WORKTREE_TIMEOUT_MS })
   await touchLastUsed(remote, request.cacheRepo)
   return path
 }
 
 /**
- * Removes a worktree there with whatever is in it, and makes git forget it; the folder goes even
- * when git had forgotten it already (a half-made one). `branch`, when given, is deleted too (its
- * result is on this machine by then).
+ * Removes a worktree there with whatever is in it, and its owner note, and makes git forget it;
+ * the folder goes even when git had forgotten it already (a half-made one). `branch`, when
+ * given, is deleted too (its result is on this machine by then).
  */
 export async function removeRemoteWorktree(remote: RemoteExec, request: { cacheRepo: string; path: string; branch?: string }): Promise<void> {
   const path = await worktreePath(remote, request.cacheRepo, request.path)
@@ -43,7 +47,7 @@ export async function removeRemoteWorktree(remote: RemoteExec, request: { cacheR
   await git.run(['worktree', 'remove', '--force', '--force', path], { timeoutMs: WORKTREE_TIMEOUT_MS }).catch(() => {})
   const parent = path.slice(0, path.lastIndexOf('/'))
   // The repository's worktrees folder goes with its last worktree.
-  await runScript(remote, `rm -rf -- ${quoteWord(path)} && { rmdir -- ${quoteWord(parent)} 2>/dev/null || true; }`, `remove ${path}`, { timeoutMs: WORKTREE_TIMEOUT_MS })
+  await runScript(remote, `rm -rf -- ${quoteWord(path)} ${quoteWord(ownerNotePath(path))} && { rmdir -- ${quoteWord(parent)} 2>/dev/null || true; }`, `remove ${path}`, { timeoutMs: WORKTREE_TIMEOUT_MS })
   await git.run(['worktree', 'prune'])
   if (request.branch) {
     const ref = `refs/heads/${request.branch}`
@@ -76,8 +80,11 @@ export async function commitRemoteResult(remote: RemoteExec, request: RemoteResu
   const { name, email } = request.identity
   if (!name.trim() || !email.trim() || /[<>\n\0]/.test(name + email)) throw new FlotillaError(`expected a git identity (a name and an email without <, > or newlines), got ${JSON.stringify(`${name} <${email}>`)}`, 'bad_request')
   const git = new RemoteGit(remote, request.worktree)
-  await git.run(['add', '-A', '--', '.'], { timeoutMs: WORKTREE_TIMEOUT_MS })
-  if (request.leaveOut?.length) await git.run(['reset', '-q', request.parent, '--', ...request.leaveOut])
+  // The --copy files (secrets like .env) never become objects in the cache: left out of the add,
+  // and out of the index in case the agent added them itself. Literal: a name is not a glob.
+  const leaveOut = request.leaveOut ?? []
+  await git.run(['add', '-A', '--', '.', ...leaveOut.map((p) => `:(exclude,literal)${p}`)], { timeoutMs: WORKTREE_TIMEOUT_MS })
+  if (leaveOut.length) await git.run(['reset', '-q', request.parent, '--', ...leaveOut.map((p) => `:(literal)${p}`)])
   const tree = await remoteGitLine(git, ['write-tree'])
   const parentTree = await remoteGitLine(git, ['rev-parse', '--verify', `${request.parent}^{tree}`])
   if (tree === parentTree) return { tree }
