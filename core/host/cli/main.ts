@@ -13,7 +13,7 @@ const USAGE = `Usage: flotilla <command> [options]
 Commands:
   run [options] [prompt ...]   fan prompts out to opencode servers (flotilla run --help)
   serve [options]              the dashboard in a browser (flotilla serve --help)
-  gc [--dry-run]               remove worktrees a crashed run left behind (flotilla gc --help)
+  gc [--dry-run] [--ssh DEST]  remove worktrees a crashed run left behind, here and on SSH machines (flotilla gc --help)
 
 Try: flotilla run --demo --local 3 "task one" "task two" "task three"`
 
@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     const options = parseOrExit('gc', GC_USAGE, rest, () => parseGcArgs(rest))
     if (typeof options === 'number') return options
     try {
-      return await gcCommand(options, { out: (line) => process.stdout.write(line + '\n'), err: (line) => process.stderr.write(line + '\n') })
+      return await gcCommand(options, { out: (line) => process.stdout.write(line + '\n'), err: (line) => process.stderr.write(line + '\n'), ask: ttyAsk() })
     } catch (error) {
       process.stderr.write(`flotilla gc: ${(error as Error).message}\n`)
       return 1
