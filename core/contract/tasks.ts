@@ -150,6 +150,11 @@ export const TaskResult = z.object({
   headSha: z.string().optional(),
   /** The worktree, while it is kept (until landed, discarded or the end of a run). */
   worktree: z.string().optional(),
+  /**
+   * Set when that worktree is on the server's machine, not this one (an SSH server, a WezTerm
+   * SSH domain): the machine (`user@host`); `worktree` is then an absolute path there.
+   */
+  worktreeHost: z.string().min(1).optional(),
   verify: VerifyResult.optional(),
   /** The last landing (tasks.land, flotilla run --land). */
   land: LandReport.optional(),

@@ -291,6 +291,8 @@ export class Engine extends EventEmitter<EnginePush> {
     for (const task of this.scheduler.list()) if (this.scheduler.isActive(task.id)) this.scheduler.cancel(task.id)
     // Give cancelled attempts a moment to abort their sessions before the servers go away.
     await waitFor(() => this.scheduler.list().every((t) => !this.scheduler.isActive(t.id)), 3_000)
+    // Without a journal no later start knows its results: their worktrees go (a remote one while its server's connection is still up).
+    if (!this.journal) await this.workspaces.discardAll().catch(() => [])
     await this.fleet.stopAll()
     await this.demo?.close()
   }

@@ -9,7 +9,7 @@ import { remotePluginEnv } from './plugin/remotePlugin'
 import { ReattachSecrets } from './reattachSecrets'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import { SshRefusedError, type SshConnection, type SshConnectOptions, type UnlockedKeys } from '../ssh/sshConnection'
-import { shellOverLink } from '../ssh/sshShell'
+import { execOverLink, shellsOverLink } from './overLink'
 import { opencodeInstallCommand } from './opencodeBinary'
 import { resolveSshTarget, type ResolveOptions, type SshTarget } from '../ssh/sshConfig'
 import { shQuote } from '../ssh/shell'
@@ -123,15 +123,9 @@ export class SshLauncher implements Launcher<SshSpec> {
       home: place!.home,
       host: target.hostName,
       exited,
-      openShell: shellOverLink(link, place!.directory, `to ${target.hostName}`),
-      // Over whichever connection the link holds now (it reconnects); none while it is down.
-      remote: {
-        host: spec.name,
-        run: (command, options) => {
-          const connection = link.connection
-          return connection ? connection.execBuffer(command, options) : Promise.reject(new Error(`${spec.name}: the SSH connection is down`))
-        },
-      },
+      machine: `${target.user}@${target.hostName}`,
+      openShell: shellsOverLink(link, place!.directory, `to ${target.hostName}`),
+      remote: execOverLink(link, spec.name),
       stop: async () => {
         if (stopped) return
         stopped = true

@@ -33,8 +33,10 @@ export interface RunningServer {
   stop(): Promise<void>
   /** Commands on the server's machine over the connection Flotilla holds (SSH servers): task worktrees there use it. */
   remote?: RemoteExec
-  /** A shell on the server's machine, in its directory (remote servers; local shells use a pty). */
-  openShell?(size: { cols: number; rows: number }, onData: (data: string) => void, onExit: (code: number | null) => void): Promise<TerminalSession>
+  /** The server's machine as people name it (`user@host`), for a server on another machine Flotilla reaches over SSH. */
+  machine?: string
+  /** A shell on the server's machine, in its directory or in `directory` there (a task's worktree); remote servers (local shells use a pty). */
+  openShell?(size: { cols: number; rows: number }, onData: (data: string) => void, onExit: (code: number | null) => void, directory?: string): Promise<TerminalSession>
 }
 
 export interface LaunchContext {

@@ -15,7 +15,7 @@ import type { WeztermDomain } from '../contract/wezterm'
 import { PersistentLink, type PersistentLinkOptions } from '../ssh/persistentLink'
 import type { SshConnectOptions } from '../ssh/sshConnection'
 import { resolveSshTarget, type ResolveOptions } from '../ssh/sshConfig'
-import { shellOverLink } from '../ssh/sshShell'
+import { execOverLink, remoteAbsoluteFolder, shellsOverLink } from './overLink'
 import { sshAnswers } from './sshAnswers'
 import type { LaunchContext, Launcher, RunningServer, ServerExit, SshPrompts } from './types'
 
@@ -100,6 +100,8 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
     const connection = link?.connection
     if (link && !connection) throw new Error(`the SSH link to domain ${spec.domain} is down`)
     const remote = connection ? await remotePluginEnv(connection) : undefined
+    // The runner needs the server's folder as an absolute path there (a task's folder, its worktrees); as given when it is not there.
+    const remoteDirectory = connection ? ((await remoteAbsoluteFolder(connection, spec.directory)) ?? spec.directory) : undefined
     // (A demo server never runs in an SSH domain: refused above, the model is not reachable there.)
     const extra = { ...context.env, ...(spec.demo && !remote ? context.demo?.env() : undefined) }
     const plugin = remote ? remote.env : localPluginEnv({ ...process.env, ...extra })
@@ -136,12 +138,14 @@ export class WeztermLauncher implements Launcher<WeztermSpec> {
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         auth: { username: DEFAULT_USERNAME, password },
-        directory: spec.directory,
+        directory: remoteDirectory ?? spec.directory,
         // `~` in a task's folder is the home of the machine the pane runs on.
         home: remote ? remote.home : homedir(),
         host: where,
         exited: linkDone ? Promise.race([watch.exited, linkDone]) : watch.exited,
-        openShell: link && shellOverLink(link, spec.directory, `for domain ${spec.domain}`),
+        openShell: link && shellsOverLink(link, remoteDirectory ?? spec.directory, `for domain ${spec.domain}`),
+        // Task worktrees on the domain's host, over the same link as the tunnel.
+        ...(link && { remote: execOverLink(link, spec.name), machine: connection ? `${connection.target.user}@${connection.target.hostName}` : spec.domain }),
         stop: async () => {
           // Polling must end with the server: a `wezterm cli` call starts a mux server when none runs.
           watch.cancel()

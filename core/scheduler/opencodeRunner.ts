@@ -11,6 +11,7 @@ import { sessionKey } from './sessionKey'
 import { resolveTaskDirectory } from './taskDirectory'
 import type { AttemptHandle, AttemptOutcome, AttemptRunner } from './types'
 import type { PreparedWorkspace, Workspaces } from '../workspace/workspaces'
+import type { RemoteExec } from '../workspace/remote/remoteGit'
 import { ansi } from '../view/ansi'
 import { redact } from '../view/redact'
 import { sanitizeTerminalText } from '../view/terminalText'
@@ -138,9 +139,9 @@ export class OpencodeRunner implements AttemptRunner {
     if (task.workspace && this.options.workspaces) {
       // A worktree here, or on the server's machine over the connection Flotilla holds; a server reached only by URL shares its folder.
       const here = this.fleet.localFolder(server.spec) !== undefined
-      const remote = here ? undefined : server.instance?.remote
+      const remote = here ? undefined : this.remoteOf(server)
       if (!here && !remote) {
-        sharedReason = `Flotilla holds no connection to ${server.spec.name}'s machine (a server attached by URL, a WezTerm SSH domain) to make a worktree there: the task works in that server's folder`
+        sharedReason = `Flotilla holds no connection to ${server.spec.name}'s machine (a server attached by URL, a WezTerm domain Flotilla has no SSH link to) to make a worktree there: the task works in that server's folder`
         handle.output(ansi.yellow(`shared folder: ${sharedReason}`) + '\n')
       } else {
         try {
@@ -178,10 +179,10 @@ export class OpencodeRunner implements AttemptRunner {
       if (outcome.kind === 'completed') {
         const { files, branch, baseSha, headSha, worktree } = collected
         const checked = collected.verify && { ...collected.verify, output: this.safeText(collected.verify.output) }
-        // A worktree on another machine goes once its result is home (a follow-up makes a new one).
-        if (prepared.remote) await workspaces.discardWorktree(task.id).catch(() => {})
+        // A worktree on another machine is kept there like a local one here (a shell, a TUI, a follow-up use it), and says which machine.
+        const worktreeHost = prepared.remote ? (server.instance?.machine ?? prepared.remote.exec.host) : undefined
         if (checked) handle.output((checked.passed ? ansi.green(`✔ verify passed`) : ansi.red(`✘ verify failed (${checked.timedOut ? 'timed out' : `exit ${checked.exitCode ?? 'signal'}`})`)) + '\n')
-        return { kind: 'completed', result: { ...outcome.result, files, isolation: 'worktree', branch, baseSha, headSha, worktree, ...(checked ? { verify: checked } : {}) } }
+        return { kind: 'completed', result: { ...outcome.result, files, isolation: 'worktree', branch, baseSha, headSha, worktree, ...(worktreeHost ? { worktreeHost } : {}), ...(checked ? { verify: checked } : {}) } }
       }
       await workspaces.discardWorktree(task.id)
       if (outcome.kind === 'failed' && collected.headSha) return { kind: 'failed', error: `${outcome.error} (what it changed is on branch ${collected.branch})` }
@@ -190,6 +191,24 @@ export class OpencodeRunner implements AttemptRunner {
       await workspaces.discardWorktree(task.id).catch(() => {})
       if (outcome.kind !== 'completed') return outcome
       return { kind: 'failed', error: `could not commit the task's result: ${errorMessage(error)}` }
+    }
+  }
+
+  /**
+   * Commands on the server's machine for its task worktrees there, over the connection its
+   * current instance holds: a worktree kept after the task is still reached (and removed) after
+   * the server was restarted; while it is stopped, a clear error.
+   */
+  private remoteOf(server: ManagedServer): RemoteExec | undefined {
+    const first = server.instance?.remote
+    if (!first) return undefined
+    const { id, spec } = server
+    return {
+      host: first.host,
+      run: (command, options) => {
+        const current = this.fleet.has(id) ? this.fleet.get(id).instance?.remote : undefined
+        return current ? current.run(command, options) : Promise.reject(new Error(`${spec.name} is not running, so its machine cannot be reached: start it`))
+      },
     }
   }
 

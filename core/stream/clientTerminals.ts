@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import { FlotillaError } from '../lib/errors'
 import { shortId } from '../lib/random'
 import type { TerminalSession } from './terminalSession'
@@ -56,14 +57,15 @@ export class ClientTerminals {
     // connection; a stopped one is refused by terminalCommand (not on this machine: start it first).
     const openShell = kind === 'shell' ? server?.instance?.openShell : undefined
     if (server && openShell) {
-      const session = await openShell({ cols, rows }, onData, onExit)
+      // In the folder asked for there (a task's worktree on that machine), else the server's.
+      const session = await openShell({ cols, rows }, onData, onExit, directory)
       if (this.disposed) {
         session.close()
         throw new FlotillaError('the client went away', 'unavailable')
       }
       flow.attach(session)
       this.terminals.set(terminalId, { session, flow })
-      return { terminalId, title: `shell · ${server.spec.name}` }
+      return { terminalId, title: directory ? `shell · ${server.spec.name} · ${posix.basename(directory)}` : `shell · ${server.spec.name}` }
     }
     const command = terminalCommand(this.host, kind, serverId, directory)
     const session = new PtySession(command, { cols, rows }, onData, onExit)

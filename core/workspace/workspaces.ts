@@ -8,7 +8,7 @@ import { changedFiles, type FileChange } from './changedFiles'
 import { conflictsBetween, landTask, type LandOptions } from './landing'
 import { planWorkspace, type PlanOutcome } from './workspacePlanner'
 import { resultDiff } from './resultDiff'
-import type { RemoteExec } from './remote/remoteGit'
+import { RemoteGit, remoteGitLine, type RemoteExec } from './remote/remoteGit'
 import { pruneRemoteCaches } from './remote/prune'
 import { removeOpencodeSnapshots, seedOpencodeSnapshot } from './opencodeSnapshots'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
@@ -185,7 +185,8 @@ export class Workspaces {
   /** prepare(), on the server's machine: the base shipped there, the worktree made there, setup run there. */
   private async prepareOn(remote: RemoteExec, taskId: string, serverId: string, plan: WorkspacePlan, context?: CommandContext): Promise<PreparedWorkspace> {
     await this.tidyRemote(remote)
-    const place = await prepareRemote(this.git, remote, plan, taskId)
+    // A follow-up takes over the worktree its task left there, while it is there as that task left it; else it is made again.
+    const place = (plan.continues && (await this.takeOverRemote(plan, remote))) || (await prepareRemote(this.git, remote, plan, taskId))
     const prepared: PreparedWorkspace = { taskId, serverId, root: place.root, directory: plan.subdir ? posix.join(place.root, plan.subdir) : place.root, branch: plan.continues?.branch ?? taskBranch(taskId), plan, remote: place }
     this.live.set(taskId, prepared)
     try {
@@ -199,6 +200,24 @@ export class Workspaces {
       throw error
     }
     return prepared
+  }
+
+  /**
+   * A follow-up's worktree on that machine: the one its task kept there (taken over, with its
+   * folder and its ignored files, a dependency install say), when it is on the same machine and
+   * its HEAD is still the branch's tip here (a result signed here is another commit: then it is
+   * made again). Undefined when it cannot be taken over.
+   */
+  private async takeOverRemote(plan: WorkspacePlan, remote: RemoteExec): Promise<RemotePlace | undefined> {
+    const continues = plan.continues!
+    const earlier = this.live.get(continues.taskId)
+    if (!earlier?.remote || earlier.remote.exec.host !== remote.host || earlier.branch !== continues.branch) return undefined
+    const tip = (await this.git.run(['rev-parse', '--verify', '-q', `refs/heads/${continues.branch}^{commit}`], { cwd: plan.repo, okCodes: [1] })).stdout.trim()
+    // Gone there (a sweep, someone's rm) or not a worktree any more: made again.
+    const there = await remoteGitLine(new RemoteGit(remote, earlier.root), ['rev-parse', '--verify', '-q', 'HEAD'], { okCodes: [1, 128] }).catch(() => '')
+    if (!tip || there !== tip) return undefined
+    this.live.delete(continues.taskId)
+    return { ...earlier.remote, exec: remote, shippedBytes: 0 }
   }
 
   /**
@@ -228,7 +247,8 @@ export class Workspaces {
       const outcome = await runRemoteCommand(place, prepared.directory, plan.verify, { ...context, timeoutMs: this.options.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS })
       verify = { command: plan.verify, passed: outcome.exitCode === 0, ...outcome }
     }
-    return { branch: prepared.branch, baseSha: plan.baseSha, headSha: head, files, verify }
+    // Kept there like a local one (until landed or discarded, the run's end or the engine's close without a journal).
+    return { branch: prepared.branch, baseSha: plan.baseSha, headSha: head, files, worktree: prepared.root, verify }
   }
 
   /**
@@ -342,7 +362,8 @@ export class Workspaces {
   /** --keep-worktrees: this process's worktrees stay after it, and no later start removes them unasked. */
   keepAll(): string[] {
     const kept = [...this.live.values()].map((p) => p.root)
-    for (const path of kept) writeOwner(path, 'kept', this.journal)
+    // (A worktree on another machine has no owner note here.)
+    for (const p of this.live.values()) if (!p.remote) writeOwner(p.root, 'kept', this.journal)
     this.live.clear()
     return kept
   }

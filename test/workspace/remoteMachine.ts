@@ -78,10 +78,10 @@ export function makeNetwork(): Promise<Network> {
 
 /**
  * An sshd in `network` whose sessions run as `user` with HOME = the instance's home, given to
- * that user. `path` is the sessions' PATH (one without git, for that test).
+ * that user. `path` is the sessions' PATH (one without git, for that test); `env`, more of their environment.
  */
-export async function startRemoteMachine(network: Network, user: string, options: { path?: string; gitconfig?: (home: string) => string } = {}): Promise<RemoteMachine> {
-  const sshd = await startSshd({ netns: network.name, listenAddress: network.nsAddress, path: options.path })
+export async function startRemoteMachine(network: Network, user: string, options: { path?: string; gitconfig?: (home: string) => string; env?: Record<string, string> } = {}): Promise<RemoteMachine> {
+  const sshd = await startSshd({ netns: network.name, listenAddress: network.nsAddress, path: options.path, env: options.env })
   let connection: SshConnection | undefined
   const scratch = mkdtempSync(join(tmpdir(), 'flt-remote-known-'))
   try {

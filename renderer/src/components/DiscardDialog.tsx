@@ -45,6 +45,12 @@ export function DiscardDialog({ task, onConfirm, onClose }: Props) {
         {result?.worktree && (
           <li>
             its worktree <code>{result.worktree}</code>
+            {result.worktreeHost ? (
+              <>
+                {' '}
+                on <code>{result.worktreeHost}</code>
+              </>
+            ) : null}
           </li>
         )}
       </ul>

@@ -162,12 +162,13 @@ export function TaskResult({ task, refreshKey, onKeep, handle, followedBy, onFol
       </div>
       {onOpenTerminal && result?.worktree && (
         <div className="result-actions" role="group" aria-label="Worktree">
-          <button type="button" title={`A shell in ${result.worktree}`} onClick={() => onOpenTerminal('shell', task)}>
+          <button type="button" title={result.worktreeHost ? `A shell on ${result.worktreeHost}, in ${result.worktree} (over ${task.serverId ?? 'its server'}'s connection)` : `A shell in ${result.worktree}`} disabled={Boolean(result.worktreeHost) && !task.serverId} onClick={() => onOpenTerminal('shell', task)}>
             Shell in worktree
           </button>
-          <button type="button" title={`The opencode TUI of ${task.serverId ?? 'its server'}, on this worktree`} disabled={!task.serverId} onClick={() => onOpenTerminal('tui', task)}>
+          <button type="button" title={`The opencode TUI of ${task.serverId ?? 'its server'}, on this worktree${result.worktreeHost ? ` on ${result.worktreeHost}` : ''}`} disabled={!task.serverId} onClick={() => onOpenTerminal('tui', task)}>
             TUI in worktree
           </button>
+          {result.worktreeHost && <span className="hint" data-worktree-host={result.worktreeHost}>on {result.worktreeHost}</span>}
         </div>
       )}
       {following && (
