@@ -72,6 +72,7 @@ async function oneSize(files: number): Promise<string[]> {
     const [b, d, a] = memory.at(-1)!
     return [
       `  ${files} files: shared ${ms(median(shared))}, worktree ${ms(median(isolated))} (added ${ms(added)}${goal}), worktree with opencode snapshots off ${ms(median(isolatedNoSnap))} (added ${ms(median(isolatedNoSnap) - median(shared))}); removal ${ms(median(removal))}`,
+      `    runs: shared ${shared.map(ms).join('/')}; worktree ${isolated.map(ms).join('/')}; snapshots off ${isolatedNoSnap.map(ms).join('/')}`,
       `    server memory: ${mb(b)} before a worktree, ${mb(d)} with it, ${mb(a)} after it went (ratio after/before ${(a / b).toFixed(2)})`,
     ]
   } finally {

@@ -294,6 +294,8 @@ export class Engine extends EventEmitter<EnginePush> {
     // Without a journal no later start knows its results: their worktrees go (a remote one while its server's connection is still up).
     if (!this.journal) await this.workspaces.discardAll().catch(() => [])
     await this.fleet.stopAll()
+    // Spare worktrees are this process's cache only: none outlives it (results keep theirs).
+    await this.workspaces.removeSpares().catch(() => [])
     await this.demo?.close()
   }
 

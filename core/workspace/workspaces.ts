@@ -335,14 +335,15 @@ export class Workspaces {
    * Removes the task's worktree (and frees opencode's instance for it). Its branch stays when it
    * holds a result; a branch with no commit of its own is deleted with it (it says nothing).
    */
-  async discardWorktree(taskId: string): Promise<void> {
+  async discardWorktree(taskId: string, options: { recycle?: boolean } = {}): Promise<void> {
     const prepared = this.live.get(taskId)
     if (!prepared) return
     this.live.delete(taskId)
     await this.options.disposeInstance?.(prepared.serverId, prepared.directory).catch(() => {})
     if (prepared.remote) await removeRemote(prepared.remote, prepared.branch)
     else {
-      await this.worktrees.remove(prepared.plan.repo, prepared.root)
+      // Kept as a spare for the next task of this repository unless the process is ending (see LocalWorktrees).
+      await this.worktrees.remove(prepared.plan.repo, prepared.root, { recycle: options.recycle ?? true })
       removeOpencodeSnapshots(prepared.root, this.options.snapshotRoots?.() ?? [])
     }
     const ref = `refs/heads/${taskBranch(taskId)}`
@@ -354,9 +355,14 @@ export class Workspaces {
   async discardAll(): Promise<string[]> {
     const failures: string[] = []
     for (const taskId of [...this.live.keys()]) {
-      await this.discardWorktree(taskId).catch((error: unknown) => failures.push(`${taskId}: ${errorMessage(error)}`))
+      await this.discardWorktree(taskId, { recycle: false }).catch((error: unknown) => failures.push(`${taskId}: ${errorMessage(error)}`))
     }
-    return failures
+    return [...failures, ...(await this.removeSpares())]
+  }
+
+  /** The spare worktrees this process kept for its next tasks, removed (nothing of a task is in them); returns failures. */
+  removeSpares(): Promise<string[]> {
+    return this.worktrees.removeSpares()
   }
 
   /** --keep-worktrees: this process's worktrees stay after it, and no later start removes them unasked. */

@@ -7,12 +7,13 @@ import { ownerAlive, processStartTime } from '../lib/ownedTempDir'
  * Who a worktree folder belongs to, in `<worktree>.owner.json` beside it (not in it: the
  * worktree's files are the task's). `active`: an attempt works in it; `result`: it holds a
  * result that a journal lists (the app, `serve`) or a run that will remove it at its end
- * (journal null); `kept`: --keep-worktrees, never removed unasked.
+ * (journal null); `kept`: --keep-worktrees, never removed unasked; `spare`: a removed task's
+ * worktree, cleaned, that its process keeps for its next task (see LocalWorktrees).
  */
 export const WorktreeOwner = z.object({
   pid: z.number().int().positive(),
   startedAt: z.string().optional(),
-  state: z.enum(['active', 'result', 'kept']),
+  state: z.enum(['active', 'result', 'kept', 'spare']),
   journal: z.string().nullable(),
 })
 export type WorktreeOwner = z.infer<typeof WorktreeOwner>
@@ -75,6 +76,8 @@ export function leftoverReason(found: FoundWorktree, journal: string | null, lis
   const owner = found.owner
   if (!owner) return 'it names no owner'
   if (owner.state === 'kept') return undefined
+  // A spare is its process's while that lives (this one's included); it holds no result.
+  if (owner.state === 'spare') return ownerAlive(owner) ? undefined : `a spare worktree whose process ${owner.pid} is gone`
   if (ownerAlive(owner) && owner.pid !== process.pid) return undefined
   if (owner.state === 'active') return `its task's attempt ended without cleaning up (process ${owner.pid} is gone)`
   if (owner.journal === null) return `the run that made it (process ${owner.pid}) ended before removing it`
