@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -153,6 +154,15 @@ describe.skipIf(skip)('remote owner notes and the leftover sweep', () => {
     await sh(machine.exec, `rmdir "$HOME/.flotilla/worktrees/${cache.key}/bad name"`)
   }, 120_000)
 
+  it("a dead owner's worktree that a journalled task still holds (held) stays", async () => {
+    const kept = await worktree('held-task', { machine: hostname(), ...(await deadProcess()) })
+    const listed = async (held?: ReadonlySet<string>) => (await pruneRemoteCaches(machine.exec, { maxAgeDays: 30, maxBytes: 1e12, dryRun: true, held })).map((a) => a.path)
+    expect(await listed()).toContain(kept)
+    expect(await listed(new Set([kept]))).not.toContain(kept)
+    await pruneRemoteCaches(machine.exec, { maxAgeDays: 30, maxBytes: 1e12, held: new Set([kept]) })
+    expect(await exists(kept)).toBe(true)
+  }, 60_000)
+
   it('a cache unused for 40 days stays while a live process here works in it; its dead owners go once none lives', async () => {
     const owner = liveProcess()
     const live = await worktree('aged-live', { machine: hostname(), ...owner })
@@ -197,6 +207,29 @@ describe.skipIf(skip)('--copy into a remote worktree', () => {
     // Not even as objects in the cache there: the copied secrets never became blobs (only what the agent added itself).
     for (const blob of blobs.trim().split('\n')) expect((await new RemoteGit(machine.exec, cache.repo).run(['cat-file', '-e', blob], { okCodes: [1, 128] })).code).not.toBe(0)
     repo.git('branch', '-D', 'flotilla/copy-task')
+  }, 120_000)
+
+  it('a folder of 2,000 files (16 MiB) arrives whole; the time it takes is printed', async () => {
+    const folder = join(repo.root, 'node_modules')
+    for (let i = 0; i < 2000; i++) {
+      mkdirSync(join(folder, `pkg-${i % 100}`), { recursive: true })
+      writeFileSync(join(folder, `pkg-${i % 100}`, `f-${i}.js`), randomBytes(8 * 1024).toString('base64').slice(0, 8 * 1024))
+    }
+    try {
+      const { plan } = (await planWorkspace(local, { repo: repo.root, includeDirty: false, copy: ['node_modules'] })) as { plan: WorkspacePlan }
+      const started = Date.now()
+      const place = await prepareRemote(local, machine.exec, plan, 'copy-many')
+      made.push(place.root)
+      const withCopy = Date.now() - started
+      const plain = Date.now()
+      const bare = await prepareRemote(local, machine.exec, { ...plan, copy: [] }, 'copy-none')
+      made.push(bare.root)
+      const without = Date.now() - plain
+      console.log(`--copy of 2,000 files (16 MiB) to the remote worktree: ${withCopy} ms for the worktree with them, ${without} ms without`)
+      expect((await sh(machine.exec, `cd ${quoteWord(place.root)} && find node_modules -type f | wc -l && du -sk node_modules | cut -f1`)).trim().split('\n')[0]).toBe('2000')
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   }, 120_000)
 
   it('an oversize copy, or a symlink out of the repository, is refused before anything is made, here or there', async () => {

@@ -128,7 +128,8 @@ export async function gcCommand(options: GcOptions, io: GcIo, ssh: GcSsh = {}): 
   // What the app's journal still holds is not left over (read only: the journal is not written here).
   const tasks = existsSync(journal) ? new TaskJournal(journal).load() : []
   const workspaces = new Workspaces({ root: join(home.state, 'worktrees'), journal })
-  const leftovers = await workspaces.sweep({ listed: workspaces.heldBy(tasks), dryRun: options.dryRun })
+  const held = workspaces.heldBy(tasks)
+  const leftovers = await workspaces.sweep({ listed: held, dryRun: options.dryRun })
   const verb = options.dryRun ? 'would remove' : 'removed'
   for (const l of leftovers) io.out(`${l.error ? 'could not remove' : verb} ${safe(l.path)}${l.repo ? ` (worktree of ${safe(l.repo)})` : ''}: ${safe(l.error ?? l.reason)}`)
   const kept = workspaces.keptWorktrees()
@@ -151,13 +152,13 @@ export async function gcCommand(options: GcOptions, io: GcIo, ssh: GcSsh = {}): 
     const id = `${target.user}@${target.hostName}:${target.port}`
     if (seen.has(id)) continue
     seen.add(id)
-    if (!(await tidyMachine(dest.label, target, options, io, ssh))) failed = true
+    if (!(await tidyMachine(dest.label, target, options, io, ssh, held))) failed = true
   }
   return failed ? 1 : 0
 }
 
 /** One SSH machine's ~/.flotilla, over a connection of its own (closed after); false when it could not be reached or tidied. */
-async function tidyMachine(label: string, target: ReturnType<typeof targetFor>, options: GcOptions, io: GcIo, ssh: GcSsh): Promise<boolean> {
+async function tidyMachine(label: string, target: ReturnType<typeof targetFor>, options: GcOptions, io: GcIo, ssh: GcSsh, held: ReadonlySet<string>): Promise<boolean> {
   let connection: SshConnection
   try {
     connection = await SshConnection.connect(target, {
@@ -182,7 +183,7 @@ async function tidyMachine(label: string, target: ReturnType<typeof targetFor>, 
     return false
   }
   try {
-    const actions = await pruneRemoteCaches(sshExec(connection, label), { maxAgeDays: REMOTE_CACHE_MAX_AGE_DAYS, maxBytes: REMOTE_CACHE_MAX_BYTES, dryRun: options.dryRun })
+    const actions = await pruneRemoteCaches(sshExec(connection, label), { maxAgeDays: REMOTE_CACHE_MAX_AGE_DAYS, maxBytes: REMOTE_CACHE_MAX_BYTES, dryRun: options.dryRun, held })
     for (const a of actions) io.out(describe(label, a, options.dryRun))
     const worktrees = actions.filter((a) => a.action === 'remove-worktree' && !a.skipped).length
     const caches = actions.filter((a) => a.action === 'remove').length

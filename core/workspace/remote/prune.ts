@@ -14,6 +14,12 @@ export interface PruneOptions {
   now?: number
   /** This machine's name as owner notes give it (default os.hostname()); tests set it. */
   machine?: string
+  /**
+   * Remote worktree paths that must stay whoever made them (the ones tasks of a journal still
+   * hold, kept after their process ended): treated like a live owner's. Paths of other machines
+   * in it only keep more.
+   */
+  held?: ReadonlySet<string>
 }
 
 export interface PruneAction {
@@ -101,7 +107,7 @@ export async function pruneRemoteCaches(remote: RemoteExec, options: PruneOption
   const worktrees: PruneAction[] = []
   for (const w of found) {
     const verdict = judgeOwner(parseRemoteOwner(w.note), machine)
-    if (verdict.kind === 'live') {
+    if (verdict.kind === 'live' || options.held?.has(w.path)) {
       liveKeys.add(w.key)
       continue
     }
