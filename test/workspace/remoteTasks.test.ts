@@ -71,12 +71,12 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     expect(r.git('show', `flotilla/${done!.id}:remote.txt`)).toBe('made over there')
     expect(r.git('log', '-1', '--format=%an <%ae>|%P', `flotilla/${done!.id}`)).toBe(`Ann Local <ann@local.invalid>|${head}`)
     expect(r.git('status', '--porcelain')).toBe('')
-    // Over there: a bare cache and no worktree left (it went once the result was home).
+    // Over there: a bare cache, and the task's worktree, kept like a local one until its result is landed or discarded.
     const flotillaDir = `${machine.home}/.flotilla`
     // Only this repository's cache is left: the old one was pruned.
     expect((await sh(machine.exec, `ls ${flotillaDir}/repos`)).trim()).toMatch(/^flotilla-remote-tasks-repo-.*\.git$/)
-    expect((await sh(machine.exec, `ls -A ${flotillaDir}/worktrees/* 2>/dev/null | wc -l`)).trim()).toBe('0')
-    expect(await sh(machine.exec, `find ${machine.home} -name a.txt -not -path '*/.flotilla/repos/*' | wc -l`)).toBe('0\n')
+    expect((await sh(machine.exec, `ls ${flotillaDir}/worktrees/*/`)).split('\n')).toContain(done!.id)
+    expect(await sh(machine.exec, `find ${machine.home} -name a.txt -not -path '*/.flotilla/repos/*' -not -path '${done!.result!.worktree}/*' | wc -l`)).toBe('0\n')
     const firstBytes = Number(/\((\d+) bytes sent\)/.exec(h.engine.outputs.get(done!.id))?.[1])
     expect(firstBytes).toBeGreaterThan(100_000)
 
@@ -104,11 +104,12 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     expect(existsSync(join(r.root, 'remote.txt'))).toBe(true)
   }, 300_000)
 
-  it('a task that changes nothing there leaves no branch here; --copy to another machine is refused clearly', async () => {
+  it('a task that changes nothing there leaves no branch here once discarded; --copy to another machine is refused clearly', async () => {
     const [task] = await h.submit([{ prompt: '@reply nothing', workspace: { repo: r.root } }])
     const [done] = await h.waitTasks([task!.id], 120_000)
     expect(done!.state).toBe('completed')
     expect(done!.result!.headSha).toBeUndefined()
+    await h.client['tasks.discard']({ id: done!.id })
     expect(r.git('branch', '--list', `flotilla/${done!.id}`)).toBe('')
     // Where the local config signs commits, the result made over there is made again here, signed (the key never leaves).
     signCommits(r)
