@@ -91,6 +91,8 @@ export class Workspaces {
   /** Worktrees that exist now, by task: only this class adds or removes them. */
   private readonly live = new Map<string, PreparedWorkspace>()
   private readonly collectors = new Map<string, PQueue>()
+  /** Worktree paths (here or on other machines) that restored tasks hold, as the last sweep was told: never a leftover. */
+  private held: ReadonlySet<string> = new Set()
   /** Machines whose ~/.flotilla this process has pruned (see tidyRemote). */
   private readonly tidiedHosts = new Map<string, Promise<void>>()
 
@@ -228,7 +230,7 @@ export class Workspaces {
   private tidyRemote(remote: RemoteExec): Promise<void> {
     let tidied = this.tidiedHosts.get(remote.host)
     if (!tidied) {
-      tidied = pruneRemoteCaches(remote, { maxAgeDays: REMOTE_CACHE_MAX_AGE_DAYS, maxBytes: REMOTE_CACHE_MAX_BYTES }).then(
+      tidied = pruneRemoteCaches(remote, { maxAgeDays: REMOTE_CACHE_MAX_AGE_DAYS, maxBytes: REMOTE_CACHE_MAX_BYTES, held: this.held }).then(
         () => {},
         () => {},
       )
@@ -398,6 +400,8 @@ export class Workspaces {
 
   /** Worktrees a crash or kill -9 left behind, removed (see sweepLeftovers); `listed`: worktrees restored tasks hold. */
   sweep(options: { listed?: ReadonlySet<string>; dryRun?: boolean } = {}): Promise<SweptWorktree[]> {
+    // Also the worktrees on other machines that restored tasks hold: their owner (an earlier process) is gone, and tidyRemote must keep them.
+    if (options.listed && !options.dryRun) this.held = options.listed
     return sweepLeftovers(this.worktrees, this.options.root, { ...options, journal: this.journal, isLive: (taskId) => this.live.has(taskId) })
   }
 

@@ -104,7 +104,7 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     expect(existsSync(join(r.root, 'remote.txt'))).toBe(true)
   }, 300_000)
 
-  it('a task that changes nothing there leaves no branch here once discarded; --copy to another machine is refused clearly', async () => {
+  it('a task that changes nothing there leaves no branch here once discarded; --copy reaches the worktree there and stays out of the result', async () => {
     const [task] = await h.submit([{ prompt: '@reply nothing', workspace: { repo: r.root } }])
     const [done] = await h.waitTasks([task!.id], 120_000)
     expect(done!.state).toBe('completed')
@@ -122,9 +122,11 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     expect(await sh(machine.exec, `find ${machine.home} -name 'test-signing-key*' | wc -l`)).toBe('0\n')
     r.git('config', 'commit.gpgSign', 'false')
     r.write('.env', 'K=v\n')
-    const [copy] = await h.submit([{ prompt: '@reply x', workspace: { repo: r.root, copy: ['.env'] }, maxAttempts: 1 }])
-    const [refused] = await h.waitTasks([copy!.id], 60_000)
-    expect(refused!.state).toBe('failed')
-    expect(refused!.error).toMatch(/--copy .*not supported yet/)
+    // --copy reaches the worktree there (verify reads it on that machine) and is never part of the result.
+    const [copy] = await h.submit([{ prompt: '@reply x', workspace: { repo: r.root, copy: ['.env'], verify: 'cat .env' }, maxAttempts: 1 }])
+    const [copied] = await h.waitTasks([copy!.id], 60_000)
+    expect(copied!.state).toBe('completed')
+    expect(copied!.result!.verify).toMatchObject({ passed: true, output: 'K=v' })
+    expect(copied!.result!.headSha).toBeUndefined()
   }, 200_000)
 })
