@@ -422,7 +422,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    * What happened to a finished task's result afterwards (landed, discarded, its worktree gone):
    * recorded here, by the tasks' one owner, so it is journalled and pushed like any change.
    */
-  recordResult(id: string, patch: Partial<Pick<TaskResult, 'land' | 'discarded' | 'worktree' | 'worktreeMissing'>>): TaskView {
+  recordResult(id: string, patch: Partial<Pick<TaskResult, 'land' | 'discarded' | 'worktree' | 'worktreeHost' | 'worktreeMissing'>>): TaskView {
     const task = this.record(id)
     if (!task.result || !isFinalState(task.state)) throw new FlotillaError(`expected a finished task with a result, got ${id} (${task.state}${task.result ? '' : ', no result'})`, 'conflict')
     task.result = { ...task.result, ...patch }

@@ -11,6 +11,7 @@ import { resultDiff } from './resultDiff'
 import { RemoteGit, remoteGitLine, type RemoteExec } from './remote/remoteGit'
 import { pruneRemoteCaches } from './remote/prune'
 import { removeOpencodeSnapshots, seedOpencodeSnapshot } from './opencodeSnapshots'
+import { localOwner, writeRemoteOwner } from './remote/owner'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
 import { LocalGit, type GitRunner } from './git'
 import { inspectRepo, localIdentity, type RepoFacts } from './repo'
@@ -368,12 +369,15 @@ export class Workspaces {
   }
 
   /** --keep-worktrees: this process's worktrees stay after it, and no later start removes them unasked. */
-  keepAll(): string[] {
-    const kept = [...this.live.values()].map((p) => p.root)
-    // (A worktree on another machine has no owner note here.)
-    for (const p of this.live.values()) if (!p.remote) writeOwner(p.root, 'kept', this.journal)
+  async keepAll(): Promise<string[]> {
+    const kept = [...this.live.values()]
     this.live.clear()
-    return kept
+    for (const p of kept) {
+      // A worktree on another machine has its note there: marked kept, so no later sweep takes it for a crashed run's.
+      if (p.remote) await writeRemoteOwner(p.remote.exec, p.root, { ...localOwner(), kept: true }).catch(() => {})
+      else writeOwner(p.root, 'kept', this.journal)
+    }
+    return kept.map((p) => p.root)
   }
 
   /**
@@ -385,6 +389,8 @@ export class Workspaces {
     for (const task of tasks) {
       const worktree = task.result?.worktree
       if (!worktree || !task.workspace || !task.result?.branch) continue
+      // On another machine: nothing here to check; the remote sweep keeps it while the journal holds it (see tidyRemote).
+      if (task.result.worktreeHost) continue
       if (!existsSync(worktree) || !this.worktrees.owns(worktree)) {
         missing.push(task)
         // git forgets it too (else it stays listed as prunable), and its owner note goes.

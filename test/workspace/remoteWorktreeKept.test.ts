@@ -249,10 +249,13 @@ describe.skipIf(missing)('kept remote worktrees at the end', () => {
     expect(await there(box, ran.result!.worktree!)).toBe(false)
 
     const kept = await runOn('box', write('kept2.txt', 'k\n'))
-    expect(h.engine.workspaces.keepAll()).toEqual([kept.result!.worktree])
+    expect(await h.engine.workspaces.keepAll()).toEqual([kept.result!.worktree])
     expect(await there(box, kept.result!.worktree!)).toBe(true)
-    // No local owner note was written at that path (it names a folder on the other machine): a note there is the remote one's own.
-    expect(await sh(box.exec, `cat '${kept.result!.worktree}.owner.json' 2>/dev/null || true`)).not.toContain('"state"')
+    // No local owner note was written at that path (it names a folder on the other machine): the note there is the remote one, marked kept,
+    // so the sweep of a later process (this one's pid will be gone) keeps it.
+    const note = await sh(box.exec, `cat '${kept.result!.worktree}.owner.json' 2>/dev/null || true`)
+    expect(note).not.toContain('"state"')
+    expect(JSON.parse(note)).toMatchObject({ kept: true, pid: process.pid })
     // (Kept means kept: the test removes it itself.)
     await sh(box.exec, `rm -rf '${kept.result!.worktree}'`)
 

@@ -26,7 +26,7 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
       const task = finished(id)
       const report = await workspaces.land(task, { squash, into })
       // Nothing changed on a refusal: it is an error with the reason (and the files), recorded on the task too.
-      scheduler.recordResult(id, { land: report, ...(report.status === 'landed' ? { worktree: undefined } : {}) })
+      scheduler.recordResult(id, { land: report, ...(report.status === 'landed' ? { worktree: undefined, worktreeHost: undefined } : {}) })
       if (report.status !== 'landed') throw new FlotillaError(report.reason ?? `not landed (${report.status})`, report.status === 'conflict' ? 'conflict' : 'bad_request')
       return scheduler.get(id)
     },
@@ -47,7 +47,7 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
       const continues = { taskId: task.id, folderTask: plan.continues?.folderTask ?? task.id, branch, ...(inSession ? { sessionId } : {}) }
       const spec = TaskSpec.parse({ prompt, title: task.title, target: inSession ? { kind: 'server', serverId } : { kind: 'any' }, agent: task.agent, model: task.model, priority: task.priority, maxAttempts: inSession ? 1 : task.maxAttempts })
       // The worktree (if one is kept) is the follow-up's from now on.
-      if (task.result!.worktree) scheduler.recordResult(id, { worktree: undefined })
+      if (task.result!.worktree) scheduler.recordResult(id, { worktree: undefined, worktreeHost: undefined })
       const [created] = scheduler.submit([spec], [{ ...plan, continues }])
       return created!
     },
@@ -57,7 +57,7 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
       notFollowed(id, 'discard')
       const { branchKept } = await workspaces.discardResult(task)
       if (branchKept) engine.push('notice', { level: 'warning', message: branchKept })
-      return scheduler.recordResult(id, { discarded: true, worktree: undefined })
+      return scheduler.recordResult(id, { discarded: true, worktree: undefined, worktreeHost: undefined })
     },
   }
 }

@@ -175,7 +175,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     code = 1
   } finally {
     // The branches are the results; the worktrees go with the run unless kept (the servers still run: their instances are freed too).
-    if (options.keepWorktrees) engine.workspaces.keepAll()
+    if (options.keepWorktrees) await engine.workspaces.keepAll()
     else for (const failure of await engine.workspaces.discardAll()) io.err(paint(ansi.yellow, `warning: a worktree could not be removed: ${safe(failure)}`))
     client.close()
     await engine.close()

@@ -13,6 +13,8 @@ export const RemoteOwner = z.strictObject({
   machine: z.string().min(1).max(255).regex(/^[^\p{Cc}]+$/u, 'expected a host name without control characters'),
   pid: z.number().int().positive().max(2 ** 31),
   startedAt: z.string().regex(/^\d{1,20}$/).optional(),
+  /** --keep-worktrees: no sweep removes it, whether its process lives or not (it goes with its cache, by age). */
+  kept: z.literal(true).optional(),
 })
 export type RemoteOwner = z.infer<typeof RemoteOwner>
 
@@ -51,6 +53,7 @@ export type OwnerVerdict = { kind: 'live' } | { kind: 'dead'; reason: string } |
 export function judgeOwner(owner: RemoteOwner | undefined, machine = hostname()): OwnerVerdict {
   if (!owner) return { kind: 'unknown', reason: 'it names no owner' }
   if (owner.machine !== machine) return { kind: 'unknown', reason: `it belongs to ${owner.machine}` }
+  if (owner.kept) return { kind: 'live' }
   // This process's own worktrees are live too (ownerAlive says so for its pid).
   if (ownerAlive(owner)) return { kind: 'live' }
   return { kind: 'dead', reason: `the process that made it (pid ${owner.pid} on ${owner.machine}, this machine) is gone` }
