@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { SshSpec } from '../../contract/servers'
 import { StrategyName, TaskSpec } from '../../contract/tasks'
 import { parseDestination } from '../../ssh/sshConfig'
+import { splitPromptBatch } from '../../view/promptBatch'
 
 import { intOption, UsageError } from './options'
 import { checkServerUrl } from './secrets'
@@ -72,6 +73,8 @@ cancelled, 2 = bad usage.
   --capacity N           concurrent tasks per server (default 1)
   --broadcast            send every prompt to every server
   --prompts FILE         read prompts from FILE, one per line ("-" = standard input);
+                         when a line holds only ---, those lines separate prompts instead
+                         (multi-line prompts; write \--- for a literal --- line);
                          each prompt up to 100000 characters, at most 1000 in all
   --timeout SECONDS      fail a task that runs longer than this
   --stall-timeout SECONDS
@@ -236,7 +239,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   }
 }
 
-/** The prompts of `--prompts FILE` (or `-`, standard input): one per non-empty line. */
+/** The prompts of `--prompts FILE` (or `-`, standard input): one per non-empty line, or blocks between `---` lines. */
 function readPrompts(source: string, cwd: string, readStdin: () => string): string[] {
   const file = source === '-' ? 'standard input' : resolve(cwd, source)
   if (source !== '-' && (!existsSync(file) || !statSync(file).isFile())) throw new UsageError(`--prompts: expected a readable file, got "${file}"`)
@@ -246,7 +249,7 @@ function readPrompts(source: string, cwd: string, readStdin: () => string): stri
   } catch (error) {
     throw new UsageError(`--prompts: expected a readable file, got "${file}" (${readError(error)})`)
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
+  return splitPromptBatch(text, { onePerLine: true })
 }
 
 function readError(error: unknown): string {

@@ -119,7 +119,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
           ref={textarea}
           aria-label="Prompt"
           aria-describedby="prompt-help"
-          placeholder={onePerLine ? 'One prompt per line…' : 'Ask the fleet…'}
+          placeholder={onePerLine ? 'One prompt per line… (or prompts of several lines, between lines holding only ---)' : 'Ask the fleet… (a line holding only --- starts another prompt)'}
           value={text}
           rows={onePerLine ? 4 : 2}
           onChange={(e) => setText(e.target.value)}
@@ -183,7 +183,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
             {count > 1 ? `Submit ${count}` : 'Submit'}
           </button>
           <span id="prompt-help" className="hint">
-            Ctrl+Enter submits · Alt+T target · Alt+O one per line{repository ? ' · Alt+G worktree' : ''}
+            Ctrl+Enter submits · a line holding only --- separates prompts (\--- for a literal one) · Alt+T target · Alt+O one per line{repository ? ' · Alt+G worktree' : ''}
           </span>
         </div>
         {value === 'broadcast' && (

@@ -1,6 +1,7 @@
 import type { ServerView } from '../../../core/contract/servers'
 import type { StrategyName, TaskTarget, TaskView, WorkspaceRequestInput } from '../../../core/contract/tasks'
 import type { ApiClient } from '../api/client'
+import { splitPromptBatch } from '../../../core/view/promptBatch'
 
 /** One entry of the prompt bar's Target selector. */
 export interface TargetOption {
@@ -37,13 +38,9 @@ export function cycleTarget(options: readonly TargetOption[], value: string, ste
   return options[(index + step + options.length) % options.length].value
 }
 
-/** The prompts in the text: the whole text, or one per non-empty line. */
+/** The prompts in the text: the whole text, one per non-empty line, or blocks between `---` lines (core/view/promptBatch). */
 export function splitPrompts(text: string, onePerLine: boolean): string[] {
-  if (!onePerLine) return text.trim() ? [text.trim()] : []
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
+  return splitPromptBatch(text, { onePerLine })
 }
 
 /** The target when none was chosen: any server, by the settings' strategy at the time each task binds. */
