@@ -7,6 +7,8 @@ import { submitTasks } from '../core/host/taskSubmission'
 import { Engine } from '../core/host/engine'
 import { LocalLauncher } from '../core/launchers/local'
 import type { Launcher } from '../core/launchers/types'
+import { seedOpencodeSnapshot } from '../core/workspace/opencodeSnapshots'
+import { LocalGit } from '../core/workspace/git'
 import { median } from './stats'
 
 // Workspace cost per task: from submit to `completed` (result committed), a task in its own
@@ -67,12 +69,15 @@ async function oneSize(files: number): Promise<string[]> {
       isolatedNoSnap.push(other.ms)
       await engine.workspaces.discardWorktree(other.id)
     }
+    const floor = await opencodeNewFolderCost(engine, repo, join(state, 'bare'), 'snap')
     const added = median(isolated) - median(shared)
     const goal = files === 20_000 ? ` (goal ≤ 1000 ms at 20k) ${added <= 1_000 ? 'OK' : 'MISSED'}` : ''
     const [b, d, a] = memory.at(-1)!
     return [
       `  ${files} files: shared ${ms(median(shared))}, worktree ${ms(median(isolated))} (added ${ms(added)}${goal}), worktree with opencode snapshots off ${ms(median(isolatedNoSnap))} (added ${ms(median(isolatedNoSnap) - median(shared))}); removal ${ms(median(removal))}`,
       `    runs: shared ${shared.map(ms).join('/')}; worktree ${isolated.map(ms).join('/')}; snapshots off ${isolatedNoSnap.map(ms).join('/')}`,
+      `    opencode alone (bare API, same server): a prompt in a new worktree folder ${ms(floor.fresh)} vs in its known folder ${ms(floor.known)}: a new folder costs opencode ${ms(floor.fresh - floor.known)} by itself (its instance for that folder), the floor under any isolation by folder`,
+      `    Flotilla's own share of the added time: ${ms(added - (floor.fresh - floor.known))}`,
       `    server memory: ${mb(b)} before a worktree, ${mb(d)} with it, ${mb(a)} after it went (ratio after/before ${(a / b).toFixed(2)})`,
     ]
   } finally {
@@ -131,3 +136,42 @@ function rssOf(engine: Engine, serverId: string): number {
 
 const ms = (v: number) => `${Math.round(v)} ms`
 const mb = (v: number) => `${Math.round(v / 1e6)} MB`
+
+/**
+ * opencode's own price of a new folder: the bench's prompt by bare API calls (create, the
+ * blocking message call) in a worktree made by hand (its snapshot seeded as Flotilla seeds it)
+ * vs in the server's known folder; median of 3 each, the worktree and its instance removed after.
+ */
+async function opencodeNewFolderCost(engine: Engine, repo: string, parent: string, serverId: string): Promise<{ fresh: number; known: number }> {
+  const server = engine.fleet.get(serverId)
+  const instance = server.instance!
+  const auth = instance.auth ? `Basic ${Buffer.from(`${instance.auth.username}:${instance.auth.password}`).toString('base64')}` : undefined
+  const headers = { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }
+  const prompt = async (directory: string) => {
+    const q = `?directory=${encodeURIComponent(directory)}`
+    const started = performance.now()
+    const session = (await (await fetch(`${instance.baseUrl}/session${q}`, { method: 'POST', headers, body: JSON.stringify({ title: 'bench' }) })).json()) as { id: string }
+    const res = await fetch(`${instance.baseUrl}/session/${session.id}/message${q}`, { method: 'POST', headers, body: JSON.stringify({ parts: [{ type: 'text', text: PROMPT }] }) })
+    await res.arrayBuffer()
+    if (!res.ok) throw new Error(`bare prompt: HTTP ${res.status}`)
+    return performance.now() - started
+  }
+  const fresh: number[] = []
+  const known: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    execFileSync('git', ['checkout', '-q', '--', '.'], { cwd: repo })
+    execFileSync('git', ['clean', '-qfd'], { cwd: repo })
+    known.push(await prompt(repo))
+    const worktree = join(parent, `bare-${i}`)
+    execFileSync('git', ['worktree', 'add', '-q', '--detach', worktree, 'HEAD'], { cwd: repo })
+    try {
+      const snapshots = engine.workspaces.snapshotRootOf(serverId)
+      if (snapshots) await seedOpencodeSnapshot(new LocalGit(), worktree, snapshots)
+      fresh.push(await prompt(worktree))
+    } finally {
+      await server.client!.disposeInstance(worktree).catch(() => {})
+      execFileSync('git', ['worktree', 'remove', '--force', '--force', worktree], { cwd: repo })
+    }
+  }
+  return { fresh: median(fresh), known: median(known) }
+}

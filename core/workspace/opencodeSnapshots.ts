@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { GitRunner } from './git'
 
@@ -51,20 +51,42 @@ function list(dir: string): string[] {
  * and opencode does it the slow way. Returns the folder made, if any.
  */
 export async function seedOpencodeSnapshot(git: GitRunner, worktree: string, snapshotRoot: string): Promise<string | undefined> {
-  const commonDir = resolve(worktree, (await git.run(['rev-parse', '--git-common-dir'], { cwd: worktree })).stdout.trim())
+  const { commonDir, index } = await worktreeGitPaths(git, worktree)
   const project = await projectId(git, worktree, commonDir)
   if (!project) return undefined
   const gitdir = join(snapshotRoot, project, createHash('sha1').update(worktree).digest('hex'))
   if (existsSync(gitdir)) return undefined
-  const index = resolve(worktree, (await git.run(['rev-parse', '--git-path', 'index'], { cwd: worktree })).stdout.trim())
   mkdirSync(join(gitdir, 'objects', 'info'), { recursive: true })
   await git.run(['init', '-q'], { cwd: worktree, env: { GIT_DIR: gitdir, GIT_WORK_TREE: worktree } })
-  for (const [key, value] of [['core.autocrlf', 'false'], ['core.longpaths', 'true'], ['core.symlinks', 'true'], ['core.fsmonitor', 'false']] as const) {
-    await git.run(['--git-dir', gitdir, 'config', key, value], { cwd: worktree })
-  }
+  // The settings opencode gives its snapshot repositories, added to the [core] section `git init`
+  // wrote last (one write instead of a `git config` process each: they are on a task's path).
+  const config = join(gitdir, 'config')
+  const written = readFileSync(config, 'utf8')
+  if (!/\[core\]\n(?:\t[^\n]*\n)*$/.test(written)) throw new Error(`expected git init to end ${config} with its [core] section, got ${JSON.stringify(written.slice(-200))}`)
+  appendFileSync(config, '\tautocrlf = false\n\tlongpaths = true\n\tsymlinks = true\n\tfsmonitor = false\n')
   writeFileSync(join(gitdir, 'objects', 'info', 'alternates'), `${join(commonDir, 'objects')}\n`)
   copyFileSync(index, join(gitdir, 'index'))
   return gitdir
+}
+
+/**
+ * A linked worktree's shared git folder and its own index, read from the `.git` file git wrote
+ * there (`gitdir: <common>/worktrees/<name>`, with a `commondir` file in it); asked of git when
+ * the worktree is laid out otherwise.
+ */
+async function worktreeGitPaths(git: GitRunner, worktree: string): Promise<{ commonDir: string; index: string }> {
+  try {
+    const pointer = /^gitdir: (.+)\n?$/.exec(readFileSync(join(worktree, '.git'), 'utf8'))
+    if (pointer) {
+      const own = resolve(worktree, pointer[1]!)
+      const commonDir = resolve(own, readFileSync(join(own, 'commondir'), 'utf8').trim())
+      if (existsSync(join(commonDir, 'objects'))) return { commonDir, index: join(own, 'index') }
+    }
+  } catch {
+    // not a linked worktree's layout: git says
+  }
+  const ask = async (args: string[]) => resolve(worktree, (await git.run(args, { cwd: worktree })).stdout.trim())
+  return { commonDir: await ask(['rev-parse', '--git-common-dir']), index: await ask(['rev-parse', '--git-path', 'index']) }
 }
 
 async function projectId(git: GitRunner, cwd: string, commonDir: string): Promise<string | undefined> {

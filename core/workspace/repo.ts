@@ -30,13 +30,37 @@ export async function inspectRepo(git: GitRunner, folder: string): Promise<RepoF
   const head = (await git.run(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { cwd: root, okCodes: [1] })).stdout.trim() || undefined
   const branch = (await git.run(['symbolic-ref', '-q', '--short', 'HEAD'], { cwd: root, okCodes: [1] })).stdout.trim() || undefined
   const status = (await git.run(['status', '--porcelain', '-z', '--untracked-files=normal', '--ignore-submodules=dirty'], { cwd: root })).stdout
-  const submodules = head ? await submodulePaths(git, root) : []
-  const attributes = head ? (await git.run(['grep', '-I', '-l', '-e', 'filter=lfs', head, '--', '.gitattributes', '*/.gitattributes'], { cwd: root, okCodes: [1] })).stdout : ''
-  return { root, head, branch, dirty: status.length > 0, submodules, lfs: attributes.trim().length > 0 }
+  const { submodules, lfs } = head ? await commitFacts(git, root, head) : { submodules: [], lfs: false }
+  return { root, head, branch, dirty: status.length > 0, submodules, lfs }
 }
 
-async function submodulePaths(git: GitRunner, root: string): Promise<string[]> {
-  const tree = (await git.run(['ls-tree', '-r', '-z', 'HEAD'], { cwd: root })).stdout
+/**
+ * Submodules and LFS are facts of a commit (its tree and .gitattributes), so they are read once
+ * per commit: every submit asks, and listing a 20k-file tree costs ~20 ms. Bounded: the oldest
+ * entries go past CACHED_COMMITS.
+ */
+const CACHED_COMMITS = 64
+const factsByCommit = new Map<string, Promise<{ submodules: string[]; lfs: boolean }>>()
+
+function commitFacts(git: GitRunner, root: string, head: string): Promise<{ submodules: string[]; lfs: boolean }> {
+  const key = `${root}\0${head}`
+  let facts = factsByCommit.get(key)
+  if (!facts) {
+    facts = (async () => {
+      const submodules = await submodulePaths(git, root, head)
+      const attributes = (await git.run(['grep', '-I', '-l', '-e', 'filter=lfs', head, '--', '.gitattributes', '*/.gitattributes'], { cwd: root, okCodes: [1] })).stdout
+      return { submodules, lfs: attributes.trim().length > 0 }
+    })()
+    factsByCommit.set(key, facts)
+    // A failed read is not remembered: the next submit asks again.
+    facts.catch(() => factsByCommit.get(key) === facts && factsByCommit.delete(key))
+    while (factsByCommit.size > CACHED_COMMITS) factsByCommit.delete(factsByCommit.keys().next().value!)
+  }
+  return facts
+}
+
+async function submodulePaths(git: GitRunner, root: string, commit: string): Promise<string[]> {
+  const tree = (await git.run(['ls-tree', '-r', '-z', commit], { cwd: root })).stdout
   return tree
     .split('\0')
     .filter((entry) => entry.startsWith('160000 '))

@@ -263,7 +263,7 @@ export class Workspaces {
       if (prepared.remote) return this.collectFrom(prepared.remote, prepared, info, context)
       const { plan } = prepared
       const parent = (await this.git.run(['rev-parse', 'HEAD'], { cwd: prepared.root })).stdout.trim()
-      await commitResult(this.git, {
+      const made = await commitResult(this.git, {
         worktree: prepared.root,
         parent,
         leaveOut: plan.copy,
@@ -271,7 +271,7 @@ export class Workspaces {
         trailers: { 'Flotilla-Task': prepared.taskId, 'Flotilla-Server': info.serverName },
         identity: () => localIdentity(this.git, plan.repo),
       })
-      const head = (await this.git.run(['rev-parse', 'HEAD'], { cwd: prepared.root })).stdout.trim()
+      const head = made ?? parent
       const changed = head !== plan.baseSha
       const files = changed ? await changedFiles(this.git, prepared.root, plan.baseSha, head) : []
       // From here on it holds a result: removed when the result is landed or discarded (or the run ends), not swept.
@@ -327,6 +327,11 @@ export class Workspaces {
   /** Results that would conflict with each other when all are landed (see landing.ts). */
   conflictsBetween(tasks: readonly TaskView[], options: LandOptions = {}): Promise<Array<{ a: string; b: string; files: string[] }>> {
     return conflictsBetween(this.git, tasks, options)
+  }
+
+  /** Where the server's opencode keeps its snapshot repositories (for seeding one; undefined: not on this machine). */
+  snapshotRootOf(serverId: string): string | undefined {
+    return this.options.snapshotRootOf?.(serverId)
   }
 
   /** The worktree of a task, while it exists. */
