@@ -102,10 +102,17 @@ export const methods = {
   'wezterm.domains.list': { params: Empty, result: WeztermDomains },
   'wezterm.domains.add': { params: z.strictObject({ domain: WeztermDomain }), result: WeztermDomains },
   'wezterm.domains.remove': { params: z.strictObject({ name: WeztermDomain.shape.name }), result: WeztermDomains },
-  /** The host's project folder and, when it is in a git repository, that repository: the prompt bar's tasks get worktrees there. */
+  /**
+   * The host's project folder and, when it is in a git repository, that repository: the prompt bar's tasks get worktrees there.
+   * `demo`: the host runs the scripted model (--demo), so a new server's form starts with it ticked.
+   */
   'host.info': {
     params: Empty,
-    result: z.object({ projectDir: z.string().optional(), repository: z.object({ root: z.string(), branch: z.string().optional(), dirty: z.boolean() }).optional() }),
+    result: z.object({
+      projectDir: z.string().optional(),
+      repository: z.object({ root: z.string(), branch: z.string().optional(), dirty: z.boolean() }).optional(),
+      demo: z.boolean().optional(),
+    }),
   },
   'settings.get': { params: Empty, result: Settings },
   'settings.update': { params: z.strictObject({ patch: SettingsPatch }), result: Settings },

@@ -8,7 +8,12 @@ export interface KeyLike {
   altKey?: boolean
   shiftKey?: boolean
   metaKey?: boolean
+  /** KeyboardEvent's: AltGr (Linux, Windows) reports here; its presses type characters. */
+  getModifierState?: (key: string) => boolean
 }
+
+/** Which keys type characters: macOS Option does; elsewhere only AltGr (reported apart from Alt). */
+export type Platform = 'mac' | 'other'
 
 /** Where the key was pressed. */
 export interface KeyContext {
@@ -22,6 +27,8 @@ export interface KeyContext {
   inTerminal?: boolean
   /** In the tasks view, or with the focus nowhere in particular (no dialog open): where the result keys work. */
   inResults?: boolean
+  /** macOS: Option+key types a character in a text field, so Alt chords there need Ctrl+Option. */
+  platform?: Platform
 }
 
 export type { CommandId }
@@ -36,7 +43,7 @@ export interface Command {
  * Where a binding works. Typing is sacred: plain keys never fire in a text field, and in the
  * prompt only the keys meant for it (and Ctrl/Cmd chords) do.
  */
-type Scope = 'anywhere' | 'prompt' | 'notTyping' | 'pane' | 'results'
+type Scope = 'anywhere' | 'global' | 'prompt' | 'notTyping' | 'pane' | 'results'
 
 export interface Binding {
   id: CommandId
@@ -54,8 +61,10 @@ export interface Binding {
 
 const mods = (k: KeyLike) => `${k.ctrlKey ? 'C' : ''}${k.altKey ? 'A' : ''}${k.shiftKey ? 'S' : ''}${k.metaKey ? 'M' : ''}`
 const code = (k: KeyLike) => k.code || ''
-const alt = (k: KeyLike, c: string) => mods(k) === 'A' && code(k) === c
-const altShift = (k: KeyLike, c: string) => mods(k) === 'AS' && code(k) === c
+// Every Alt chord also answers Ctrl+Alt (Ctrl+Option on macOS), which types no character anywhere but
+// under Windows' AltGr (reported as AltGraph, refused below): the way to it from a text field on a Mac.
+const alt = (k: KeyLike, c: string) => (mods(k) === 'A' || mods(k) === 'CA') && code(k) === c
+const altShift = (k: KeyLike, c: string) => (mods(k) === 'AS' || mods(k) === 'CAS') && code(k) === c
 const primary = (k: KeyLike) => mods(k) === 'C' || mods(k) === 'M'
 const terminalPalette = (k: KeyLike) => (mods(k) === 'CS' || mods(k) === 'SM') && code(k) === 'KeyP'
 const always = () => true
@@ -63,16 +72,17 @@ const always = () => true
 const letter = (k: KeyLike, l: string, shift = false) => mods(k) === (shift ? 'S' : '') && k.key.toLowerCase() === l
 
 export const BINDINGS: readonly Binding[] = [
-  { id: 'pane.next', accelerator: 'Alt+]', keys: 'Ctrl+Alt+→ / Alt+]', description: 'Focus the next pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowRight' || k.key === 'ArrowDown')) || alt(k, 'BracketRight'), inTerminal: always },
-  { id: 'pane.prev', accelerator: 'Alt+[', keys: 'Ctrl+Alt+← / Alt+[', description: 'Focus the previous pane', scope: 'anywhere', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowLeft' || k.key === 'ArrowUp')) || alt(k, 'BracketLeft'), inTerminal: always },
-  { id: 'pane.jump', accelerator: 'Alt+#', keys: 'Alt+1 … Alt+9', description: 'Jump to pane N', scope: 'notTyping', match: (k) => (mods(k) === 'A' && /^Digit[1-9]$/.test(code(k)) ? Number(code(k).slice(5)) : false), inTerminal: always },
-  { id: 'pane.zoom', accelerator: 'Alt+Z', keys: 'Alt+Z', description: 'Zoom the focused pane (again to unzoom)', scope: 'notTyping', match: (k) => alt(k, 'KeyZ'), inTerminal: always },
-  { id: 'pane.close', accelerator: 'Alt+W', keys: 'Alt+W', description: 'Close the focused pane', scope: 'notTyping', match: (k) => alt(k, 'KeyW') },
-  { id: 'pane.swapNext', accelerator: 'Alt+Shift+]', keys: 'Alt+Shift+]', description: 'Swap the focused pane with the next', scope: 'notTyping', match: (k) => altShift(k, 'BracketRight'), inTerminal: always },
-  { id: 'pane.swapPrev', accelerator: 'Alt+Shift+[', keys: 'Alt+Shift+[', description: 'Swap the focused pane with the previous', scope: 'notTyping', match: (k) => altShift(k, 'BracketLeft'), inTerminal: always },
+  { id: 'pane.next', accelerator: 'Alt+]', keys: 'Ctrl+Alt+→ / Alt+]', description: 'Focus the next pane', scope: 'global', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowRight' || k.key === 'ArrowDown')) || alt(k, 'BracketRight'), inTerminal: always },
+  { id: 'pane.prev', accelerator: 'Alt+[', keys: 'Ctrl+Alt+← / Alt+[', description: 'Focus the previous pane', scope: 'global', match: (k) => (mods(k) === 'CA' && (k.key === 'ArrowLeft' || k.key === 'ArrowUp')) || alt(k, 'BracketLeft'), inTerminal: always },
+  { id: 'pane.jump', accelerator: 'Alt+#', keys: 'Alt+1 … Alt+9', description: 'Jump to pane N', scope: 'global', match: (k) => ((mods(k) === 'A' || mods(k) === 'CA') && /^Digit[1-9]$/.test(code(k)) ? Number(code(k).slice(5)) : false), inTerminal: always },
+  { id: 'pane.zoom', accelerator: 'Alt+Z', keys: 'Alt+Z', description: 'Zoom the focused pane (again to unzoom)', scope: 'global', match: (k) => alt(k, 'KeyZ'), inTerminal: always },
+  { id: 'pane.close', accelerator: 'Alt+W', keys: 'Alt+W', description: 'Close the focused pane', scope: 'global', match: (k) => alt(k, 'KeyW') },
+  { id: 'pane.swapNext', accelerator: 'Alt+Shift+]', keys: 'Alt+Shift+]', description: 'Swap the focused pane with the next', scope: 'global', match: (k) => altShift(k, 'BracketRight'), inTerminal: always },
+  { id: 'pane.swapPrev', accelerator: 'Alt+Shift+[', keys: 'Alt+Shift+[', description: 'Swap the focused pane with the previous', scope: 'global', match: (k) => altShift(k, 'BracketLeft'), inTerminal: always },
   { id: 'pane.search', accelerator: 'CmdOrCtrl+F', keys: 'Ctrl+F', description: 'Search the focused pane’s scrollback', scope: 'pane', match: (k) => primary(k) && k.key.toLowerCase() === 'f' },
-  // Ctrl+Shift+P also works inside a shell or TUI, whose programs own Ctrl+K: the way out of a terminal.
-  { id: 'palette.open', accelerator: 'CmdOrCtrl+K', keys: 'Ctrl+K / Ctrl+Shift+P', description: 'Command palette', scope: 'anywhere', match: (k) => (primary(k) && k.key.toLowerCase() === 'k') || terminalPalette(k), inTerminal: (k) => terminalPalette(k) },
+  // Ctrl+K opens the palette even inside a shell or TUI: given to bash it silently killed the line, and
+  // what was typed for the palette ran as a command. Ctrl+Shift+P is the same key, as in VS Code.
+  { id: 'palette.open', accelerator: 'CmdOrCtrl+K', keys: 'Ctrl+K / Ctrl+Shift+P', description: 'Command palette (also from a shell or TUI pane)', scope: 'anywhere', match: (k) => (primary(k) && code(k) === 'KeyK') || (primary(k) && k.key.toLowerCase() === 'k') || terminalPalette(k), inTerminal: always },
   { id: 'help.open', accelerator: '?', keys: '?', description: 'Show these shortcuts', scope: 'notTyping', match: (k) => k.key === '?' && !k.ctrlKey && !k.altKey && !k.metaKey },
   { id: 'prompt.focus', accelerator: 'CmdOrCtrl+L', keys: 'Ctrl+L or /', description: 'Focus the prompt', scope: 'anywhere', match: (k) => primary(k) && k.key.toLowerCase() === 'l', plain: '/' },
   { id: 'prompt.submit', accelerator: 'CmdOrCtrl+Enter', keys: 'Ctrl+Enter', description: 'Submit the prompt(s)', scope: 'prompt', match: (k) => primary(k) && k.key === 'Enter' },
@@ -80,8 +90,8 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'prompt.cycleTargetBack', accelerator: 'Alt+Shift+T', keys: 'Alt+Shift+T', description: 'Cycle the target backwards', scope: 'prompt', match: (k) => altShift(k, 'KeyT') },
   { id: 'prompt.toggleLines', accelerator: 'Alt+O', keys: 'Alt+O', description: 'Toggle “one prompt per line”', scope: 'prompt', match: (k) => alt(k, 'KeyO') },
   { id: 'attention.focus', accelerator: 'Alt+A', keys: 'Alt+A', description: 'Focus the attention inbox', scope: 'prompt', match: (k) => alt(k, 'KeyA') },
-  { id: 'servers.focus', accelerator: 'Alt+S', keys: 'Alt+S', description: 'Focus the server cards', scope: 'notTyping', match: (k) => alt(k, 'KeyS') },
-  { id: 'view.toggle', accelerator: 'Alt+V', keys: 'Alt+V', description: 'Switch between terminals and the tasks view', scope: 'notTyping', match: (k) => alt(k, 'KeyV') },
+  { id: 'servers.focus', accelerator: 'Alt+S', keys: 'Alt+S', description: 'Focus the server list', scope: 'global', match: (k) => alt(k, 'KeyS') },
+  { id: 'view.toggle', accelerator: 'Alt+V', keys: 'Alt+V', description: 'Switch between terminals and the tasks view (its task list takes the focus)', scope: 'global', match: (k) => alt(k, 'KeyV') },
   { id: 'prompt.toggleWorktree', accelerator: 'Alt+G', keys: 'Alt+G', description: 'Own worktree on or off (when the project is a git repository)', scope: 'prompt', match: (k) => alt(k, 'KeyG') },
   // The selected task's result, in the tasks view: plain letters, so never while typing or in a dialog.
   { id: 'result.land', accelerator: 'L', keys: 'L', description: 'Land the selected result (merge it into its target branch)', scope: 'results', match: (k) => letter(k, 'l') },
@@ -103,6 +113,8 @@ export const INBOX_KEYS: ReadonlyArray<{ keys: string; description: string }> = 
 /** The command a key means where it was pressed, or null (let the key through). */
 export function commandFor(key: KeyLike, context: KeyContext = {}): Command | null {
   const typing = Boolean(context.inPrompt || context.inTextField)
+  // AltGr types a character (Linux, Windows; Windows reports it as Ctrl+Alt too): never a shortcut.
+  if (key.getModifierState?.('AltGraph') && key.key.length === 1) return null
   for (const binding of BINDINGS) {
     // Inside a shell or TUI only moving between panes, and the way out, are ours: nothing a program could want.
     if (context.inTerminal && !binding.inTerminal?.(key)) continue
@@ -110,16 +122,24 @@ export function commandFor(key: KeyLike, context: KeyContext = {}): Command | nu
     if (matched === false && binding.plain && !typing && key.key === binding.plain && !key.ctrlKey && !key.altKey && !key.metaKey) matched = true
     if (matched === false) continue
     if (!allowed(binding.scope, context, typing)) continue
-    // Alt chords type characters on some layouts (macOS Option): in a text field only the prompt's own fire.
-    if (typing && binding.scope === 'anywhere' && key.altKey && !key.ctrlKey && !key.metaKey) continue
+    // macOS Option types a character in a text field (Option+Z is Ω): there the Alt chords are Ctrl+Option's.
+    if (typing && optionTypes(key, context)) continue
     return typeof matched === 'number' ? { id: binding.id, n: matched } : { id: binding.id }
   }
   return null
 }
 
+/** An Option chord on a Mac with neither Ctrl nor Cmd: it types (arrows and Enter excepted). */
+function optionTypes(key: KeyLike, context: KeyContext): boolean {
+  return context.platform === 'mac' && Boolean(key.altKey) && !key.ctrlKey && !key.metaKey && !/^(Arrow|Enter$|Escape$|Tab$)/.test(key.key)
+}
+
 function allowed(scope: Scope, context: KeyContext, typing: boolean): boolean {
   switch (scope) {
     case 'anywhere':
+      return true
+    case 'global':
+      // Chords that move the focus between Flotilla's parts: from the prompt and every text field too.
       return true
     case 'notTyping':
       return !typing
@@ -133,8 +153,30 @@ function allowed(scope: Scope, context: KeyContext, typing: boolean): boolean {
   }
 }
 
-export function describeBinding(id: CommandId): string | undefined {
-  return BINDINGS.find((b) => b.id === id)?.keys
+/**
+ * How a key is written on a platform. On macOS the Alt chords are shown as Ctrl+Option (they work
+ * from text fields, where Option alone types) and Ctrl/Cmd chords as Cmd.
+ */
+export function platformKeys(keys: string, platform: Platform = 'other'): string {
+  if (platform !== 'mac') return keys
+  return keys
+    .replace(/Ctrl\+Alt\+/g, '\u0000')
+    .replace(/Alt\+/g, '\u0000')
+    .replace(/Ctrl\+/g, 'Cmd+')
+    .replace(/\u0000/g, 'Ctrl+Option+')
+}
+
+/** The other chord that does the same, when there is one (shown beside the platform's own). */
+export function alternativeKeys(keys: string, platform: Platform = 'other'): string | undefined {
+  const altParts = keys.split(' / ').filter((part) => part.startsWith('Alt+'))
+  if (altParts.length === 0) return undefined
+  if (platform === 'mac') return `${altParts.map((part) => part.replace(/Alt\+/g, 'Option+')).join(' / ')} outside text fields`
+  return altParts.map((part) => part.replace(/Alt\+/g, 'Ctrl+Alt+')).join(' / ')
+}
+
+export function describeBinding(id: CommandId, platform: Platform = 'other'): string | undefined {
+  const keys = BINDINGS.find((b) => b.id === id)?.keys
+  return keys === undefined ? undefined : platformKeys(keys, platform)
 }
 
 /** The Electron accelerator of a command, e.g. "Alt+3" for { id: 'pane.jump', n: 3 }. */

@@ -1,7 +1,8 @@
 import type { ServerView } from '../../core/contract/servers'
 import type { PaletteCommand } from './components/CommandPalette'
 import { LAYOUT_LIMITS } from './grid/layout'
-import { BINDINGS, describeBinding, type Command, type CommandId } from '../../core/view/keymap'
+import { BINDINGS, describeBinding, platformKeys, type Command, type CommandId, type Platform } from '../../core/view/keymap'
+import { PLATFORM } from './keyContext'
 
 export interface CommandContext {
   run: (command: Command) => void
@@ -16,6 +17,8 @@ export interface CommandContext {
   repositorySettings: () => void
   enableNotifications?: () => void
   setTheme: (theme: ThemeName) => void
+  /** Whose keys the hints name (macOS: Ctrl+Option for the Alt chords). */
+  platform?: Platform
 }
 
 export type ThemeName = 'system' | 'light' | 'dark'
@@ -26,11 +29,11 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
   const keyed = (id: CommandId, label: string, command: Command = { id }): PaletteCommand => ({
     id,
     label,
-    keys: describeBinding(id),
+    keys: describeBinding(id, ctx.platform ?? PLATFORM),
     run: () => ctx.run(command),
   })
   const commands: PaletteCommand[] = BINDINGS.filter((b) => b.id !== 'palette.open' && b.id !== 'pane.jump' && !b.id.startsWith('result.')).map((b) => keyed(b.id, b.description))
-  for (let n = 1; n <= 9; n++) commands.push({ id: `pane.jump.${n}`, label: `Jump to pane ${n}`, keys: `Alt+${n}`, run: () => ctx.run({ id: 'pane.jump', n }) })
+  for (let n = 1; n <= 9; n++) commands.push({ id: `pane.jump.${n}`, label: `Jump to pane ${n}`, keys: platformKeys(`Alt+${n}`, ctx.platform ?? PLATFORM), run: () => ctx.run({ id: 'pane.jump', n }) })
   for (const limit of LAYOUT_LIMITS) commands.push({ id: `layout.${limit}`, label: `Layout: up to ${limit} pane${limit === 1 ? '' : 's'}`, run: () => ctx.setLimit(limit) })
   for (const s of ctx.servers) {
     commands.push({ id: `events.${s.id}`, label: `Open events: ${s.name}`, run: () => ctx.openPane(s.id, 'server') })

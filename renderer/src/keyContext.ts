@@ -1,9 +1,21 @@
-import type { KeyContext } from '../../core/view/keymap'
+import type { KeyContext, Platform } from '../../core/view/keymap'
+
+/** The platform whose keyboard this is (macOS Option types characters; the key map and its help follow). */
+export function detectPlatform(nav: { platform?: string; userAgent?: string; userAgentData?: { platform?: string } } | undefined = globalThis.navigator): Platform {
+  const name = nav?.userAgentData?.platform || nav?.platform || nav?.userAgent || ''
+  return /mac|iphone|ipad/i.test(name) ? 'mac' : 'other'
+}
+
+export const PLATFORM: Platform = detectPlatform()
 
 const NOT_TYPING_INPUTS = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file', 'image'])
 
 /** Where a key was pressed, for the key map: the prompt, another text field, a pane. */
-export function keyContext(target: EventTarget | null): KeyContext {
+export function keyContext(target: EventTarget | null, platform: Platform = PLATFORM): KeyContext {
+  return { ...placeOf(target), platform }
+}
+
+function placeOf(target: EventTarget | null): KeyContext {
   const el = target instanceof Element ? target : null
   if (!el) return { inResults: true }
   const inPane = el.closest('[data-pane-id]') !== null

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { BINDINGS, commandFor, type KeyLike } from '../../core/view/keymap'
+import { alternativeKeys, BINDINGS, commandFor, describeBinding, platformKeys, type KeyLike } from '../../core/view/keymap'
 
 const key = (k: string, code: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, code, ...mods })
 const id = (k: KeyLike, ctx = {}) => commandFor(k, ctx)?.id ?? null
@@ -47,8 +47,9 @@ describe('key map', () => {
     for (const [k, code] of [['/', 'Slash'], ['?', 'Slash'], ['a', 'KeyA'], ['1', 'Digit1'], ['z', 'KeyZ']]) {
       expect(id(key(k, code), inPrompt)).toBeNull()
     }
-    expect(id(key('3', 'Digit3', { altKey: true }), inPrompt)).toBeNull()
-    expect(id(key('z', 'KeyZ', { altKey: true }), inPrompt)).toBeNull()
+    // The global chords work from the prompt (issue 12: after a submit the focus stays there).
+    expect(commandFor(key('3', 'Digit3', { altKey: true }), inPrompt)).toEqual({ id: 'pane.jump', n: 3 })
+    expect(id(key('z', 'KeyZ', { altKey: true }), inPrompt)).toBe('pane.zoom')
     expect(id(key('t', 'KeyT', { altKey: true }), inPrompt)).toBe('prompt.cycleTarget')
     expect(id(key('o', 'KeyO', { altKey: true }), inPrompt)).toBe('prompt.toggleLines')
     expect(id(key('k', 'KeyK', { ctrlKey: true }), inPrompt)).toBe('palette.open')
@@ -59,6 +60,8 @@ describe('key map', () => {
     expect(id(key('/', 'Slash'), inField)).toBeNull()
     expect(id(key('t', 'KeyT', { altKey: true }), inField)).toBeNull()
     expect(id(key('a', 'KeyA', { altKey: true }), inField)).toBeNull()
+    // The chords that move between Flotilla's parts work from any field (Alt types nothing off macOS).
+    expect(id(key('s', 'KeyS', { altKey: true }), inField)).toBe('servers.focus')
     expect(id(key('k', 'KeyK', { ctrlKey: true }), inField)).toBe('palette.open')
   })
 
@@ -117,12 +120,17 @@ describe('key map', () => {
 describe('key map in a shell or TUI pane', () => {
   const inTerminal = { inPane: true, inTerminal: true }
   it('gives the program every key except the pane keys', () => {
-    for (const k of [key('l', 'KeyL', { ctrlKey: true }), key('k', 'KeyK', { ctrlKey: true }), key('f', 'KeyF', { ctrlKey: true }), key('/', 'Slash'), key('?', 'Slash'), key('t', 'KeyT', { altKey: true }), key('w', 'KeyW', { altKey: true })]) {
+    for (const k of [key('l', 'KeyL', { ctrlKey: true }), key('f', 'KeyF', { ctrlKey: true }), key('/', 'Slash'), key('?', 'Slash'), key('t', 'KeyT', { altKey: true }), key('w', 'KeyW', { altKey: true })]) {
       expect(commandFor(k, inTerminal)).toBeNull()
     }
     expect(id(key('ArrowRight', 'ArrowRight', { ctrlKey: true, altKey: true }), inTerminal)).toBe('pane.next')
     expect(commandFor(key('2', 'Digit2', { altKey: true }), inTerminal)).toEqual({ id: 'pane.jump', n: 2 })
     expect(id(key('z', 'KeyZ', { altKey: true }), inTerminal)).toBe('pane.zoom')
+  })
+
+  it('opens the palette with Ctrl+K too: a shell never swallows the key that opens a Flotilla surface', () => {
+    expect(id(key('k', 'KeyK', { ctrlKey: true }), inTerminal)).toBe('palette.open')
+    expect(id(key('k', 'KeyK', { metaKey: true }), inTerminal)).toBe('palette.open')
   })
 
   it('opens the palette with Ctrl+Shift+P, the way out of a terminal by keyboard', () => {
@@ -133,9 +141,73 @@ describe('key map in a shell or TUI pane', () => {
 })
 
 describe('key map and Alt chords while typing', () => {
-  it('lets Alt+] type its character in text fields, keeps Ctrl+Alt+arrows', () => {
-    expect(commandFor(key('‘', 'BracketRight', { altKey: true }), { inPrompt: true })).toBeNull()
-    expect(commandFor(key('‘', 'BracketRight', { altKey: true }), { inTextField: true })).toBeNull()
-    expect(id(key('ArrowLeft', 'ArrowLeft', { ctrlKey: true, altKey: true }), { inPrompt: true })).toBe('pane.prev')
+  const mac = { platform: 'mac' } as const
+  it('on macOS lets Option+] type its character in text fields, keeps Ctrl+Alt+arrows', () => {
+    expect(commandFor(key('‘', 'BracketRight', { altKey: true }), { inPrompt: true, ...mac })).toBeNull()
+    expect(commandFor(key('‘', 'BracketRight', { altKey: true }), { inTextField: true, ...mac })).toBeNull()
+    expect(id(key('ArrowLeft', 'ArrowLeft', { ctrlKey: true, altKey: true }), { inPrompt: true, ...mac })).toBe('pane.prev')
+    // Outside a text field Option chords are still the shortcuts (nothing is typed there).
+    expect(id(key('Ω', 'KeyZ', { altKey: true }), mac)).toBe('pane.zoom')
+  })
+
+  it('on macOS every Alt chord also works as Ctrl+Option, from the prompt and other fields', () => {
+    const inPrompt = { inPrompt: true, ...mac }
+    for (const [k, code, expected] of [['1', 'Digit1', 'pane.jump'], [']', 'BracketRight', 'pane.next'], ['z', 'KeyZ', 'pane.zoom'], ['s', 'KeyS', 'servers.focus'], ['v', 'KeyV', 'view.toggle'], ['t', 'KeyT', 'prompt.cycleTarget'], ['a', 'KeyA', 'attention.focus'], ['o', 'KeyO', 'prompt.toggleLines'], ['g', 'KeyG', 'prompt.toggleWorktree']]) {
+      expect(id(key('Ω', code, { altKey: true }), inPrompt), `Option+${k}`).toBeNull()
+      expect(id(key(k, code, { altKey: true, ctrlKey: true }), inPrompt), `Ctrl+Option+${k}`).toBe(expected)
+    }
+    expect(commandFor(key('2', 'Digit2', { altKey: true, ctrlKey: true }), { inTextField: true, ...mac })).toEqual({ id: 'pane.jump', n: 2 })
+  })
+
+  it('on Linux and Windows Alt chords work from the prompt; AltGr, which types, never is a shortcut', () => {
+    const inPrompt = { inPrompt: true }
+    expect(id(key(']', 'BracketRight', { altKey: true }), inPrompt)).toBe('pane.next')
+    expect(id(key('v', 'KeyV', { altKey: true }), inPrompt)).toBe('view.toggle')
+    const altGr = (k: string, code: string, mods: Partial<KeyLike>) => key(k, code, { ...mods, getModifierState: (m) => m === 'AltGraph' })
+    // German AltGr+Q is @; Windows reports AltGr as Ctrl+Alt; Polish AltGr+S is ś.
+    expect(commandFor(altGr('@', 'KeyQ', { altKey: true }), inPrompt)).toBeNull()
+    expect(commandFor(altGr('ś', 'KeyS', { altKey: true, ctrlKey: true }), inPrompt)).toBeNull()
+    expect(commandFor(altGr('ś', 'KeyS', { altKey: true, ctrlKey: true }))).toBeNull()
+    expect(commandFor(altGr(']', 'Digit9', { altKey: true, ctrlKey: true }))).toBeNull()
+    // Ctrl+Alt is the other way everywhere else.
+    expect(id(key('s', 'KeyS', { altKey: true, ctrlKey: true }), inPrompt)).toBe('servers.focus')
+  })
+})
+
+describe('the key map as each platform shows it', () => {
+  it('macOS shows Ctrl+Option for the Alt chords and Cmd for Ctrl chords; elsewhere as written', () => {
+    expect(describeBinding('pane.zoom', 'mac')).toBe('Ctrl+Option+Z')
+    expect(describeBinding('pane.jump', 'mac')).toBe('Ctrl+Option+1 … Ctrl+Option+9')
+    expect(describeBinding('pane.next', 'mac')).toBe('Ctrl+Option+→ / Ctrl+Option+]')
+    expect(describeBinding('palette.open', 'mac')).toBe('Cmd+K / Cmd+Shift+P')
+    expect(describeBinding('pane.zoom', 'other')).toBe('Alt+Z')
+    expect(describeBinding('pane.zoom')).toBe('Alt+Z')
+    expect(platformKeys('Shift+L', 'mac')).toBe('Shift+L')
+  })
+
+  it('names the other chord: Ctrl+Alt off macOS, plain Option outside text fields on it', () => {
+    expect(alternativeKeys('Alt+Z')).toBe('Ctrl+Alt+Z')
+    expect(alternativeKeys('Alt+1 … Alt+9')).toBe('Ctrl+Alt+1 … Ctrl+Alt+9')
+    expect(alternativeKeys('Ctrl+Alt+→ / Alt+]')).toBe('Ctrl+Alt+]')
+    expect(alternativeKeys('Alt+Z', 'mac')).toBe('Option+Z outside text fields')
+    expect(alternativeKeys('Ctrl+K')).toBeUndefined()
+  })
+
+  it('every shown key works: each platform’s written chord, pressed, gives its command', () => {
+    const press = (chord: string): KeyLike => {
+      const parts = chord.split('+')
+      const last = parts.pop()!
+      const codes: Record<string, string> = { ']': 'BracketRight', '[': 'BracketLeft', '→': 'ArrowRight', '←': 'ArrowLeft' }
+      const code = codes[last] ?? (/^\d$/.test(last) ? `Digit${last}` : `Key${last.toUpperCase()}`)
+      return { key: last.startsWith('→') ? 'ArrowRight' : last.startsWith('←') ? 'ArrowLeft' : last.toLowerCase(), code, ctrlKey: parts.includes('Ctrl'), altKey: parts.includes('Alt') || parts.includes('Option'), shiftKey: parts.includes('Shift'), metaKey: parts.includes('Cmd') }
+    }
+    for (const b of BINDINGS.filter((b) => b.scope === 'global' || b.scope === 'prompt')) {
+      for (const platform of ['mac', 'other'] as const) {
+        if (b.id === 'prompt.submit' || b.id === 'prompt.focus') continue
+        const first = describeBinding(b.id, platform)!.split(' / ').at(-1)!.split(' … ')[0]!
+        const got = commandFor(press(first), { inPrompt: true, platform })
+        expect(got?.id, `${platform}: ${first}`).toBe(b.id)
+      }
+    }
   })
 })

@@ -36,7 +36,8 @@ async function results(...prompts: string[]) {
 
 describe('results through the API', () => {
   it('host.info names the project and its repository', async () => {
-    expect(await h.client['host.info']({})).toEqual({ projectDir: r.root, repository: { root: r.root, branch: 'main', dirty: false } })
+    // demo: the harness runs the scripted model (the add-server form ticks it for new servers).
+    expect(await h.client['host.info']({})).toEqual({ projectDir: r.root, repository: { root: r.root, branch: 'main', dirty: false }, demo: true })
   })
 
   it('diff: the unified diff, one file or all, limited in size, and whether it merges now (recomputed when the target moves)', async () => {

@@ -133,7 +133,7 @@ export function App() {
       case 'prompt.cycleTargetBack': return prompt.current?.cycleTarget(-1)
       case 'prompt.toggleLines': return prompt.current?.toggleOnePerLine()
       case 'attention.focus': return inbox.current?.focus()
-      case 'servers.focus': return dashboard.current?.focus()
+      case 'servers.focus': return focusServerList()
       case 'view.toggle': {
         focusTasksNext.current = true
         return setView((v) => (v === 'terminals' ? 'tasks' : 'terminals'))
@@ -262,4 +262,11 @@ export function App() {
       )}
     </div>
   )
+}
+
+/** Alt+S: the server list itself (whence Tab, or the list's own keys, go on), never one card's Stop button. */
+function focusServerList(): void {
+  const list = document.querySelector<HTMLElement>('[data-server-list]') ?? document.getElementById('servers-heading')
+  list?.focus()
+  list?.scrollIntoView({ block: 'nearest' })
 }

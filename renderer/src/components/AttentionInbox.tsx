@@ -16,16 +16,34 @@ export function AttentionInbox({ handle }: { handle?: Ref<InboxHandle> }) {
   const list = useRef<HTMLUListElement>(null)
   const heading = useRef<HTMLHeadingElement>(null)
 
+  const section = useRef<HTMLElement>(null)
+  /** Where the focus was when Alt+A brought it here: it goes back there once nothing is left to answer. */
+  const cameFrom = useRef<HTMLElement | null>(null)
   const rows = () => [...(list.current?.querySelectorAll<HTMLLIElement>(':scope > li') ?? [])]
   useImperativeHandle(handle, () => ({
-    focus: () => (rows()[0] ?? heading.current)?.focus(),
+    focus: () => {
+      const active = document.activeElement
+      if (active instanceof HTMLElement && active !== document.body && !section.current?.contains(active)) cameFrom.current = active
+      ;(rows()[0] ?? heading.current)?.focus()
+    },
   }))
+
+  /** The last request answered: back where the user was (the prompt, a pane...), else the inbox heading. */
+  function leave(): void {
+    const back = cameFrom.current
+    cameFrom.current = null
+    ;(back?.isConnected ? back : heading.current)?.focus()
+  }
 
   async function answer(item: AttentionItem, value: AttentionAnswer): Promise<void> {
     // Keep the keyboard in the inbox: focus moves to the next request before this one goes.
     const all = rows()
     const index = all.findIndex((li) => li.dataset.id === item.id)
-    if (index >= 0 && all[index] === document.activeElement) (all[index + 1] ?? all[index - 1] ?? heading.current)?.focus()
+    if (index >= 0 && all[index] === document.activeElement) {
+      const next = all[index + 1] ?? all[index - 1]
+      if (next) next.focus()
+      else leave()
+    }
     try {
       await api['attention.answer']({ id: item.id, answer: value })
     } catch (error) {
@@ -40,7 +58,7 @@ export function AttentionInbox({ handle }: { handle?: Ref<InboxHandle> }) {
 
   const serverName = (id: string) => servers.find((s) => s.id === id)?.name ?? id
   return (
-    <section className="inbox" aria-labelledby="attention-heading">
+    <section className="inbox" aria-labelledby="attention-heading" ref={section}>
       <h2 id="attention-heading" tabIndex={-1} ref={heading}>
         Attention <span className="count">{items.length}</span>
       </h2>

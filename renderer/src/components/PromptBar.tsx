@@ -5,6 +5,8 @@ import { cycleTarget, FOLLOW_SETTINGS, resolveTarget, splitPrompts, submitPrompt
 import { loadOwnWorktree, repositoryLabel, saveOwnWorktree, workspaceFor, type HostInfo } from '../prompt/worktree'
 import { repositorySummary } from '../prompt/repositorySettings'
 import { useFleet, useServices } from '../state/hooks'
+import { describeBinding } from '../../../core/view/keymap'
+import { PLATFORM } from '../keyContext'
 import { RepositorySettingsDialog } from './RepositorySettingsDialog'
 
 export interface PromptBarHandle {
@@ -105,6 +107,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
   const applies = ownWorktree && root ? repositorySummary(repositories[root]) : null
 
   const count = prompts.length
+  const keys = (id: Parameters<typeof describeBinding>[0]) => describeBinding(id, PLATFORM)
   return (
     <>
       <form
@@ -157,8 +160,8 @@ export function PromptBar({ handle, onSubmitted }: Props) {
           </label>
           {repository && (
             <span className="worktree-switch">
-              <label className="field checkbox" title="Each task works in a git worktree of its own, on a branch flotilla/<task> (Alt+G)">
-                <input type="checkbox" checked={ownWorktree} onChange={(e) => setOwnWorktree(e.target.checked)} aria-keyshortcuts="Alt+G" />
+              <label className="field checkbox" title={`Each task works in a git worktree of its own, on a branch flotilla/<task> (${keys('prompt.toggleWorktree')})`}>
+                <input type="checkbox" checked={ownWorktree} onChange={(e) => setOwnWorktree(e.target.checked)} aria-keyshortcuts={PLATFORM === "mac" ? "Control+Alt+G" : "Alt+G"} />
                 <span>Own worktree</span>
               </label>
               <span className="hint repo-label" title={host?.repository?.root}>
@@ -183,7 +186,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
             {count > 1 ? `Submit ${count}` : 'Submit'}
           </button>
           <span id="prompt-help" className="hint">
-            Ctrl+Enter submits · a line holding only --- separates prompts (\--- for a literal one) · Alt+T target · Alt+O one per line{repository ? ' · Alt+G worktree' : ''}
+            {keys('prompt.submit')} submits · a line holding only --- separates prompts (\--- for a literal one) · {keys('prompt.cycleTarget')} target · {keys('prompt.toggleLines')} one per line{repository ? ` · ${keys('prompt.toggleWorktree')} worktree` : ''}
           </span>
         </div>
         {value === 'broadcast' && (

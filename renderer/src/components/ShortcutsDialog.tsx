@@ -1,9 +1,10 @@
-import { BINDINGS, INBOX_KEYS } from '../../../core/view/keymap'
+import { alternativeKeys, BINDINGS, INBOX_KEYS, platformKeys } from '../../../core/view/keymap'
+import { PLATFORM } from '../keyContext'
 import { RESULT_KEYS, TASK_LIST_KEYS } from '../results/resultKeys'
 import { Dialog } from './Dialog'
 
 /** The key map, generated from keymap.ts so the help never drifts from the keys. */
-export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
+export function ShortcutsDialog({ onClose, platform = PLATFORM }: { onClose: () => void; platform?: 'mac' | 'other' }) {
   return (
     <Dialog label="Keyboard shortcuts" onClose={onClose} className="shortcuts">
       <header className="dialog-head">
@@ -17,7 +18,8 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
           {BINDINGS.filter((b) => !b.id.startsWith('result.')).map((b) => (
             <tr key={b.id}>
               <th scope="row">
-                <kbd>{b.keys}</kbd>
+                <kbd>{platformKeys(b.keys, platform)}</kbd>
+                {alternativeKeys(b.keys, platform) && <span className="alt-keys">{alternativeKeys(b.keys, platform)}</span>}
               </th>
               <td>{b.description}</td>
             </tr>
@@ -50,7 +52,16 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
           ))}
         </tbody>
       </table>
-      <p className="hint">In a pane’s search: Enter finds the next match, Shift+Enter the previous, Escape closes. Escape in the prompt leaves it. In a shell or TUI pane every key goes to the program except the pane keys (Ctrl+Alt+arrows, Alt+[ / ], Alt+1 … 9, Alt+Z, Alt+Shift+[ / ]) and Ctrl+Shift+P, which opens the palette: the way out by keyboard.</p>
+      <p className="hint">
+        The shortcuts work from the prompt and every field too.{' '}
+        {platform === 'mac'
+          ? 'On macOS Option types characters in a text field (Option+Z is Ω), so there the Alt shortcuts are Ctrl+Option; elsewhere plain Option works as well.'
+          : 'AltGr types its characters and is never a shortcut; where a window manager takes an Alt chord, Ctrl+Alt does the same.'}
+      </p>
+      <p className="hint">
+        In a pane’s search: Enter finds the next match, Shift+Enter the previous, Escape closes. Escape in the prompt leaves it. In a shell or TUI pane every key goes to the
+        program except the pane keys ({platformKeys('Ctrl+Alt+arrows, Alt+[ / ], Alt+1 … 9, Alt+Z, Alt+Shift+[ / ]', platform)}) and {platformKeys('Ctrl+K', platform)} or {platformKeys('Ctrl+Shift+P', platform)}, which open the palette: a shell never swallows the key that opens a Flotilla surface.
+      </p>
     </Dialog>
   )
 }
