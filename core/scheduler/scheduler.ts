@@ -4,6 +4,7 @@ import { FlotillaError } from '../lib/errors'
 import { frozenCopy } from '../lib/frozen'
 import { shortId } from '../lib/random'
 import { attemptVerdict } from './attemptVerdict'
+import { attemptMarker } from '../view/taskPane'
 import { RESUME_GRACE_MS, RestoredTasks } from './restoredTasks'
 import { redactedTask } from './redactedTask'
 import { strategies } from './strategies'
@@ -304,6 +305,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       task.attempts.push({ attempt: task.attempts.length + 1, serverId: server.id, startedAt: this.now(), outcome: 'running' })
     }
     this.changed(task)
+    // A retry's output follows the earlier attempt's in the same pane: a marked separator between them.
+    if (!resumeWith && task.attempts.length > 1) this.emit('output', task.id, attemptMarker(task.attempts.length, task.maxAttempts, server.spec.name ?? server.id, task.attempts.at(-2)))
     if (task.timeoutMs) {
       // A resumed attempt has used part of its time already.
       const used = resumeWith ? this.now() - task.attempts.at(-1)!.startedAt : 0

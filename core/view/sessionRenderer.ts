@@ -3,6 +3,7 @@ import { ansi, formatDuration, oneLine } from './ansi'
 import { permissionCommand, permissionLines } from './permissionText'
 import { NO_SECRETS, redact, RedactingStream, type Secrets } from './redact'
 import { sanitizeTerminalText as safe, TerminalTextFilter } from './terminalText'
+import { InlineMarkdown } from './inlineMarkdownAnsi'
 
 /**
  * Turns one session's opencode events into ANSI text (for panes and the CLI alike).
@@ -19,6 +20,8 @@ export class SessionRenderer {
   private readonly shownText = new Map<string, number>()
   private readonly toolStatus = new Map<string, string>()
   private readonly roles = new Map<string, 'user' | 'assistant'>()
+  /** Reasoning parts stay plain (dimmed); answers' text gets its inline Markdown as ANSI. */
+  private readonly reasoning = new Set<string>()
   private readonly announced = new Set<string>()
   /** One filter per streamed part: a sequence split across its deltas is still dropped whole. */
   private readonly textFilters = new Map<string, PartText>()
@@ -96,6 +99,7 @@ export class SessionRenderer {
   private part(part: OcPart): string {
     if (this.roles.get(part.messageID) === 'user') return ''
     if (part.type === 'text' || part.type === 'reasoning') {
+      if (part.type === 'reasoning') this.reasoning.add(part.id)
       if (part.synthetic || part.text === undefined) return ''
       const shown = this.shownText.get(part.id) ?? 0
       let fresh = ''
@@ -132,7 +136,7 @@ export class SessionRenderer {
 
   private filterFor(partId: string): PartText {
     let filter = this.textFilters.get(partId)
-    if (!filter) this.textFilters.set(partId, (filter = new PartText(this.secrets)))
+    if (!filter) this.textFilters.set(partId, (filter = new PartText(this.secrets, !this.reasoning.has(partId))))
     return filter
   }
 
@@ -181,22 +185,27 @@ export class SessionRenderer {
 
 /**
  * One streamed part's text: made terminal-safe first, then redacted, because a secret with
- * escape sequences inside shows on a terminal as the secret itself.
+ * escape sequences inside shows on a terminal as the secret itself; then its Markdown styled
+ * (last: a secret's characters must be matched before any marker in them is taken away).
  */
 class PartText {
   private readonly terminal = new TerminalTextFilter()
   private readonly redacting: RedactingStream
+  private readonly markdown: InlineMarkdown | undefined
 
-  constructor(secrets: Secrets) {
+  constructor(secrets: Secrets, markdown: boolean) {
     this.redacting = new RedactingStream(secrets)
+    this.markdown = markdown ? new InlineMarkdown() : undefined
   }
 
   push(chunk: string): string {
-    return this.redacting.push(this.terminal.push(chunk))
+    const text = this.redacting.push(this.terminal.push(chunk))
+    return this.markdown ? this.markdown.push(text) : text
   }
 
   end(): string {
-    return this.redacting.push(this.terminal.end()) + this.redacting.end()
+    const text = this.redacting.push(this.terminal.end()) + this.redacting.end()
+    return this.markdown ? this.markdown.push(text) + this.markdown.end() : text
   }
 }
 

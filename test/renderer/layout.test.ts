@@ -29,13 +29,12 @@ describe('layout reducer', () => {
     expect(ids(s)).toEqual(['shell:a', 'shell::1', 'shell::2'])
   })
 
-  it('at the limit, a new pane replaces the first evictable one in place, never the focused one', () => {
+  it('at the limit, a new pane starts a new grid page instead of replacing one (issue 12)', () => {
     let s = withPanes(3, 3)
-    const full = run(s, { type: 'add', source: task('t4') })
-    expect(ids(full)).toEqual(ids(s))
     s = run(s, { type: 'focus', id: 'task:t1' }, { type: 'add', source: task('t4'), evictable: ['task:t1', 'task:t2'] })
-    expect(ids(s)).toEqual(['task:t1', 'task:t4', 'task:t3'])
-    expect(s.panes).toHaveLength(3)
+    expect(ids(s)).toEqual(['task:t1', 'task:t2', 'task:t3', 'task:t4'])
+    expect(s.page).toBe(0)
+    expect(s.focusedId).toBe('task:t1')
   })
 
   it('removing the focused pane focuses its neighbour and clears a zoom on it', () => {
@@ -86,14 +85,15 @@ describe('layout reducer', () => {
     expect(ids(s)).toEqual(['task:t3', 'task:t2', 'task:t1'])
   })
 
-  it('clamps the limit to 1-16; shrinking keeps the focused pane', () => {
+  it('clamps the limit to 1-16; shrinking pages the panes again, closing none, showing the focused one', () => {
     expect(run(initialLayout(), { type: 'setLimit', limit: 99 }).limit).toBe(16)
     expect(run(initialLayout(), { type: 'setLimit', limit: 0 }).limit).toBe(1)
     let s = run(withPanes(6), { type: 'jump', n: 5 }, { type: 'setLimit', limit: 2 })
-    expect(ids(s)).toEqual(['task:t1', 'task:t5'])
+    expect(ids(s)).toEqual(['task:t1', 'task:t2', 'task:t3', 'task:t4', 'task:t5', 'task:t6'])
     expect(s.focusedId).toBe('task:t5')
+    expect(s.page).toBe(2)
     s = run(withPanes(16), { type: 'add', source: task('t17') })
-    expect(s.panes).toHaveLength(16)
+    expect(s.panes).toHaveLength(17)
   })
 
   it('lays out 1-16 panes as near-square grids', () => {

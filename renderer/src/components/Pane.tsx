@@ -1,8 +1,11 @@
 import { memo, useEffect, useRef, useState } from 'react'
+import { promptHeader } from '../../../core/view/taskPane'
 import type { Pane as PaneModel } from '../grid/layout'
+import type { PaneTone } from '../grid/paneLabels'
 import { useServices } from '../state/hooks'
 import { attachPaneFeed, isInteractive } from '../terminal/paneFeed'
 import type { TerminalView } from '../terminal/terminalView'
+import { CloseIcon, SearchIcon, UnzoomIcon, ZoomIcon } from './PaneIcons'
 
 export interface PaneHandle {
   focus(): void
@@ -12,11 +15,20 @@ export interface PaneHandle {
 interface Props {
   pane: PaneModel
   index: number
+  /** The task's title or prompt's first line, the server's name, "shell 2"… */
   title: string
-  subtitle?: string
+  /** Where it runs: the server, a worktree; '' while a task waits. */
+  where: string
+  /** The state in words; undefined for shells and TUIs (this pane knows whether its program runs). */
+  state?: string
+  tone?: PaneTone
+  tooltip: string
+  /** Task panes: written at the top, before the output. */
+  prompt?: string
+  queuedAhead?: number
   focused: boolean
   zoomed: boolean
-  /** Another pane is zoomed: this one is not shown. */
+  /** Another pane is zoomed, or this one is on another grid page: not shown. */
   concealed: boolean
   /** On screen (not concealed, and the terminals view is showing): holds a WebGL context. */
   visible: boolean
@@ -27,15 +39,21 @@ interface Props {
   onZoom: (id: string) => void
 }
 
-/** One terminal pane: an xterm fed by one engine stream, with flow control and scrollback search. */
+/**
+ * One terminal pane: a header that always shows title, server and state (a dot; the rest in a
+ * tooltip) and icon buttons, over an xterm fed by one engine stream, with flow control and
+ * scrollback search. Its props are plain values so output never re-renders it: only state changes do.
+ */
 export const Pane = memo(function Pane(props: Props) {
-  const { pane, index, title, subtitle, focused, zoomed, concealed, visible, needsAttention, register, onFocus, onClose, onZoom } = props
+  const { pane, index, title, where, state, tone, tooltip, prompt, queuedAhead, focused, zoomed, concealed, visible, needsAttention, register, onFocus, onClose, onZoom } = props
   const { api, createTerminal } = useServices()
   const host = useRef<HTMLDivElement>(null)
   const screenText = useRef<HTMLPreElement>(null)
   const section = useRef<HTMLElement>(null)
   const view = useRef<TerminalView | null>(null)
   const searchInput = useRef<HTMLInputElement>(null)
+  const header = useRef('')
+  header.current = prompt ? promptHeader(prompt) : ''
   const [searching, setSearching] = useState(false)
   const [query, setQuery] = useState('')
   const [found, setFound] = useState(true)
@@ -47,7 +65,7 @@ export const Pane = memo(function Pane(props: Props) {
   useEffect(() => {
     const terminal = createTerminal(host.current!, { interactive: isInteractive(pane.source), screenText: screenText.current ?? undefined })
     view.current = terminal
-    const detach = attachPaneFeed(api, pane.source, terminal, setRunning)
+    const detach = attachPaneFeed(api, pane.source, terminal, { onRunning: setRunning, header: () => header.current })
     return () => {
       detach()
       view.current = null
@@ -79,7 +97,9 @@ export const Pane = memo(function Pane(props: Props) {
     view.current?.focus()
   }
 
-  const label = running === false ? `${title} · exited` : title
+  const stateText = state ?? (running === false ? 'exited' : running ? 'running' : 'starting')
+  const dotTone: PaneTone = tone ?? (running === false ? 'off' : running ? 'ok' : 'warn')
+  const label = [title, where, stateText].filter(Boolean).join(' · ')
   const classes = ['pane', focused && 'focused', zoomed && 'zoomed', needsAttention && 'needs-attention', concealed && 'concealed'].filter(Boolean).join(' ')
   return (
     <section
@@ -91,22 +111,27 @@ export const Pane = memo(function Pane(props: Props) {
       data-pane-id={pane.id}
       data-interactive={interactive || undefined}
       onFocus={() => onFocus(pane.id)} hidden={concealed}>
-      <header className="pane-head">
+      <header className="pane-head" title={`${tooltip}${needsAttention ? '\nNeeds attention (Alt+A)' : ''}`}>
         <span className="pane-index" aria-hidden="true">
           {index}
         </span>
-        <h3 className="pane-title">{label}</h3>
-        {subtitle && <span className="pane-subtitle">{subtitle}</span>}
-        {needsAttention && <span className="pane-attention">needs attention</span>}
+        <span className={`pane-dot tone-${dotTone}`} role="img" aria-label={stateText} />
+        <h3 className="pane-title">{title}</h3>
+        {where && <span className="pane-where">{where}</span>}
+        {needsAttention && (
+          <span className="pane-attention" role="img" aria-label="needs attention">
+            !
+          </span>
+        )}
         <span className="pane-actions">
-          <button type="button" title="Search scrollback (Ctrl+F)" onClick={() => setSearching((v) => !v)}>
-            Search
+          <button type="button" className="icon-button" aria-label="Search scrollback" title="Search scrollback (Ctrl+F)" aria-pressed={searching} onClick={() => setSearching((v) => !v)}>
+            <SearchIcon />
           </button>
-          <button type="button" title="Zoom (Alt+Z)" aria-pressed={zoomed} onClick={() => onZoom(pane.id)}>
-            Zoom
+          <button type="button" className="icon-button" aria-label={zoomed ? 'Unzoom' : 'Zoom'} title={zoomed ? 'Unzoom (Alt+Z)' : 'Zoom (Alt+Z)'} aria-pressed={zoomed} onClick={() => onZoom(pane.id)}>
+            {zoomed ? <UnzoomIcon /> : <ZoomIcon />}
           </button>
-          <button type="button" title="Close (Alt+W)" onClick={() => onClose(pane.id)}>
-            Close
+          <button type="button" className="icon-button" aria-label="Close pane" title="Close pane (Alt+W)" onClick={() => onClose(pane.id)}>
+            <CloseIcon />
           </button>
         </span>
       </header>
@@ -141,6 +166,11 @@ export const Pane = memo(function Pane(props: Props) {
         </div>
       )}
       <div className="terminal-host" ref={host} />
+      {queuedAhead !== undefined && (
+        <p className="pane-queued" role="status">
+          {queuedAhead === 0 ? 'queued, next to start' : `queued, ${queuedAhead} ahead`}
+        </p>
+      )}
       <pre className="screen-text" ref={screenText} />
     </section>
   )

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, type Dispatch, type Ref } from 'react'
-import { gridShape, LAYOUT_LIMITS, type LayoutAction, type LayoutState, type Pane as PaneModel } from '../grid/layout'
-import type { FleetState } from '../state/fleetState'
+import { gridShape, LAYOUT_LIMITS, pageCount, type LayoutAction, type LayoutState } from '../grid/layout'
+import { paneLabels, type PaneLabel } from '../grid/paneLabels'
 import { useFleet } from '../state/hooks'
 import { Pane, type PaneHandle } from './Pane'
 
@@ -16,7 +16,7 @@ interface Props {
   handle?: Ref<GridHandle>
 }
 
-/** The terminal grid: up to 16 panes, one of them focused and maybe zoomed. */
+/** The terminal grid: pages of up to 16 panes, one pane focused and maybe zoomed. */
 export function TerminalGrid({ layout, dispatch, shown, handle }: Props) {
   const servers = useFleet((s) => s.servers)
   const tasks = useFleet((s) => s.tasks)
@@ -40,7 +40,8 @@ export function TerminalGrid({ layout, dispatch, shown, handle }: Props) {
     // Only a focus command (focusSeq) moves keyboard focus; other layout changes must not.
   }, [layout.focusSeq]) // deliberately not depending on focusedId
 
-  const titles = useMemo(() => paneTitles(layout.panes, servers, tasks), [layout.panes, servers, tasks])
+  // Labels change with the fleet's state (a few times a second at most), never with output.
+  const labels = useMemo(() => paneLabels(layout.panes, servers, tasks), [layout.panes, servers, tasks])
   const waiting = useMemo(() => {
     const set = new Set<string>()
     for (const item of attention) {
@@ -51,7 +52,13 @@ export function TerminalGrid({ layout, dispatch, shown, handle }: Props) {
     return set
   }, [attention])
 
-  const { columns, rows } = gridShape(layout.zoomedId ? 1 : layout.panes.length)
+  const pages = pageCount(layout)
+  const first = layout.page * layout.limit
+  const onPage = layout.panes.slice(first, first + layout.limit)
+  const later = layout.panes.length - first - onPage.length
+  const waitingElsewhere = layout.panes.filter((p, i) => (i < first || i >= first + layout.limit) && waiting.has(p.id)).length
+  const { columns, rows } = gridShape(layout.zoomedId ? 1 : onPage.length)
+  const goTo = (page: number) => dispatch({ type: 'page', page })
   return (
     <div className="grid-wrap">
       <div className="grid-toolbar">
@@ -66,23 +73,49 @@ export function TerminalGrid({ layout, dispatch, shown, handle }: Props) {
           </select>
         </label>
         <span className="hint">
-          {layout.panes.length}/{layout.limit} panes{layout.zoomedId ? ' · zoomed (Alt+Z)' : ''}
+          {layout.panes.length} pane{layout.panes.length === 1 ? '' : 's'} open{layout.zoomedId ? ' · zoomed (Alt+Z)' : ''}
         </span>
+        {pages > 1 && (
+          <nav className="grid-pages" aria-label="Grid pages">
+            <button type="button" className="icon-button" aria-label="Previous grid page" title="Previous grid page" disabled={layout.page === 0} onClick={() => goTo(layout.page - 1)}>
+              ‹
+            </button>
+            <span aria-live="polite">
+              Page {layout.page + 1} of {pages}
+            </span>
+            <button type="button" className="icon-button" aria-label="Next grid page" title="Next grid page" disabled={layout.page >= pages - 1} onClick={() => goTo(layout.page + 1)}>
+              ›
+            </button>
+            {later > 0 && (
+              <button type="button" className="grid-more" onClick={() => goTo(layout.page + 1)}>
+                +{later} more
+              </button>
+            )}
+            {waitingElsewhere > 0 && <span className="grid-waiting">{waitingElsewhere} waiting on another page</span>}
+          </nav>
+        )}
       </div>
       {layout.panes.length === 0 ? (
         <p className="empty grid-empty">No panes open. Submit a prompt, or press Events on a server card.</p>
       ) : (
         <div className="grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}>
           {layout.panes.map((pane, i) => {
-            const concealed = layout.zoomedId !== null && layout.zoomedId !== pane.id
-            const info = titles.get(pane.id)!
+            const offPage = i < first || i >= first + layout.limit
+            // Panes on other pages stay mounted (their output keeps arriving) but hidden.
+            const concealed = offPage || (layout.zoomedId !== null && layout.zoomedId !== pane.id)
+            const label: PaneLabel = labels.get(pane.id)!
             return (
               <Pane
                 key={pane.id}
                 pane={pane}
-                index={i + 1}
-                title={info.title}
-                subtitle={info.subtitle}
+                index={i - first + 1}
+                title={label.title}
+                where={label.where}
+                state={label.state}
+                tone={label.tone}
+                tooltip={label.tooltip}
+                prompt={label.prompt}
+                queuedAhead={label.queuedAhead}
                 focused={layout.focusedId === pane.id}
                 zoomed={layout.zoomedId === pane.id}
                 concealed={concealed}
@@ -99,25 +132,4 @@ export function TerminalGrid({ layout, dispatch, shown, handle }: Props) {
       )}
     </div>
   )
-}
-
-/** "local-1 · ready" (events), "task <id> · running" (output), "tui · local-1", "shell · local-1". */
-export function paneTitles(panes: PaneModel[], servers: FleetState['servers'], tasks: FleetState['tasks']) {
-  const titles = new Map<string, { title: string; subtitle?: string }>()
-  const name = (id: string | undefined) => (id === undefined ? 'local' : (servers.find((s) => s.id === id)?.name ?? id))
-  for (const pane of panes) {
-    const source = pane.source
-    if (source.kind === 'server') {
-      const server = servers.find((s) => s.id === source.serverId)
-      titles.set(pane.id, { title: `${server?.name ?? source.serverId} · ${server?.state ?? 'removed'}`, subtitle: 'events' })
-    } else if (source.kind === 'task') {
-      const task = tasks.find((t) => t.id === source.taskId)
-      titles.set(pane.id, { title: `task ${source.taskId} · ${task?.state ?? 'unknown'}`, subtitle: task?.serverId ? name(task.serverId) : undefined })
-    } else {
-      const n = source.kind === 'shell' && source.n ? ` ${source.n}` : ''
-      const where = source.taskId ? `worktree of ${source.taskId}` : name(source.serverId)
-      titles.set(pane.id, { title: `${source.kind}${n} · ${where}`, subtitle: source.kind === 'tui' ? 'opencode' : 'terminal' })
-    }
-  }
-  return titles
 }

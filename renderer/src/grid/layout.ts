@@ -10,12 +10,17 @@ export type PaneSource =
 export interface Pane {
   id: string
   source: PaneSource
+  /** Opened by the user (never closed to make room), or automatically (a submitted task's pane). */
+  openedBy?: 'user' | 'auto'
 }
 
 export interface LayoutState {
+  /** Every open pane, in the order opened (submit order for tasks); the grid shows them `limit` at a time. */
   panes: Pane[]
-  /** How many panes the grid holds (1-16). */
+  /** How many panes one grid page holds (1-16). */
   limit: number
+  /** The grid page on screen (0-based): panes [page*limit, (page+1)*limit). */
+  page: number
   focusedId: string | null
   zoomedId: string | null
   /** Bumped whenever keyboard focus should move into the focused pane (the view reacts to it). */
@@ -23,8 +28,13 @@ export interface LayoutState {
 }
 
 export type LayoutAction =
-  /** `evictable`: panes (oldest first) that may make room when the grid is full; none = do nothing. */
+  /**
+   * A full grid page gets a new page, never a replaced pane. `evictable`: panes (oldest first)
+   * that may close to make room only at MAX_OPEN_PANES, and only one opened automatically that
+   * is neither focused nor on screen; none = the pane is not opened. `focus`: opened by the user.
+   */
   | { type: 'add'; source: PaneSource; evictable?: string[]; focus?: boolean }
+  | { type: 'page'; page: number }
   | { type: 'remove'; id: string }
   | { type: 'focus'; id: string; moveFocus?: boolean }
   | { type: 'focusNext' }
@@ -37,6 +47,8 @@ export type LayoutAction =
   | { type: 'setLimit'; limit: number }
 
 export const MAX_PANES = 16
+/** Open panes across all grid pages: each holds a stream (the host allows a client 64) and a terminal. */
+export const MAX_OPEN_PANES = 48
 export const LAYOUT_LIMITS = [1, 2, 3, 4, 6, 8, 9, 12, 16] as const
 
 export function paneId(source: PaneSource): string {
@@ -56,7 +68,7 @@ export function paneServerId(source: PaneSource): string | undefined {
 }
 
 export function initialLayout(limit = 9): LayoutState {
-  return { panes: [], limit: clampLimit(limit), focusedId: null, zoomedId: null, focusSeq: 0 }
+  return { panes: [], limit: clampLimit(limit), page: 0, focusedId: null, zoomedId: null, focusSeq: 0 }
 }
 
 export function layoutReducer(state: LayoutState, action: LayoutAction): LayoutState {
@@ -68,20 +80,27 @@ export function layoutReducer(state: LayoutState, action: LayoutAction): LayoutS
     case 'focus':
       if (!has(state, action.id)) return state
       if (state.focusedId === action.id && !action.moveFocus) return state
-      return { ...state, focusedId: action.id, focusSeq: state.focusSeq + (action.moveFocus ? 1 : 0) }
+      return { ...state, focusedId: action.id, page: pageOfPane(state, action.id), focusSeq: state.focusSeq + (action.moveFocus ? 1 : 0) }
     case 'focusNext':
       return step(state, 1)
     case 'focusPrev':
       return step(state, -1)
     case 'jump': {
-      const pane = state.panes[action.n - 1]
+      // Pane N of the page on screen (Alt+1…9 go by what the user sees).
+      const pane = visiblePanes(state)[action.n - 1]
       if (!pane) return state
       return { ...state, focusedId: pane.id, zoomedId: state.zoomedId ? pane.id : null, focusSeq: state.focusSeq + 1 }
     }
     case 'zoom': {
       const id = action.id ?? state.focusedId
       if (!id || !has(state, id)) return state
-      return { ...state, zoomedId: state.zoomedId === id ? null : id, focusedId: id, focusSeq: state.focusSeq + 1 }
+      return { ...state, zoomedId: state.zoomedId === id ? null : id, focusedId: id, page: pageOfPane(state, id), focusSeq: state.focusSeq + 1 }
+    }
+    case 'page': {
+      const page = Math.min(Math.max(0, Math.floor(action.page)), pageCount(state) - 1)
+      if (page === state.page) return state
+      const first = state.panes[page * state.limit]
+      return { ...state, page, zoomedId: null, focusedId: first?.id ?? state.focusedId }
     }
     case 'swap':
       return swap(state, action.a, action.b)
@@ -99,18 +118,21 @@ export function layoutReducer(state: LayoutState, action: LayoutAction): LayoutS
 
 function add(state: LayoutState, source: PaneSource, evictable: string[], focus: boolean): LayoutState {
   const id = paneId(source)
-  if (has(state, id)) return focus ? { ...state, focusedId: id, focusSeq: state.focusSeq + 1 } : state
-  const pane: Pane = { id, source }
-  let panes: Pane[]
-  if (state.panes.length < state.limit) panes = [...state.panes, pane]
-  else {
-    // Full: the new pane takes the place of the first evictable one, so the others stay put.
-    const victim = evictable.find((v) => v !== state.focusedId && v !== state.zoomedId && has(state, v))
+  if (has(state, id)) return focus ? { ...state, focusedId: id, page: pageOfPane(state, id), focusSeq: state.focusSeq + 1 } : state
+  const pane: Pane = { id, source, openedBy: focus ? 'user' : 'auto' }
+  let kept = state.panes
+  if (kept.length >= MAX_OPEN_PANES) {
+    // Only here does a pane close for another: one opened automatically, out of sight, not focused.
+    const onScreen = new Set(visiblePanes(state).map((p) => p.id))
+    const victim = evictable.find((v) => v !== state.focusedId && v !== state.zoomedId && !onScreen.has(v) && kept.find((p) => p.id === v)?.openedBy !== 'user')
     if (!victim) return state
-    panes = state.panes.map((p) => (p.id === victim ? pane : p))
+    kept = kept.filter((p) => p.id !== victim)
   }
+  // Appended: panes keep the order they were opened in (a full page starts the next one).
+  const next = { ...state, panes: [...kept, pane] }
   const focusedId = focus || state.focusedId === null ? id : state.focusedId
-  return { ...state, panes, focusedId, focusSeq: state.focusSeq + (focus ? 1 : 0) }
+  const page = focus || state.focusedId === null ? pageOfPane(next, id) : Math.min(state.page, pageCount(next) - 1)
+  return { ...next, focusedId, page, focusSeq: state.focusSeq + (focus ? 1 : 0) }
 }
 
 function remove(state: LayoutState, id: string): LayoutState {
@@ -119,16 +141,22 @@ function remove(state: LayoutState, id: string): LayoutState {
   const panes = state.panes.filter((p) => p.id !== id)
   let focusedId = state.focusedId
   if (focusedId === id) focusedId = (panes[index] ?? panes[index - 1])?.id ?? null
-  return { ...state, panes, focusedId, zoomedId: state.zoomedId === id ? null : state.zoomedId }
+  const next = { ...state, panes, focusedId, zoomedId: state.zoomedId === id ? null : state.zoomedId }
+  // The page on screen stays unless it emptied; the focus moves onto it if it left it.
+  const page = Math.min(state.page, pageCount(next) - 1)
+  const shown = panes.slice(page * state.limit, (page + 1) * state.limit)
+  if (focusedId && !shown.some((p) => p.id === focusedId)) focusedId = shown[Math.min(index - page * state.limit, shown.length - 1)]?.id ?? focusedId
+  return { ...next, page, focusedId }
 }
 
 function step(state: LayoutState, delta: number): LayoutState {
   const n = state.panes.length
   if (n === 0) return state
   const index = focusedIndex(state)
-  const next = state.panes[index < 0 ? 0 : (index + delta + n) % n]
-  // Moving while zoomed keeps the zoom on the newly focused pane.
-  return { ...state, focusedId: next.id, zoomedId: state.zoomedId ? next.id : null, focusSeq: state.focusSeq + 1 }
+  const next = state.panes[index < 0 ? state.page * state.limit : (index + delta + n) % n]
+  if (!next) return state
+  // Moving while zoomed keeps the zoom on the newly focused pane; the page follows the focus.
+  return { ...state, focusedId: next.id, page: pageOfPane(state, next.id), zoomedId: state.zoomedId ? next.id : null, focusSeq: state.focusSeq + 1 }
 }
 
 function swap(state: LayoutState, a: string, b: string): LayoutState {
@@ -142,13 +170,24 @@ function swap(state: LayoutState, a: string, b: string): LayoutState {
 
 function setLimit(state: LayoutState, requested: number): LayoutState {
   const limit = clampLimit(requested)
-  if (state.panes.length <= limit) return { ...state, limit }
-  let panes = state.panes.slice(0, limit)
-  // The focused pane survives a shrink: it replaces the last kept pane.
-  const focused = state.panes.find((p) => p.id === state.focusedId)
-  if (focused && !panes.includes(focused)) panes = [...panes.slice(0, limit - 1), focused]
-  const kept = (id: string | null) => (id && panes.some((p) => p.id === id) ? id : null)
-  return { ...state, panes, limit, focusedId: kept(state.focusedId) ?? panes[0]?.id ?? null, zoomedId: kept(state.zoomedId) }
+  // Nothing closes: the panes are paged again, and the page shown is the focused pane's.
+  const next = { ...state, limit }
+  return { ...next, page: state.focusedId ? pageOfPane(next, state.focusedId) : Math.min(state.page, pageCount(next) - 1) }
+}
+
+/** How many grid pages the open panes fill (at least 1). */
+export function pageCount(state: Pick<LayoutState, 'panes' | 'limit'>): number {
+  return Math.max(1, Math.ceil(state.panes.length / state.limit))
+}
+
+/** The panes of the page on screen. */
+export function visiblePanes(state: Pick<LayoutState, 'panes' | 'limit' | 'page'>): Pane[] {
+  return state.panes.slice(state.page * state.limit, (state.page + 1) * state.limit)
+}
+
+function pageOfPane(state: Pick<LayoutState, 'panes' | 'limit' | 'page'>, id: string): number {
+  const index = state.panes.findIndex((p) => p.id === id)
+  return index < 0 ? state.page : Math.floor(index / state.limit)
 }
 
 function clampLimit(limit: number): number {

@@ -4,7 +4,7 @@ import { WebglAddon } from '@xterm/addon-webgl'
 import { Terminal } from '@xterm/xterm'
 import type { TerminalOptions, TerminalView } from './terminalView'
 import { hasHardwareWebgl } from './gpu'
-import { darkTheme, isDark, lightTheme } from './themes'
+import { darkTheme, isDark, lightTheme, MINIMUM_CONTRAST_RATIO } from './themes'
 import { createWriteCadence } from './writeCadence'
 
 const SEARCH_DECORATIONS = {
@@ -30,6 +30,7 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
     fontSize: 13,
     fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
     theme: isDark() ? darkTheme : lightTheme,
+    minimumContrastRatio: MINIMUM_CONTRAST_RATIO,
     allowProposedApi: true, // search decorations
   })
   const fit = new FitAddon()
