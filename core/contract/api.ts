@@ -5,7 +5,7 @@ import { ServerSpec, ServerView } from './servers'
 import { UiCommand } from './commands'
 import { WeztermDomain, WeztermDomains } from './wezterm'
 import { Settings, SettingsPatch } from './settings'
-import { StrategyName, TaskDiff, TaskSpec, TaskState, TaskView } from './tasks'
+import { CompareEntry, StrategyName, TaskDiff, TaskSpec, TaskState, TaskView } from './tasks'
 
 const Empty = z.strictObject({}).optional().default({})
 const ById = z.strictObject({ id: Id })
@@ -65,6 +65,11 @@ export const methods = {
   'tasks.conflicts': {
     params: z.strictObject({ ids: z.array(Id).min(2).max(100) }),
     result: z.array(z.object({ a: Id, b: Id, files: z.array(z.string()) })),
+  },
+  /** These tasks' results side by side, ranked best first (the rule is said with them); `ids` in submit order. */
+  'tasks.compare': {
+    params: z.strictObject({ ids: z.array(Id).min(1).max(100) }),
+    result: z.object({ rule: z.string(), entries: z.array(CompareEntry) }),
   },
   /** Removes a finished task's worktree and its branch (its commits go with it). */
   'tasks.discard': { params: ById, result: TaskView },

@@ -176,6 +176,30 @@ export const TaskDiff = z.object({
   merge: z.object({ into: z.string(), clean: z.boolean(), files: z.array(z.string()) }).optional(),
 })
 
+/**
+ * One result of a group (a broadcast, --best-of, any submit) beside the others: the facts it is
+ * ranked by and its place (1 = best) with the reason for it (see core/workspace/ranking.ts).
+ */
+export const CompareEntry = z.object({
+  taskId: Id,
+  state: TaskState,
+  serverId: Id.optional(),
+  model: z.string().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  /** Input + output + reasoning tokens. */
+  tokens: z.number().int().nonnegative(),
+  cost: z.number().nonnegative(),
+  /** Lines added and deleted. */
+  diffLines: z.number().int().nonnegative(),
+  files: z.number().int().nonnegative(),
+  verify: z.enum(['passed', 'failed', 'none']),
+  /** Whether it merges cleanly into its target now (absent: not known, e.g. no target or no branch). */
+  merges: z.boolean().optional(),
+  rank: z.number().int().positive(),
+  reason: z.string(),
+})
+export type CompareEntry = z.infer<typeof CompareEntry>
+
 export const TaskAttempt = z.object({
   attempt: z.number().int().positive(),
   serverId: Id,

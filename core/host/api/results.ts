@@ -1,9 +1,10 @@
 import { TaskSpec, type TaskView } from '../../contract/tasks'
 import { FlotillaError } from '../../lib/errors'
 import type { Engine } from '../engine'
+import { RANKING_RULE, rankResults, type RankFacts } from '../../workspace/ranking'
 import type { Handlers } from './types'
 
-type ResultMethods = 'tasks.diff' | 'tasks.land' | 'tasks.discard' | 'tasks.followUp' | 'tasks.conflicts'
+type ResultMethods = 'tasks.diff' | 'tasks.land' | 'tasks.discard' | 'tasks.followUp' | 'tasks.conflicts' | 'tasks.compare'
 
 /** A task's result as a branch: its diff, landing it, discarding it (core/workspace does the git). */
 export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
@@ -52,6 +53,11 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
       return created!
     },
     'tasks.conflicts': ({ ids }) => workspaces.conflictsBetween(ids.map((id) => scheduler.get(id)).filter((t) => t.result?.isolation === 'worktree' && !t.result.discarded)),
+    'tasks.compare': async ({ ids }) => {
+      const tasks = ids.map((id) => scheduler.get(id))
+      const facts = await Promise.all(tasks.map(async (task) => compareFacts(task, await workspaces.mergesNow(task))))
+      return { rule: RANKING_RULE, entries: rankResults(facts) }
+    },
     'tasks.discard': async ({ id }) => {
       const task = finished(id)
       notFollowed(id, 'discard')
@@ -59,5 +65,25 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
       if (branchKept) engine.push('notice', { level: 'warning', message: branchKept })
       return scheduler.recordResult(id, { discarded: true, worktree: undefined, worktreeHost: undefined })
     },
+  }
+}
+
+/** What a task's result is ranked by (see core/workspace/ranking.ts); `merges` comes from git. */
+function compareFacts(task: TaskView, merges: boolean | undefined): RankFacts {
+  const result = task.result
+  const files = result?.files ?? []
+  const tokens = result ? result.tokens.input + result.tokens.output + result.tokens.reasoning : 0
+  return {
+    taskId: task.id,
+    state: task.state,
+    serverId: task.serverId ?? task.attempts.at(-1)?.serverId,
+    model: task.model,
+    durationMs: result?.durationMs,
+    tokens,
+    cost: result?.cost ?? 0,
+    diffLines: files.reduce((n, f) => n + f.additions + f.deletions, 0),
+    files: files.length,
+    verify: result?.verify ? (result.verify.passed ? 'passed' : 'failed') : 'none',
+    ...(merges === undefined ? {} : { merges }),
   }
 }

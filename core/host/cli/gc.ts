@@ -135,7 +135,8 @@ export async function gcCommand(options: GcOptions, io: GcIo, ssh: GcSsh = {}): 
   const kept = workspaces.keptWorktrees()
   for (const k of kept) io.out(`${options.kept ? verb : 'kept'} ${safe(k.path)}${k.repo ? ` (worktree of ${safe(k.repo)})` : ''}: --keep-worktrees${options.kept ? '' : ' (flotilla gc --kept removes it)'}`)
   if (options.kept) for (const failure of await workspaces.removeKept(options.dryRun)) io.err(`could not remove ${safe(failure)}`)
-  io.out(`${leftovers.filter((l) => !l.error).length} leftover worktree${leftovers.length === 1 ? '' : 's'} ${verb}; branches are kept.`)
+  const done = leftovers.filter((l) => !l.error).length
+  io.out(`${done} leftover worktree${done === 1 ? '' : 's'} ${options.dryRun ? 'would be removed' : 'removed'}; branches are kept.`)
   let failed = leftovers.some((l) => l.error)
   const destinations = options.localOnly ? [] : options.ssh.length ? options.ssh : savedSshDestinations(home.config)
   const seen = new Set<string>()
