@@ -37,7 +37,8 @@ export const methods = {
   'servers.start': { params: ById, result: ServerView },
   'servers.stop': { params: ById, result: ServerView },
   'servers.restart': { params: ById, result: ServerView },
-  'tasks.submit': { params: z.strictObject({ tasks: z.array(TaskSpec).min(1).max(1000) }), result: z.array(TaskView) },
+  /** `maxCost` (USD): no task of this submit starts once its finished attempts have cost that much (see BatchBudgets). */
+  'tasks.submit': { params: z.strictObject({ tasks: z.array(TaskSpec).min(1).max(1000), maxCost: z.number().positive().max(1_000_000).optional() }), result: z.array(TaskView) },
   'tasks.list': {
     params: z.strictObject({ states: z.array(TaskState).max(6).optional() }).optional().default({}),
     result: z.array(TaskView),

@@ -18,7 +18,7 @@ export interface SubmissionDeps {
  * A folder in no git repository is no error: its tasks share it, as they would without asking,
  * and a notice says so; so does a dirty checkout whose changes are left out.
  */
-export async function submitTasks(deps: SubmissionDeps, specs: readonly TaskSpec[]): Promise<TaskView[]> {
+export async function submitTasks(deps: SubmissionDeps, specs: readonly TaskSpec[], options: { maxCost?: number } = {}): Promise<TaskView[]> {
   const planned = new Map<string, WorkspacePlan | undefined>()
   const plans: Array<WorkspacePlan | undefined> = []
   for (const spec of specs) {
@@ -42,5 +42,5 @@ export async function submitTasks(deps: SubmissionDeps, specs: readonly TaskSpec
     }
     plans.push(planned.get(key))
   }
-  return deps.scheduler.submit(specs, plans)
+  return deps.scheduler.submit(specs, plans, options)
 }

@@ -1,3 +1,4 @@
+import { BatchBudgets } from './batchBudgets'
 import { EventEmitter } from 'node:events'
 import { isFinalState, type StrategyName, type TaskResult, type TaskSpec, type TaskView, type WorkspacePlan } from '../contract/tasks'
 import { FlotillaError } from '../lib/errors'
@@ -54,6 +55,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** What everyone else sees: a frozen copy of each task as of its last change. */
   private readonly snapshots = new Map<string, TaskView>()
   private readonly queue = new TaskQueue()
+  private readonly budgets = new BatchBudgets()
   private readonly active = new Map<string, Active>()
   /** Servers a re-queued task should avoid (the ones that died under it). */
   private readonly avoid = new Map<string, Set<string>>()
@@ -77,11 +79,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /** `plans`: each spec's workspace as planned at submit (by index; see core/workspace), for specs that have one. */
-  submit(specs: readonly TaskSpec[], plans: ReadonlyArray<WorkspacePlan | undefined> = []): TaskView[] {
+  submit(specs: readonly TaskSpec[], plans: ReadonlyArray<WorkspacePlan | undefined> = [], options: { maxCost?: number } = {}): TaskView[] {
     const servers = this.options.pool.list().map((s) => s.id)
     checkTargets(specs, servers)
     const created: TaskView[] = []
     const batchId = shortId('b')
+    if (options.maxCost !== undefined) this.budgets.set(batchId, options.maxCost)
     specs.forEach((spec, i) => {
       const plan = plans[i]
       if (spec.target.kind === 'broadcast') {
@@ -196,7 +199,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Bind queued tasks to servers with free slots, in queue order. */
   pump(): void {
     if (this.restored?.size) this.resumeRestored(this.restored)
-    if (this.queue.size === 0) return
+    if (this.queue.size === 0) return this.forgetSpentBudgets()
     const servers = this.options.pool.list()
     if (servers.some((s) => downReason(s) !== undefined)) this.failUnservable(servers)
     const hasSlot = (s: SchedulableServer) => s.state === 'ready' && this.slots.hasFree(s.id, s.spec.capacity) && !this.restored?.holdsSlotOn(s.id)
@@ -208,6 +211,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const task = this.tasks.get(id)!
       // A change announced during dispatch can pump again, and bind ids of this snapshot first.
       if (task.state !== 'queued') continue
+      const refusal = this.budgets.has(task.batchId) ? this.budgets.refusal(task.batchId, this.spentBy(task.batchId!)) : undefined
+      if (refusal) {
+        this.queue.remove(id)
+        this.finish(task, 'cancelled', refusal)
+        continue
+      }
       const eligible = eligibleServers(task, live, servers, this.avoid.get(task.id))
       if (eligible.length === 0) continue
       const ids = new Set(eligible.map((s) => s.id))
@@ -228,6 +237,21 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.dispatch(task, server)
       free = free.filter(hasSlot)
       if (free.length === 0) break
+    }
+    this.forgetSpentBudgets()
+  }
+
+  /** What a batch's finished attempts have cost (see BatchBudgets). */
+  private spentBy(batchId: string): number {
+    let spent = 0
+    for (const task of this.tasks.values()) if (task.batchId === batchId) spent += task.result?.cost ?? 0
+    return spent
+  }
+
+  /** Budgets of batches with nothing queued any more go (a retry of one of their tasks is then unlimited). */
+  private forgetSpentBudgets(): void {
+    for (const batchId of this.budgets.batches()) {
+      if (![...this.tasks.values()].some((t) => t.batchId === batchId && t.state === 'queued')) this.budgets.forget(batchId)
     }
   }
 

@@ -8,10 +8,11 @@ type TaskMethods = 'tasks.submit' | 'tasks.list' | 'tasks.get' | 'tasks.cancel' 
 export function taskHandlers(engine: Engine): Handlers<TaskMethods> {
   const { scheduler } = engine
   return {
-    'tasks.submit': ({ tasks }) =>
+    'tasks.submit': ({ tasks, maxCost }) =>
       submitTasks(
         { scheduler, workspaces: engine.workspaces, notice: (level, message) => engine.push('notice', { level, message }), saved: (root) => engine.repositorySettings(root) },
         tasks,
+        { maxCost },
       ),
     'tasks.list': ({ states }) => (states ? scheduler.list().filter((t) => states.includes(t.state)) : scheduler.list()),
     'tasks.get': ({ id }) => scheduler.get(id),
