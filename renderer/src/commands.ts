@@ -17,6 +17,10 @@ export interface CommandContext {
   repositorySettings: () => void
   enableNotifications?: () => void
   setTheme: (theme: ThemeName) => void
+  /** Asks before removing a server (the card's and the row's Remove). */
+  removeServer?: (serverId: string) => void
+  /** Opens the log of past notices (the toasts expire; the log keeps them). */
+  noticeLog?: () => void
   /** Whose keys the hints name (macOS: Ctrl+Option for the Alt chords). */
   platform?: Platform
 }
@@ -42,8 +46,11 @@ export function paletteCommands(ctx: CommandContext): PaletteCommand[] {
     commands.push({ id: `start.${s.id}`, label: `Start server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.start') })
     commands.push({ id: `stop.${s.id}`, label: `Stop server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.stop') })
     commands.push({ id: `restart.${s.id}`, label: `Restart server: ${s.name}`, run: () => ctx.serverAction(s.id, 'servers.restart') })
+    const remove = ctx.removeServer
+    if (remove) commands.push({ id: `remove.${s.id}`, label: `Remove server: ${s.name}…`, run: () => remove(s.id) })
   }
   commands.push({ id: 'server.add', label: 'Add a server', run: ctx.addServer })
+  if (ctx.noticeLog) commands.push({ id: 'notices.log', label: 'Notice log (past notices)', run: ctx.noticeLog })
   commands.push({ id: 'shell.new', label: 'New shell (home folder)', run: ctx.newShell })
   commands.push({ id: 'wezterm.domains', label: 'WezTerm SSH domains…', run: ctx.weztermDomains })
   commands.push({ id: 'repository.settings', label: 'Repository settings… (setup, copy, verify)', run: ctx.repositorySettings })

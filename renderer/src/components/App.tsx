@@ -9,9 +9,10 @@ import { keyContext } from '../keyContext'
 import { commandFor, type Command } from '../../../core/view/keymap'
 import { canAskForNotifications, watchForNotifications } from '../notifications'
 import { useFleet, useServices } from '../state/hooks'
-import { AttentionInbox, type InboxHandle } from './AttentionInbox'
+import type { InboxHandle } from './AttentionInbox'
 import { CommandPalette } from './CommandPalette'
 import { Dashboard, type DashboardHandle } from './Dashboard'
+import { InboxColumn } from './InboxColumn'
 import { NoticeArea } from './NoticeArea'
 import { PromptBar, type PromptBarHandle } from './PromptBar'
 import { RemoveServerDialog } from './RemoveServerDialog'
@@ -202,13 +203,15 @@ export function App() {
             repositorySettings: () => prompt.current?.openRepositorySettings(),
             newShell: () => openPane({ kind: 'shell', n: ++shellCount.current }, true),
             enableNotifications: askNotifications ? enableNotifications : undefined,
+            removeServer: askRemoveServer,
+            noticeLog: () => store.showNoticeLog(true),
             setTheme: (theme) =>
               void api['settings.update']({ patch: { theme } })
                 .then((settings) => store.apply('settings.updated', settings))
                 .catch((e: unknown) => store.notify('error', errorMessage(e))),
           })]
         : [],
-    [dialog, run, servers, openServerPane, openPane, api, store, askNotifications, enableNotifications],
+    [dialog, run, servers, openServerPane, openPane, api, store, askNotifications, enableNotifications, askRemoveServer],
   )
 
   return (
@@ -242,9 +245,7 @@ export function App() {
             {view === 'tasks' && <TasksView onOpenOutput={openTaskPane} onFollowedUp={onFollowedUp} onOpenTerminal={openWorktreeTerminal} handle={tasksView} />}
           </div>
         </div>
-        <aside className="inbox-col">
-          <AttentionInbox handle={inbox} />
-        </aside>
+        <InboxColumn handle={inbox} />
       </main>
       <footer className="footer">
         <PromptBar handle={prompt} onSubmitted={onSubmitted} />

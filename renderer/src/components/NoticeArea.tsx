@@ -1,48 +1,86 @@
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
 import type { ConnectionStatus } from '../api/transport'
 import { useFleet, useNow, useServices } from '../state/hooks'
+import { expiredToasts } from '../state/notices'
+import { Dialog } from './Dialog'
 
-const INFO_LIFETIME_MS = 8_000
+/** How long the toasts stay after the pointer or the focus leaves them. */
+const HOLD_AFTER_MS = 3_000
 
-/** The connection banner and the engine's notices (errors stay until dismissed). */
+/**
+ * The connection banner (in the page: while it shows, nothing works) and the engine's notices as
+ * toasts over the bottom corner: one per server and kind, each gone after its time (errors last
+ * longest; pointer or focus on them holds them), gone with their server and once it is back up.
+ * Every notice stays in the notice log (palette: "Notice log").
+ */
 export function NoticeArea() {
   const { store } = useServices()
   const connection = useFleet((s) => s.connection)
   const notices = useFleet((s) => s.notices)
-  const now = useNow(1_000)
+  const logOpen = useFleet((s) => s.noticeLogOpen === true)
+  const now = useNow(500)
+  // While the pointer or focus is on the toasts: Infinity; after it leaves, a few seconds more.
+  const [heldUntil, setHeldUntil] = useState(0)
+  const hold = () => setHeldUntil(Infinity)
+  const release = () => setHeldUntil(Date.now() + HOLD_AFTER_MS)
 
   useEffect(() => {
-    const expired = notices.filter((n) => n.level === 'info' && now - n.at > INFO_LIFETIME_MS)
-    for (const n of expired) store.dismiss(n.id)
-  }, [notices, now, store])
+    for (const n of expiredToasts(notices, now, heldUntil)) store.dismiss(n.id)
+  }, [notices, now, store, heldUntil])
 
   const banner = connectionText(connection, now)
   const errors = notices.filter((n) => n.level === 'error')
   const others = notices.filter((n) => n.level !== 'error')
-  return (
-    <div className="notices">
-      <div role="alert" className="notice-alerts">
-        {banner && <p className={`banner banner-${connection.state}`}>{banner}</p>}
-        {errors.map((n) => (
-          <p key={n.id} className="notice notice-error">
-            <span>{n.message}</span>
-            <button type="button" onClick={() => store.dismiss(n.id)} aria-label="Dismiss">
-              ×
-            </button>
-          </p>
-        ))}
-      </div>
-      <div role="status" className="notice-status">
-        {others.map((n) => (
-          <p key={n.id} className={`notice notice-${n.level}`}>
-            <span>{n.message}</span>
-            <button type="button" onClick={() => store.dismiss(n.id)} aria-label="Dismiss">
-              ×
-            </button>
-          </p>
-        ))}
-      </div>
+  const toast = (n: (typeof notices)[number]) => (
+    <div key={n.id} className={`toast notice-${n.level}`}>
+      <span>
+        {n.message}
+        {(n.repeats ?? 1) > 1 && <span className="repeats"> ×{n.repeats}</span>}
+      </span>
+      <button type="button" onClick={() => store.dismiss(n.id)} aria-label="Dismiss">
+        ×
+      </button>
     </div>
+  )
+  return (
+    <>
+      <div className="notices">{banner && <p role="alert" className={`banner banner-${connection.state}`}>{banner}</p>}</div>
+      <div className="toasts" onMouseEnter={hold} onMouseLeave={release} onFocus={hold} onBlur={release}>
+        <div role="alert" className="toast-group">
+          {errors.map(toast)}
+        </div>
+        <div role="status" className="toast-group">
+          {others.map(toast)}
+        </div>
+      </div>
+      {logOpen && <NoticeLog onClose={() => store.showNoticeLog(false)} />}
+    </>
+  )
+}
+
+/** Every notice since the page loaded, newest first (opened from the palette). */
+function NoticeLog({ onClose }: { onClose: () => void }) {
+  const log = useFleet((s) => s.noticeLog)
+  return (
+    <Dialog label="Notice log" onClose={onClose} className="notice-log">
+      <div className="dialog-head">
+        <h2>Notice log</h2>
+        <button type="button" onClick={onClose} data-autofocus>
+          Close
+        </button>
+      </div>
+      {log.length === 0 ? (
+        <p className="empty">No notices since this page was opened.</p>
+      ) : (
+        <ol aria-label="Past notices" className="notice-log-list">
+          {[...log].reverse().map((n) => (
+            <li key={n.id} className={`notice-${n.level}`}>
+              <time dateTime={new Date(n.at).toISOString()}>{new Date(n.at).toLocaleTimeString()}</time> <span className="level">{n.level}</span> <span>{n.message}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Dialog>
   )
 }
 

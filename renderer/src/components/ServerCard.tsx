@@ -2,6 +2,7 @@ import { memo, useState } from 'react'
 import type { ServerView } from '../../../core/contract/servers'
 import { errorMessage } from '../api/client'
 import { ago, uptime } from '../format'
+import { formatBytes } from '../servers/serverActions'
 import { useFleet, useServices } from '../state/hooks'
 
 interface Props {
@@ -22,6 +23,7 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
   const running = server.state !== 'stopped' && server.state !== 'failed'
   const output = useFleet((s) => s.serverOutput[server.id])
   const comingUp = server.state === 'starting' || server.state === 'restarting'
+  const up = server.state === 'ready' || server.state === 'busy'
 
   async function run(action: Action, verb: string): Promise<void> {
     setBusy(action)
@@ -44,7 +46,8 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
           {server.state}
         </span>
       </header>
-      {server.lastError && <p className="last-error">{server.lastError}</p>}
+      {/* Once it is back up, the trouble that was is history: not red on a ready card. */}
+      {server.lastError && !up && <p className="last-error">{server.lastError}</p>}
       {comingUp && output && (
         <p className="server-output" aria-live="polite" title={output}>
           {output}
@@ -103,8 +106,3 @@ export const ServerCard = memo(function ServerCard({ server, now, needsAttention
     </article>
   )
 })
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`
-  return `${Math.round(bytes / 1024 ** 2)} MB`
-}

@@ -4,12 +4,19 @@ import type { Settings } from '../../../core/contract/settings'
 import type { ServerView } from '../../../core/contract/servers'
 import type { StrategyName, TaskView } from '../../../core/contract/tasks'
 import type { ConnectionStatus } from '../api/transport'
+import { MAX_NOTICE_LOG, noticeIdentity } from './notices'
 
 export interface Notice {
   id: number
   level: 'info' | 'warning' | 'error'
   message: string
   at: number
+  /** One toast per key (server and kind): a newer notice with the same key replaces the older. */
+  key?: string
+  /** The server the notice is about: its toasts go when it is removed or back up. */
+  serverId?: string
+  /** How many notices this toast stands for (the same trouble again). */
+  repeats?: number
 }
 
 /** Everything the UI shows about the fleet; replaced, never mutated (useSyncExternalStore). */
@@ -18,6 +25,10 @@ export interface FleetState {
   tasks: TaskView[]
   attention: AttentionItem[]
   notices: Notice[]
+  /** Every notice since the page loaded (bounded, newest last), for the palette's notice log. */
+  noticeLog: Notice[]
+  /** The notice log dialog is open (opened from the palette). */
+  noticeLogOpen?: boolean
   connection: ConnectionStatus
   strategy: StrategyName | undefined
   theme: 'system' | 'light' | 'dark'
@@ -34,7 +45,7 @@ export const MAX_NOTICES = 5
 export const MAX_TASKS = 2_000
 
 export function initialState(connection: ConnectionStatus): FleetState {
-  return { servers: [], tasks: [], attention: [], notices: [], connection, strategy: undefined, theme: 'system', repositories: {}, serverOutput: {}, loaded: false }
+  return { servers: [], tasks: [], attention: [], notices: [], noticeLog: [], connection, strategy: undefined, theme: 'system', repositories: {}, serverOutput: {}, loaded: false }
 }
 
 export interface Snapshot {
@@ -62,11 +73,15 @@ export function applySnapshot(state: FleetState, snapshot: Snapshot): FleetState
 /** Applies one push. Every push carries the whole object, so applying one twice is harmless. */
 export function applyPush(state: FleetState, ...[event, payload, now = Date.now()]: [...ReceivedPush, now?: number]): FleetState {
   switch (event) {
-    case 'server.updated':
-      return { ...state, servers: upsert(state.servers, payload) }
+    case 'server.updated': {
+      const before = state.servers.find((s) => s.id === payload.id)
+      const next = { ...state, servers: upsert(state.servers, payload) }
+      // Back up (ready or busy after anything else): what was said about its trouble is over.
+      return before && !isUp(before.state) && isUp(payload.state) ? dropServerNotices(next, payload.id) : next
+    }
     case 'server.removed': {
       const { [payload.id]: _gone, ...serverOutput } = state.serverOutput
-      return { ...state, servers: state.servers.filter((s) => s.id !== payload.id), serverOutput }
+      return dropServerNotices({ ...state, servers: state.servers.filter((s) => s.id !== payload.id), serverOutput }, payload.id)
     }
     case 'server.output':
       return { ...state, serverOutput: { ...state.serverOutput, [payload.id]: payload.line } }
@@ -93,9 +108,21 @@ function applySettings(state: FleetState, settings: Settings): FleetState {
 
 let noticeIds = 0
 
+/** A new notice: a toast (replacing the one of the same server and kind) and a line in the log. */
 export function addNotice(state: FleetState, level: Notice['level'], message: string, now = Date.now()): FleetState {
-  const notice: Notice = { id: ++noticeIds, level, message, at: now }
-  return { ...state, notices: [...state.notices, notice].slice(-MAX_NOTICES) }
+  const { key, serverId } = noticeIdentity(level, message, state.servers)
+  const previous = state.notices.find((n) => n.key === key)
+  const notice: Notice = { id: ++noticeIds, level, message, at: now, key, serverId, repeats: (previous?.repeats ?? 1) + (previous ? 1 : 0) }
+  const notices = [...state.notices.filter((n) => n.key !== key), notice].slice(-MAX_NOTICES)
+  return { ...state, notices, noticeLog: [...state.noticeLog, notice].slice(-MAX_NOTICE_LOG) }
+}
+
+function isUp(state: string): boolean {
+  return state === 'ready' || state === 'busy'
+}
+
+function dropServerNotices(state: FleetState, serverId: string): FleetState {
+  return state.notices.some((n) => n.serverId === serverId) ? { ...state, notices: state.notices.filter((n) => n.serverId !== serverId) } : state
 }
 
 export function dismissNotice(state: FleetState, id: number): FleetState {

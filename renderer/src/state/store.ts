@@ -9,6 +9,8 @@ export interface FleetStore {
   load(): Promise<void>
   notify(level: Notice['level'], message: string): void
   dismiss(id: number): void
+  /** Opens or closes the notice log (every notice since the page loaded). */
+  showNoticeLog(open: boolean): void
   /** Applies a result this client got back (a submitted task, a stopped server, saved settings) as if pushed. */
   apply(...push: ReceivedPush): void
   dispose(): void
@@ -101,6 +103,7 @@ export function createFleetStore(client: ApiClient, options: FleetStoreOptions =
     load,
     notify: (level, message) => set(addNotice(state, level, message)),
     dismiss: (id) => set(dismissNotice(state, id)),
+    showNoticeLog: (open) => set(state.noticeLogOpen === open ? state : { ...state, noticeLogOpen: open }),
     apply: (...push) => set(applyPush(state, ...push)),
     dispose() {
       for (const off of offs) off()
