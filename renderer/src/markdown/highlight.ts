@@ -1,54 +1,87 @@
-export type TokenKind = 'plain' | 'comment' | 'string' | 'number' | 'keyword'
+import type { Element, ElementContent, Root, RootContent } from 'hast'
+import type { LanguageFn } from 'highlight.js'
+import bash from 'highlight.js/lib/languages/bash'
+import css from 'highlight.js/lib/languages/css'
+import diff from 'highlight.js/lib/languages/diff'
+import go from 'highlight.js/lib/languages/go'
+import ini from 'highlight.js/lib/languages/ini'
+import javascript from 'highlight.js/lib/languages/javascript'
+import json from 'highlight.js/lib/languages/json'
+import markdown from 'highlight.js/lib/languages/markdown'
+import plaintext from 'highlight.js/lib/languages/plaintext'
+import python from 'highlight.js/lib/languages/python'
+import rust from 'highlight.js/lib/languages/rust'
+import shell from 'highlight.js/lib/languages/shell'
+import sql from 'highlight.js/lib/languages/sql'
+import typescript from 'highlight.js/lib/languages/typescript'
+import xml from 'highlight.js/lib/languages/xml'
+import yaml from 'highlight.js/lib/languages/yaml'
+import { createLowlight } from 'lowlight'
 
-export interface Token {
-  kind: TokenKind
-  text: string
+/**
+ * The languages answers are highlighted in: the ones coding agents write most. A small explicit
+ * set, because every grammar is bundle weight (lowlight's `common` is ~35). Their aliases come
+ * with them (ts/tsx, js/jsx, sh/zsh, html/svg, toml, yml, py, rs, golang, console).
+ */
+export const HIGHLIGHT_LANGUAGES: Record<string, LanguageFn> = {
+  bash,
+  css,
+  diff,
+  go,
+  ini,
+  javascript,
+  json,
+  markdown,
+  plaintext,
+  python,
+  rust,
+  shell,
+  sql,
+  typescript,
+  xml,
+  yaml,
 }
-
-const KEYWORDS = new Set(
-  (
-    'abstract as async await break case catch class const continue def default del delete do elif else enum export extends false ' +
-    'final finally fn for from func function go if impl import in interface is let match mod module mut new nil none not null ' +
-    'or package pass private protected pub public raise return self static struct super switch this throw true try type typeof ' +
-    'undefined use var void while with yield'
-  ).split(' '),
-)
-
-/** Languages whose line comments start with "#". */
-const HASH_COMMENTS = new Set(['py', 'python', 'sh', 'bash', 'shell', 'zsh', 'yaml', 'yml', 'toml', 'rb', 'ruby', 'r', 'perl', 'dockerfile', 'make', 'makefile'])
 
 /** Longer code is shown plain: highlighting is a nicety, never a cost. */
 export const MAX_HIGHLIGHT = 50_000
 
+const lowlight = createLowlight(HIGHLIGHT_LANGUAGES)
+
 /**
- * A deliberately small, language-agnostic highlighter: comments, strings, numbers, common
- * keywords. Returns tokens (text only); the renderer wraps them in spans.
+ * A rehype plugin: every fenced block (`pre > code.language-X`) in a registered language gets
+ * highlight.js token spans (classes `hljs-*`, coloured by styles/markdown.css). Plain text stays
+ * plain: no language, an unknown one, `no-highlight`, or longer than MAX_HIGHLIGHT.
+ *
+ * Not rehype-highlight: it imports lowlight's `common` set (~35 grammars, ~100 KB minified)
+ * whatever `languages` it is given, so the bundle would carry them all. This is the same few
+ * lines on lowlight, with only the grammars above.
  */
-export function highlight(code: string, lang: string): Token[] {
-  if (code.length > MAX_HIGHLIGHT) return [{ kind: 'plain', text: code }]
-  const hash = HASH_COMMENTS.has(lang.toLowerCase())
-  const comment = hash ? String.raw`#[^\n]*` : String.raw`\/\/[^\n]*|\/\*[\s\S]*?\*\/`
-  const pattern = new RegExp(
-    `(${comment})|("(?:[^"\\\\\\n]|\\\\.)*"|'(?:[^'\\\\\\n]|\\\\.)*'|\`(?:[^\`\\\\]|\\\\.)*\`)|(\\b\\d[\\d_]*(?:\\.\\d+)?(?:e[+-]?\\d+)?\\b|\\b0x[0-9a-f]+\\b)|([A-Za-z_$][\\w$]*)`,
-    'gi',
-  )
-  const tokens: Token[] = []
-  let last = 0
-  const push = (kind: TokenKind, text: string) => {
-    if (!text) return
-    const prev = tokens[tokens.length - 1]
-    if (prev && prev.kind === kind) prev.text += text
-    else tokens.push({ kind, text })
+export function rehypeHighlightCode() {
+  return (tree: Root) => {
+    const visit = (node: Root | RootContent, parent?: Element | Root) => {
+      if (node.type === 'element' && node.tagName === 'code' && parent?.type === 'element' && parent.tagName === 'pre') {
+        highlightBlock(node)
+        return
+      }
+      if ('children' in node) for (const child of node.children) visit(child, node)
+    }
+    visit(tree)
   }
-  for (const match of code.matchAll(pattern)) {
-    push('plain', code.slice(last, match.index))
-    const [text, isComment, isString, isNumber] = match
-    if (isComment) push('comment', text)
-    else if (isString) push('string', text)
-    else if (isNumber) push('number', text)
-    else push(KEYWORDS.has(text) ? 'keyword' : 'plain', text)
-    last = match.index + text.length
-  }
-  push('plain', code.slice(last))
-  return tokens
+}
+
+function highlightBlock(code: Element): void {
+  const classes = Array.isArray(code.properties.className) ? code.properties.className.map(String) : []
+  if (classes.includes('no-highlight') || classes.includes('nohighlight')) return
+  const lang = classes.find((c) => c.startsWith('language-'))?.slice('language-'.length)
+  if (!lang || !lowlight.registered(lang)) return
+  const text = textOf(code)
+  if (text.length > MAX_HIGHLIGHT) return
+  const result = lowlight.highlight(lang, text, { prefix: 'hljs-' })
+  code.properties.className = ['hljs', ...classes]
+  code.children = result.children as ElementContent[]
+}
+
+function textOf(node: ElementContent): string {
+  if (node.type === 'text') return node.value
+  return node.type === 'element' ? node.children.map(textOf).join('') : ''
 }
