@@ -134,7 +134,7 @@ export function App() {
       case 'prompt.cycleTargetBack': return prompt.current?.cycleTarget(-1)
       case 'prompt.toggleLines': return prompt.current?.toggleOnePerLine()
       case 'attention.focus': return inbox.current?.focus()
-      case 'servers.focus': return focusServerList()
+      case 'servers.focus': return focusServerList(dashboard.current)
       case 'view.toggle': {
         focusTasksNext.current = true
         return setView((v) => (v === 'terminals' ? 'tasks' : 'terminals'))
@@ -265,9 +265,16 @@ export function App() {
   )
 }
 
-/** Alt+S: the server list itself (whence Tab, or the list's own keys, go on), never one card's Stop button. */
-function focusServerList(): void {
-  const list = document.querySelector<HTMLElement>('[data-server-list]') ?? document.getElementById('servers-heading')
-  list?.focus()
-  list?.scrollIntoView({ block: 'nearest' })
+/**
+ * Alt+S: the server list itself (the dashboard's list, whence its arrows go on), never one card's
+ * Stop button: with cards, the list's heading takes the focus, and Tab goes on into the cards.
+ */
+function focusServerList(dashboard: DashboardHandle | null): void {
+  const before = document.activeElement
+  dashboard?.focus()
+  const active = document.activeElement
+  if (active && active !== before && active !== document.body && active.closest('.cards article') === null) return
+  const heading = document.getElementById('servers-heading')
+  heading?.focus()
+  heading?.scrollIntoView({ block: 'nearest' })
 }
