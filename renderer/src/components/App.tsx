@@ -5,8 +5,8 @@ import { paletteCommands } from '../commands'
 import { RESULT_KEYS, resultActionOf } from '../results/resultKeys'
 import { isFinal } from '../format'
 import { initialLayout, layoutReducer, paneId, paneServerId, type PaneSource } from '../grid/layout'
-import { keyContext } from '../keyContext'
-import { commandFor, type Command } from '../../../core/view/keymap'
+import { keyContext, PLATFORM } from '../keyContext'
+import { commandFor, describeBinding, type Command } from '../../../core/view/keymap'
 import { canAskForNotifications, watchForNotifications } from '../notifications'
 import { useFleet, useServices } from '../state/hooks'
 import type { InboxHandle } from './AttentionInbox'
@@ -225,7 +225,7 @@ export function App() {
             Enable notifications
           </button>
         )}
-        <button type="button" onClick={() => setDialog('palette')} title="Ctrl+K">
+        <button type="button" onClick={() => setDialog('palette')} title={describeBinding('palette.open', PLATFORM)}>
           Commands
         </button>
         <button type="button" onClick={() => setDialog('help')} title="?">
