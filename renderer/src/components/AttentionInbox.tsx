@@ -39,7 +39,8 @@ export function AttentionInbox({ handle }: { handle?: Ref<InboxHandle> }) {
     // Keep the keyboard in the inbox: focus moves to the next request before this one goes.
     const all = rows()
     const index = all.findIndex((li) => li.dataset.id === item.id)
-    if (index >= 0 && all[index] === document.activeElement) {
+    // Also when it was answered with a button of the row (the focus would fall to the page when the row goes).
+    if (index >= 0 && all[index].contains(document.activeElement)) {
       const next = all[index + 1] ?? all[index - 1]
       if (next) next.focus()
       else leave()
