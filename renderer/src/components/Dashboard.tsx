@@ -78,7 +78,8 @@ export function Dashboard({ onOpenPane, onRemoveServer, handle }: Props) {
           <input
             type="search"
             aria-label="Filter servers"
-            placeholder="Filter: name, host, kind, state (host:box state:failed)"
+            placeholder="Filter: name, host, kind, state…"
+            title="Words match name, host, kind or state; host:box, kind:ssh, state:failed,unhealthy match one field; -word excludes"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
             onKeyDown={(e) => {

@@ -128,7 +128,7 @@ export function ServerList({ rows, now, waiting, onOpenPane, onRemove, empty, ha
         <span className="col-host">Host</span>
         <span className="col-tasks">Tasks</span>
         <span className="col-res">CPU · mem</span>
-        <span className="col-last">Last event</span>
+        <span className="col-last" title="Last event">Last</span>
       </div>
       <div
         ref={scroller}

@@ -1,0 +1,147 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+import { startFakeFleet, type FakeFleet } from '../bench/support/fakeOpencodeFleet'
+import { startServe, type Served } from './support/serve'
+
+// A fleet of 60 attached servers at 1600×1000: dense rows, a summary, a filter that narrows as
+// you type, grouping by host, the keyboard path, the attention badge, toasts that expire and the
+// notice log. The servers are fakes (bench/support/fakeOpencodeFleet.ts): 60 real opencode
+// servers would not fit this machine. Saved servers load only without --demo.
+test.describe.configure({ mode: 'serial' })
+
+const COUNT = 60
+let fleet: FakeFleet
+let served: Served
+let page: Page
+
+test.beforeAll(async ({ browser }) => {
+  fleet = await startFakeFleet({ count: COUNT })
+  served = await startServe([], {
+    demo: false,
+    seedHome: (home) => writeFileSync(join(home, 'config.json'), JSON.stringify({ servers: fleet.specs() }), { mode: 0o600 }),
+  })
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
+  await page.goto(served.loginUrl)
+})
+
+test.afterAll(async () => {
+  await page?.close()
+  await served?.stop()
+  await fleet?.close()
+})
+
+const grid = () => page.getByRole('grid', { name: 'Servers' })
+const filter = () => page.getByRole('searchbox', { name: 'Filter servers' })
+const serverRows = () => grid().locator('[role="row"][data-server-id]')
+
+/** Server rows wholly inside the list's visible box (and the list inside the window). */
+async function rowsReadable(): Promise<number> {
+  return page.evaluate(() => {
+    const list = document.querySelector('[role="grid"][aria-label="Servers"]')!
+    const box = list.getBoundingClientRect()
+    const bottom = Math.min(box.bottom, window.innerHeight)
+    return [...list.querySelectorAll('[role="row"][data-server-id]')].filter((row) => {
+      const r = row.getBoundingClientRect()
+      return r.top >= box.top - 1 && r.bottom <= bottom + 1 && r.height >= 20
+    }).length
+  })
+}
+
+test('60 attached servers: rows by default, a summary line, 20+ readable without scrolling', async () => {
+  await expect(page.getByLabel('Fleet summary')).toContainText(`${COUNT} ready`, { timeout: 60_000 })
+  await expect(page.getByLabel('Fleet summary')).toContainText('tasks 0 running · 0 queued')
+  await expect(page.getByRole('article')).toHaveCount(0) // no cards: rows
+  await expect(page.getByRole('button', { name: 'Rows' })).toHaveAttribute('aria-pressed', 'true')
+  await page.screenshot({ path: 'e2e/screenshots/fleet-list.png' })
+  expect(await rowsReadable()).toBeGreaterThanOrEqual(20)
+  // Virtualized: far fewer rows in the page than servers.
+  expect(await serverRows().count()).toBeLessThan(COUNT)
+  const first = serverRows().first()
+  await expect(first).toHaveAttribute('aria-label', /fake-001, ready, url on 127\.0\.0\.2, 0 of 1 running/)
+  await expect(first).toContainText('0/1')
+})
+
+test('typing in the filter narrows the list as you type', async () => {
+  await filter().click()
+  const counts: number[] = []
+  for (const ch of 'fake-05') {
+    await page.keyboard.type(ch)
+    await expect(async () => counts.push(await serverRows().count())).toPass()
+  }
+  await expect(serverRows()).toHaveCount(10) // fake-050 … fake-059
+  await expect(page.locator('#servers-heading')).toContainText('10 of 60')
+  await filter().fill('host:127.0.0.3')
+  await expect(serverRows()).toHaveCount(12)
+  await filter().fill('nothing-like-this')
+  await expect(grid()).toContainText('No server matches “nothing-like-this”.')
+  await page.keyboard.press('Escape')
+  await expect(filter()).toHaveValue('')
+  expect(await rowsReadable()).toBeGreaterThanOrEqual(20)
+})
+
+test('group by host: one heading per machine, with its count', async () => {
+  await page.getByRole('checkbox', { name: 'Group by host' }).check()
+  const groups = grid().locator('.server-group')
+  await expect(groups.first()).toContainText('127.0.0.2 12')
+  await filter().fill('host:127.0.0.4')
+  await expect(groups).toHaveCount(1)
+  await expect(groups.first()).toContainText('127.0.0.4 12')
+  await filter().fill('')
+  expect(await rowsReadable()).toBeGreaterThanOrEqual(20)
+  await page.screenshot({ path: 'e2e/screenshots/fleet-grouped.png' })
+  await page.getByRole('checkbox', { name: 'Group by host' }).uncheck()
+})
+
+test('the keyboard: Alt+S to the list, arrows move, Enter shows the card, e opens its events', async () => {
+  await page.keyboard.press('Alt+s')
+  await expect(grid()).toBeFocused()
+  await page.keyboard.press('ArrowDown')
+  await page.keyboard.press('ArrowDown')
+  await expect(grid().locator('[aria-selected="true"]')).toHaveAttribute('data-server-id', 'fake-003')
+  await page.keyboard.press('End')
+  await expect(grid().locator('[aria-selected="true"]')).toHaveAttribute('data-server-id', 'fake-060')
+  await page.keyboard.press('Home')
+  await page.keyboard.press('Enter')
+  const details = page.getByRole('group', { name: 'fake-001 details' })
+  await expect(details.getByRole('article', { name: 'fake-001' })).toContainText('1.18.33-fake')
+  await page.screenshot({ path: 'e2e/screenshots/fleet-details.png' })
+  await page.keyboard.press('Escape')
+  await expect(details).toHaveCount(0)
+  await page.keyboard.press('e')
+  await expect(page.getByRole('region', { name: /fake-001/ })).toBeVisible()
+  await page.keyboard.press('Alt+w')
+})
+
+test('the attention column is a badge while nothing waits, and opens on demand', async () => {
+  const column = page.locator('aside.inbox-col')
+  await expect(column).toHaveClass(/collapsed/)
+  expect((await column.boundingBox())!.width).toBeLessThan(50)
+  await page.getByRole('button', { name: /Attention/ }).click()
+  await expect(page.getByRole('heading', { name: /Attention/ })).toBeVisible()
+  await expect(page.getByText('Nothing needs you.')).toBeVisible()
+  await page.getByRole('button', { name: 'Collapse the attention column' }).click()
+  await expect(column).toHaveClass(/collapsed/)
+})
+
+test('a server that drops off: one toast per server and kind, which expires; the palette keeps the log', async () => {
+  await fleet.kill('fake-007')
+  const toasts = page.locator('.toasts .toast')
+  await expect(toasts.filter({ hasText: 'fake-007' })).toHaveCount(1, { timeout: 30_000 })
+  await expect(serverRows().filter({ hasText: 'fake-007' })).toHaveAttribute('aria-label', /fake-007, (unhealthy|restarting)/, { timeout: 30_000 })
+  await expect(page.getByLabel('Fleet summary')).toContainText('1 unhealthy')
+  await page.screenshot({ path: 'e2e/screenshots/fleet-toast.png' })
+  // Reconnect attempts repeat the notice: still one toast for it, never a growing stack.
+  await page.waitForTimeout(4_000)
+  expect(await toasts.filter({ hasText: 'fake-007' }).count()).toBeLessThanOrEqual(1)
+  await page.mouse.move(10, 10) // the pointer on a toast would hold it
+  await expect(toasts).toHaveCount(0, { timeout: 45_000 })
+  await page.keyboard.press('Control+k')
+  await page.getByRole('combobox', { name: 'Command' }).fill('notice log')
+  await page.keyboard.press('Enter')
+  const log = page.getByRole('dialog', { name: 'Notice log' })
+  await expect(log.getByRole('list', { name: 'Past notices' })).toContainText('fake-007')
+  await page.screenshot({ path: 'e2e/screenshots/fleet-notice-log.png' })
+  await page.keyboard.press('Escape')
+  await expect(log).toHaveCount(0)
+})
