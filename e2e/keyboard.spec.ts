@@ -25,7 +25,7 @@ test.afterAll(async () => {
 const prompt = () => page.getByRole('textbox', { name: 'Prompt' })
 const panes = () => page.locator('[data-pane-id]')
 const focusedPaneId = () => page.locator('.pane.focused').getAttribute('data-pane-id')
-const activeId = () => page.evaluate(() => document.activeElement?.id ?? '')
+const activeId = async () => (await page.locator(':focus').getAttribute('id')) ?? ''
 
 test('a --- batch is two multi-line prompts: the directives stay with their @reply, no script error', async () => {
   await page.keyboard.press('Control+l')
@@ -70,8 +70,7 @@ test('from the prompt after a submit, Alt+1…9, Alt+], Alt+Z, Alt+S and Alt+V d
   await page.keyboard.press('Control+l')
   await page.keyboard.press('Alt+s')
   await expect.poll(activeId).toBe('servers-heading')
-  const onButton = await page.evaluate(() => document.activeElement?.tagName === 'BUTTON')
-  expect(onButton).toBe(false)
+  await expect(page.locator('button:focus')).toHaveCount(0)
 
   // Alt+V: the tasks view, its task list focused; again, back to the terminals.
   await page.keyboard.press('Control+l')
@@ -108,6 +107,8 @@ test('the palette’s selected row keeps its key hint readable', async () => {
   await expect(selected.locator('kbd')).toBeVisible()
   // WCAG contrast of the hint's text on what is behind it (its own background, else the row's).
   const ratio = await selected.evaluate((row) => {
+    // In the page: its getComputedStyle (the e2e tsconfig has no DOM library).
+    const getComputedStyle = (row.ownerDocument.defaultView as unknown as { getComputedStyle: (e: unknown) => { color: string; backgroundColor: string } }).getComputedStyle
     const kbd = row.querySelector('kbd')!
     const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number)
     const lum = ([r, g, b]: number[]) => {

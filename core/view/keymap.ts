@@ -179,8 +179,12 @@ export function describeBinding(id: CommandId, platform: Platform = 'other'): st
   return keys === undefined ? undefined : platformKeys(keys, platform)
 }
 
-/** The Electron accelerator of a command, e.g. "Alt+3" for { id: 'pane.jump', n: 3 }. */
-export function acceleratorFor(command: Command): string | undefined {
+/**
+ * The Electron accelerator of a command, e.g. "Alt+3" for { id: 'pane.jump', n: 3 }. On macOS the
+ * Alt chords are given as Ctrl+Alt (⌃⌥), the chord that works from a text field there too.
+ */
+export function acceleratorFor(command: Command, platform: Platform = 'other'): string | undefined {
   const binding = BINDINGS.find((b) => b.id === command.id)
-  return binding?.accelerator.replace('#', String(command.n ?? 1))
+  const accelerator = binding?.accelerator.replace('#', String(command.n ?? 1))
+  return platform === 'mac' ? accelerator?.replace(/^Alt\+/, 'Ctrl+Alt+') : accelerator
 }

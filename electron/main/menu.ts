@@ -13,7 +13,7 @@ import { acceleratorFor, BINDINGS, type Command } from '../../core/view/keymap'
 export function menuTemplate(send: (command: UiCommand) => void, platform: NodeJS.Platform = process.platform): MenuItemConstructorOptions[] {
   const item = (command: Command, label = describe(command)): MenuItemConstructorOptions => ({
     label,
-    accelerator: acceleratorFor(command),
+    accelerator: acceleratorFor(command, platform === 'darwin' ? 'mac' : 'other'),
     registerAccelerator: false,
     click: () => send(command),
   })

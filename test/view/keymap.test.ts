@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { alternativeKeys, BINDINGS, commandFor, describeBinding, platformKeys, type KeyLike } from '../../core/view/keymap'
+import { acceleratorFor, alternativeKeys, BINDINGS, commandFor, describeBinding, platformKeys, type KeyLike } from '../../core/view/keymap'
 
 const key = (k: string, code: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, code, ...mods })
 const id = (k: KeyLike, ctx = {}) => commandFor(k, ctx)?.id ?? null
@@ -183,6 +183,15 @@ describe('the key map as each platform shows it', () => {
     expect(describeBinding('pane.zoom', 'other')).toBe('Alt+Z')
     expect(describeBinding('pane.zoom')).toBe('Alt+Z')
     expect(platformKeys('Shift+L', 'mac')).toBe('Shift+L')
+  })
+
+  it('gives the native menus the platform’s accelerator, one the renderer answers from the prompt', () => {
+    expect(acceleratorFor({ id: 'pane.zoom' })).toBe('Alt+Z')
+    expect(acceleratorFor({ id: 'pane.zoom' }, 'mac')).toBe('Ctrl+Alt+Z')
+    expect(acceleratorFor({ id: 'pane.jump', n: 4 }, 'mac')).toBe('Ctrl+Alt+4')
+    expect(acceleratorFor({ id: 'pane.swapNext' }, 'mac')).toBe('Ctrl+Alt+Shift+]')
+    expect(acceleratorFor({ id: 'palette.open' }, 'mac')).toBe('CmdOrCtrl+K')
+    expect(commandFor({ key: '4', code: 'Digit4', ctrlKey: true, altKey: true }, { inPrompt: true, platform: 'mac' })).toEqual({ id: 'pane.jump', n: 4 })
   })
 
   it('names the other chord: Ctrl+Alt off macOS, plain Option outside text fields on it', () => {
