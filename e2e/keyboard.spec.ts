@@ -145,6 +145,9 @@ test('Ctrl+K in a shell pane opens the palette: what is typed next never reaches
   await page.keyboard.press('Enter')
   await page.waitForTimeout(500)
   await expect(shell).not.toContainText('palette-leak-33')
+  // Alt+S from inside the shell still reaches the server list (a key that opens a Flotilla surface).
+  await page.keyboard.press('Alt+s')
+  await expect.poll(activeId).toBe('servers-heading')
 })
 
 test('after the last attention request is answered, the focus goes back to the prompt it came from', async () => {

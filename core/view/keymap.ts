@@ -89,9 +89,9 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'prompt.cycleTarget', accelerator: 'Alt+T', keys: 'Alt+T', description: 'Cycle the prompt’s target', scope: 'prompt', match: (k) => alt(k, 'KeyT') },
   { id: 'prompt.cycleTargetBack', accelerator: 'Alt+Shift+T', keys: 'Alt+Shift+T', description: 'Cycle the target backwards', scope: 'prompt', match: (k) => altShift(k, 'KeyT') },
   { id: 'prompt.toggleLines', accelerator: 'Alt+O', keys: 'Alt+O', description: 'Toggle “one prompt per line”', scope: 'prompt', match: (k) => alt(k, 'KeyO') },
-  { id: 'attention.focus', accelerator: 'Alt+A', keys: 'Alt+A', description: 'Focus the attention inbox', scope: 'prompt', match: (k) => alt(k, 'KeyA') },
-  { id: 'servers.focus', accelerator: 'Alt+S', keys: 'Alt+S', description: 'Focus the server list', scope: 'global', match: (k) => alt(k, 'KeyS') },
-  { id: 'view.toggle', accelerator: 'Alt+V', keys: 'Alt+V', description: 'Switch between terminals and the tasks view (its task list takes the focus)', scope: 'global', match: (k) => alt(k, 'KeyV') },
+  { id: 'attention.focus', accelerator: 'Alt+A', keys: 'Alt+A', description: 'Focus the attention inbox', scope: 'prompt', match: (k) => alt(k, 'KeyA') , inTerminal: always },
+  { id: 'servers.focus', accelerator: 'Alt+S', keys: 'Alt+S', description: 'Focus the server list', scope: 'global', match: (k) => alt(k, 'KeyS') , inTerminal: always },
+  { id: 'view.toggle', accelerator: 'Alt+V', keys: 'Alt+V', description: 'Switch between terminals and the tasks view (its task list takes the focus)', scope: 'global', match: (k) => alt(k, 'KeyV') , inTerminal: always },
   { id: 'prompt.toggleWorktree', accelerator: 'Alt+G', keys: 'Alt+G', description: 'Own worktree on or off (when the project is a git repository)', scope: 'prompt', match: (k) => alt(k, 'KeyG') },
   // The selected task's result, in the tasks view: plain letters, so never while typing or in a dialog.
   { id: 'result.land', accelerator: 'L', keys: 'L', description: 'Land the selected result (merge it into its target branch)', scope: 'results', match: (k) => letter(k, 'l') },
@@ -172,6 +172,11 @@ export function alternativeKeys(keys: string, platform: Platform = 'other'): str
   if (altParts.length === 0) return undefined
   if (platform === 'mac') return `${altParts.map((part) => part.replace(/Alt\+/g, 'Option+')).join(' / ')} outside text fields`
   return altParts.map((part) => part.replace(/Alt\+/g, 'Ctrl+Alt+')).join(' / ')
+}
+
+/** The keys a shell or TUI pane leaves to Flotilla (the program gets every other one), as the platform writes them. */
+export function terminalKeys(platform: Platform = 'other'): string[] {
+  return BINDINGS.filter((b) => b.inTerminal).map((b) => platformKeys(b.keys, platform))
 }
 
 export function describeBinding(id: CommandId, platform: Platform = 'other'): string | undefined {

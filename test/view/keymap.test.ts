@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { acceleratorFor, alternativeKeys, BINDINGS, commandFor, describeBinding, platformKeys, type KeyLike } from '../../core/view/keymap'
+import { acceleratorFor, alternativeKeys, BINDINGS, commandFor, describeBinding, platformKeys, terminalKeys, type KeyLike } from '../../core/view/keymap'
 
 const key = (k: string, code: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, code, ...mods })
 const id = (k: KeyLike, ctx = {}) => commandFor(k, ctx)?.id ?? null
@@ -126,6 +126,16 @@ describe('key map in a shell or TUI pane', () => {
     expect(id(key('ArrowRight', 'ArrowRight', { ctrlKey: true, altKey: true }), inTerminal)).toBe('pane.next')
     expect(commandFor(key('2', 'Digit2', { altKey: true }), inTerminal)).toEqual({ id: 'pane.jump', n: 2 })
     expect(id(key('z', 'KeyZ', { altKey: true }), inTerminal)).toBe('pane.zoom')
+  })
+
+  it('keeps the keys that open a Flotilla surface (inbox, server list, tasks view) and says which they are', () => {
+    expect(id(key('a', 'KeyA', { altKey: true }), inTerminal)).toBe('attention.focus')
+    expect(id(key('s', 'KeyS', { altKey: true }), inTerminal)).toBe('servers.focus')
+    expect(id(key('v', 'KeyV', { altKey: true }), inTerminal)).toBe('view.toggle')
+    // Readline's own Alt keys stay the program's: Alt+T transposes words, Alt+F/B move by word.
+    for (const c of ['t', 'f', 'b', 'd']) expect(commandFor(key(c, `Key${c.toUpperCase()}`, { altKey: true }), inTerminal)).toBeNull()
+    expect(terminalKeys()).toEqual(['Ctrl+Alt+→ / Alt+]', 'Ctrl+Alt+← / Alt+[', 'Alt+1 … Alt+9', 'Alt+Z', 'Alt+Shift+]', 'Alt+Shift+[', 'Ctrl+K / Ctrl+Shift+P', 'Alt+A', 'Alt+S', 'Alt+V'])
+    expect(terminalKeys('mac')).toContain('Ctrl+Option+S')
   })
 
   it('opens the palette with Ctrl+K too: a shell never swallows the key that opens a Flotilla surface', () => {

@@ -1,4 +1,4 @@
-import { alternativeKeys, BINDINGS, INBOX_KEYS, platformKeys } from '../../../core/view/keymap'
+import { alternativeKeys, BINDINGS, INBOX_KEYS, platformKeys, terminalKeys } from '../../../core/view/keymap'
 import { PLATFORM } from '../keyContext'
 import { RESULT_KEYS, TASK_LIST_KEYS } from '../results/resultKeys'
 import { Dialog } from './Dialog'
@@ -60,7 +60,7 @@ export function ShortcutsDialog({ onClose, platform = PLATFORM }: { onClose: () 
       </p>
       <p className="hint">
         In a pane’s search: Enter finds the next match, Shift+Enter the previous, Escape closes. Escape in the prompt leaves it. In a shell or TUI pane every key goes to the
-        program except the pane keys ({platformKeys('Ctrl+Alt+arrows, Alt+[ / ], Alt+1 … 9, Alt+Z, Alt+Shift+[ / ]', platform)}) and {platformKeys('Ctrl+K', platform)} or {platformKeys('Ctrl+Shift+P', platform)}, which open the palette: a shell never swallows the key that opens a Flotilla surface.
+        program except these, which stay Flotilla’s so a shell never swallows a key that opens a Flotilla surface: {terminalKeys(platform).join(', ')}.
       </p>
     </Dialog>
   )

@@ -130,7 +130,7 @@ export function suggestedName(kind: ServerKind, servers: FormContext['servers'])
 export function initialValues(kind: ServerKind, context: Omit<FormContext, 'servers'>): FormValues {
   const values: FormValues = {}
   for (const field of fieldsFor(kind)) {
-    // A WezTerm SSH domain's folder is on its host, so the local folder is offered only for the local kinds.
+    // Every kind whose folder is required and local by default (WezTerm's domain is `local` unless told).
     if (field.name === 'directory' && field.required && context.projectDir) values.directory = context.projectDir
     if (field.name === 'demo' && context.demo) values.demo = true
   }
