@@ -2,10 +2,12 @@ import { useImperativeHandle, useMemo, useRef, useState, type KeyboardEvent, typ
 import type { TaskView } from '../../../core/contract/tasks'
 import { formatCost, formatTokens, taskDuration, taskLabel } from '../format'
 import { useBatchConflicts } from '../results/batchConflicts'
+import { compareGroupOf } from '../results/compareGroups'
 import { followedBy, followUpOf, resultBadge, type ResultAction } from '../results/resultFacts'
 import { RESULT_KEYS } from '../results/resultKeys'
 import { useFleet, useNow, useServices } from '../state/hooks'
 import type { PaletteCommand } from './CommandPalette'
+import { CompareView, type CompareHandle } from './CompareView'
 import { TaskDetail } from './TaskDetail'
 import type { ResultHandle } from './TaskResult'
 
@@ -39,9 +41,14 @@ export function TasksView({
   const now = useNow(1_000)
   const [selectedId, setSelectedId] = useState<string | null>(null)
   const selected = tasks.find((t) => t.id === selectedId) ?? null
+  // The selected task's attempts at the same prompt (a broadcast, a --best-of), and whether they are shown side by side.
+  const group = useMemo(() => (selected ? compareGroupOf(selected, tasks) : []), [selected, tasks])
+  const [comparing, setComparing] = useState(false)
+  const showCompare = comparing && group.length >= 2
   const serverName = (id: string | undefined) => (id ? (servers.find((s) => s.id === id)?.name ?? id) : '—')
   const root = useRef<HTMLDivElement>(null)
   const result = useRef<ResultHandle>(null)
+  const compare = useRef<CompareHandle>(null)
   // A landing anywhere may move another result's target: every open merge check is asked again.
   const refreshKey = useMemo(() => tasks.map((t) => t.result?.land?.commit ?? '').join(','), [tasks])
   const conflicts = useBatchConflicts(tasks)
@@ -76,7 +83,7 @@ export function TasksView({
       }))
     },
     // The result keys come through App's key map (data-result-keys below marks where they work).
-    runResult: (action) => Boolean(result.current?.run(action)),
+    runResult: (action) => (showCompare ? action === 'land' && Boolean(compare.current?.landFocused()) : Boolean(result.current?.run(action))),
   }))
 
   function onKeyDown(event: KeyboardEvent<HTMLTableSectionElement>): void {
@@ -141,7 +148,24 @@ export function TasksView({
         )}
         {tasks.length > MAX_ROWS && <p className="hint">Showing the newest {MAX_ROWS} of {tasks.length} tasks.</p>}
       </div>
-      {selected ? (
+      {selected && showCompare ? (
+        <CompareView
+          handle={compare}
+          members={group}
+          serverName={serverName}
+          onClose={() => setComparing(false)}
+          onView={(id) => {
+            setComparing(false)
+            setSelectedId(id)
+          }}
+        />
+      ) : selected ? (
+        <div className="task-detail-wrap">
+        {group.length >= 2 && (
+          <button type="button" className="compare-open" onClick={() => setComparing(true)}>
+            Compare the {group.length} attempts at this prompt
+          </button>
+        )}
         <TaskDetail
           task={selected}
           serverName={serverName(selected.serverId)}
@@ -160,6 +184,7 @@ export function TasksView({
             onFollowedUp?.(created)
           }}
         />
+        </div>
       ) : (
         tasks.length > 0 && <p className="empty task-detail">Select a task to see its answer and changed files.</p>
       )}
