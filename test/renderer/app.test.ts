@@ -123,12 +123,12 @@ describe('App', () => {
     await settle()
     const submit = engine.calls.find(([m]) => m === 'tasks.submit')!
     expect(submit[1]).toEqual({ tasks: ['one', 'two', 'three'].map((p) => ({ prompt: p, target: { kind: 'any' } })) })
-    expect(regions()).toEqual(['task t1 · queued', 'task t2 · queued', 'task t3 · queued'])
+    expect(regions()).toEqual(['one · queued, 0 ahead', 'two · queued, 1 ahead', 'three · queued, 2 ahead'])
     expect(engine.calls.filter(([m]) => m === 'events.subscribe').map(([, p]) => p)).toContainEqual({ stream: { kind: 'task', taskId: 't2' } })
     expect(prompt.value).toBe('')
     transport.push('task.updated', { ...task('t2', 'two'), state: 'running', serverId: 'local-1' })
     await settle()
-    expect(regions()).toContain('task t2 · running')
+    expect(regions()).toContain('two · local-1 · running')
   })
 
   it('cycles the target with Alt+T and sends the chosen strategy with the task, not into the settings', async () => {
@@ -205,7 +205,7 @@ describe('App', () => {
     const card = host.querySelector('article[aria-label="local-2"]')!
     act(() => [...card.querySelectorAll('button')].find((b) => b.textContent === 'Events')!.click())
     await settle()
-    expect(regions()).toEqual(['local-2 · ready'])
+    expect(regions()).toEqual(['local-2 · events · ready'])
     expect(engine.calls).toContainEqual(['events.subscribe', { stream: { kind: 'server', serverId: 'local-2' } }])
     await key(document.body, { key: 'z', code: 'KeyZ', altKey: true })
     expect(host.querySelector('section[role="region"]')!.classList.contains('zoomed')).toBe(true)
@@ -235,7 +235,7 @@ describe('App', () => {
     // Cancel has the focus: one Enter too many removes nothing. The app's keys wait meanwhile.
     expect(document.activeElement?.textContent).toBe('Cancel')
     await key(document.activeElement!, { key: 'w', code: 'KeyW', altKey: true })
-    expect(regions()).toEqual(['local-2 · ready'])
+    expect(regions()).toEqual(['local-2 · events · ready'])
     await key(dialog, { key: 'Escape' })
     expect(host.querySelector('[role="dialog"]')).toBeNull()
     expect(document.activeElement).toBe(removeButton)
@@ -384,7 +384,7 @@ describe('App', () => {
     expect([...host.querySelectorAll('[role="option"]')].map((o) => o.textContent)).toEqual(['Open events: local-1'])
     await key(input, { key: 'Enter' })
     await settle()
-    expect(regions()).toEqual(['local-1 · ready'])
+    expect(regions()).toEqual(['local-1 · events · ready'])
   })
 
   it('manages WezTerm SSH domains from the palette: shows the include line, adds one', async () => {

@@ -124,10 +124,10 @@ export const Pane = memo(function Pane(props: Props) {
           </span>
         )}
         <span className="pane-actions">
-          <button type="button" className="icon-button" aria-label="Search scrollback" title="Search scrollback (Ctrl+F)" aria-pressed={searching} onClick={() => setSearching((v) => !v)}>
+          <button type="button" className="icon-button pane-optional" aria-label="Search scrollback" title="Search scrollback (Ctrl+F)" aria-pressed={searching} onClick={() => setSearching((v) => !v)}>
             <SearchIcon />
           </button>
-          <button type="button" className="icon-button" aria-label={zoomed ? 'Unzoom' : 'Zoom'} title={zoomed ? 'Unzoom (Alt+Z)' : 'Zoom (Alt+Z)'} aria-pressed={zoomed} onClick={() => onZoom(pane.id)}>
+          <button type="button" className="icon-button pane-optional" aria-label={zoomed ? 'Unzoom' : 'Zoom'} title={zoomed ? 'Unzoom (Alt+Z)' : 'Zoom (Alt+Z)'} aria-pressed={zoomed} onClick={() => onZoom(pane.id)}>
             {zoomed ? <UnzoomIcon /> : <ZoomIcon />}
           </button>
           <button type="button" className="icon-button" aria-label="Close pane" title="Close pane (Alt+W)" onClick={() => onClose(pane.id)}>
