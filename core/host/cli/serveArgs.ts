@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { homedir } from 'node:os'
 import { parseArgs } from 'node:util'
 import { StrategyName } from '../../contract/tasks'
-import { intOption, UsageError } from './options'
+import { intOption, localFolder, UsageError } from './options'
 
 export interface ServeOptions {
   host: string
@@ -65,7 +65,7 @@ export function parseServeArgs(argv: string[], cwd: string): ServeOptions {
   const demoAsk = v['demo-ask'] ?? []
   for (const tool of demoAsk) if (!/^[a-z][a-z0-9_-]{0,40}$/.test(tool)) throw new UsageError(`--demo-ask: expected a tool name such as bash, got "${tool}"`)
   if (demoAsk.length && !v.demo) throw new UsageError('--demo-ask: expected with --demo, got no --demo')
-  const dir = resolve(cwd, v.dir ?? '.')
+  const dir = localFolder(cwd, v.dir ?? '.', homedir())
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir: expected an existing directory, got "${dir}"`)
   return {
     host,
