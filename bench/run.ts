@@ -2,6 +2,7 @@
 // Each measures Flotilla and its baseline side by side in one run: these machines are shared
 // and noisy, so only ratios from the same run mean anything.
 import { coldStartBench } from './coldstart.bench'
+import { dashboardBench } from './dashboard.bench'
 import { dispatchBench } from './dispatch.bench'
 import { echoBench } from './echo.bench'
 import { fanoutColdBench } from './fanoutCold.bench'
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   echo: echoBench,
   coldstart: coldStartBench,
   grid: gridBench,
+  dashboard: dashboardBench,
   tunnel: tunnelBench,
   task: taskOverheadBench,
   cold: fanoutColdBench,

@@ -85,7 +85,7 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
 
 function answer(req: IncomingMessage, res: ServerResponse, streams: Set<ServerResponse>): void {
   const path = (req.url ?? '/').split('?')[0]
-  const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+  const json = (body: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   switch (path) {
     case '/global/health':
       return json({ healthy: true, version: VERSION })
@@ -105,6 +105,6 @@ function answer(req: IncomingMessage, res: ServerResponse, streams: Set<ServerRe
     case '/config':
       return json({})
     default:
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `the fake opencode does not serve ${req.method} ${path}` }))
+      void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `the fake opencode does not serve ${req.method} ${path}` }))
   }
 }
