@@ -13,6 +13,7 @@ import { inspectRepo, resolveCommit } from '../../workspace/repo'
 import { createInProcessTransport } from '../inProcessTransport'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
 import { landingMissed, landResults } from './runLanding'
+import { runPrinter, type RunStatus } from './runStatus'
 import type { LandReport } from '../../contract/tasks'
 import type { Ask } from './ttyPrompt'
 import type { RunOptions } from './runArgs'
@@ -27,9 +28,11 @@ export interface RunIo {
   ask?: Ask
 }
 
+/** What runArgs parses, plus --quiet (only each task's result line and the summary). */
+export type RunCommandOptions = RunOptions & { quiet?: boolean }
 
 /** `flotilla run`: start/attach servers, fan the prompts out, report, stop. Returns the exit code. */
-export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
+export async function runCommand(options: RunCommandOptions, io: RunIo): Promise<number> {
   // What the worktrees start from is checked before any server starts: a bad --base is bad usage.
   const problem = options.isolate ? await workspaceProblem(options) : undefined
   if (problem) {
@@ -37,6 +40,26 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     else io.err(`flotilla run: ${problem}`)
     return 2
   }
+  const quiet = Boolean(options.quiet) && !options.json
+  const tasks = new Map<string, TaskView>()
+  const serverNames = new Map<string, string>()
+  const serverStates = new Map<string, string>()
+  const status: RunStatus = { tasks, serverNames, serverStates, startedAt: Date.now() }
+  // On a terminal, lines scroll above a live footer; a pipe (or --json, --quiet) gets plain lines.
+  const printer = runPrinter(io, () => status, !options.json && !quiet)
+  const out = printer.out
+  const err = printer.err
+  // A question on the terminal (host key, passphrase) is asked with the footer off the screen.
+  const ask: Ask | undefined = io.ask
+    ? async (question, askOptions) => {
+        printer.suspend()
+        try {
+          return await io.ask!(question, askOptions)
+        } finally {
+          printer.resume()
+        }
+      }
+    : undefined
   const engine = await Engine.create({
     demo: options.demo ? {} : false,
     strategy: options.strategy,
@@ -48,31 +71,32 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       confirmHostKey: async (q) => {
         const shown = `${q.host}:${q.port}: ${q.keyType} ${q.fingerprint}`
         if (options.acceptNewHostKey) {
-          io.err(`accepting the new host key of ${shown} (recorded in known_hosts)`)
+          err(`accepting the new host key of ${shown} (recorded in known_hosts)`)
           return 'record'
         }
         // Without the flag or a terminal to ask on, an unknown key is refused with what to do.
-        if (!io.ask) return 'reject'
-        const answer = (await io.ask(`The host key of ${shown} is not known. Accept it? [y = yes and remember / o = this time only / N] `)).trim().toLowerCase()
+        if (!ask) return 'reject'
+        const answer = (await ask(`The host key of ${shown} is not known. Accept it? [y = yes and remember / o = this time only / N] `)).trim().toLowerCase()
         return answer === 'y' || answer === 'yes' ? 'record' : answer === 'o' || answer === 'once' ? 'once' : 'reject'
       },
-      passphrase: io.ask ? async (keyPath, retry) => (await io.ask!(`${retry ? 'Wrong passphrase, try again. ' : ''}Passphrase for ${keyPath}: `, { secret: true })) || undefined : undefined,
+      passphrase: ask ? async (keyPath, retry) => (await ask!(`${retry ? 'Wrong passphrase, try again. ' : ''}Passphrase for ${keyPath}: `, { secret: true })) || undefined : undefined,
       confirmInstall: async ({ host, command }) => {
         if (options.installOpencode) {
-          io.err(`opencode is missing on ${host}: running ${command} there (--install-opencode)`)
+          err(`opencode is missing on ${host}: running ${command} there (--install-opencode)`)
           return true
         }
         // Without the flag or a terminal, the server fails with the command to run by hand.
-        if (!io.ask) return false
-        const answer = (await io.ask(`opencode is not installed on ${host}. Install it there with "${command}"? [y/N] `)).trim().toLowerCase()
+        if (!ask) return false
+        const answer = (await ask(`opencode is not installed on ${host}. Install it there with "${command}"? [y/N] `)).trim().toLowerCase()
         return answer === 'y' || answer === 'yes'
       },
     },
+  }).catch((error: unknown) => {
+    printer.close()
+    throw error
   })
-  const tasks = new Map<string, TaskView>()
-  const serverNames = new Map<string, string>()
   const paint = (f: (s: string) => string, s: string) => (io.color ? f(s) : s)
-  const emit = (value: object) => io.out(terminalSafeJson(value))
+  const emit = (value: object) => out(terminalSafeJson(value))
   const lines = new LinePrefixer((taskId) => {
     const task = tasks.get(taskId)
     return paint(ansi.dim, `[${serverNames.get(task?.serverId ?? '') ?? task?.serverId ?? '?'} ${taskId}] `)
@@ -80,60 +104,76 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
   const client = createApiClient(createInProcessTransport(engine))
   client.on('notice', (n) => {
     if (options.json) emit({ type: 'notice', ...n })
-    else io.err(paint(n.level === 'error' ? ansi.red : ansi.yellow, `${n.level}: ${n.message}`))
+    else if (!(quiet && n.level === 'info')) err(paint(n.level === 'error' ? ansi.red : ansi.yellow, `${n.level}: ${n.message}`))
   })
   // What a launcher prints (an install's progress, a reattach) goes to stderr, never into --json's stdout.
-  client.on('server.output', ({ id, line }) => io.err(paint(ansi.dim, `[${serverNames.get(id) ?? id}] ${safe(line)}`)))
+  client.on('server.output', ({ id, line }) => {
+    if (!quiet) err(paint(ansi.dim, `[${serverNames.get(id) ?? id}] ${safe(line)}`))
+  })
+  client.on('server.updated', (view) => {
+    serverStates.set(view.id, view.state)
+    if (status.step) status.step = startingStep()
+    printer.refresh()
+  })
+  const startingStep = () => {
+    const ready = [...serverNames.keys()].filter((id) => serverStates.get(id) === 'ready').length
+    return `starting ${serverNames.size} server${serverNames.size === 1 ? '' : 's'}: ${ready} ready`
+  }
   client.on('attention.added', (a) => {
     if (options.json) emit({ type: 'attention', ...a })
-    else io.err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${safe(a.title)} (answer it in the app; this run waits or times out)`))
+    else err(paint(ansi.yellow, `⚠ ${a.taskId ?? a.sessionId} on ${serverNames.get(a.serverId) ?? a.serverId} waits for a ${a.kind}: ${safe(a.title)} (answer it in the app; this run waits or times out)`))
   })
   let code = 1
   try {
     const specs = buildSpecs(options)
-    if (!options.json) io.err(paint(ansi.dim, `starting ${specs.length} server${specs.length === 1 ? '' : 's'}…`))
+    for (const { spec } of specs) serverNames.set(spec.id, spec.name)
+    status.step = startingStep()
+    if (!options.json && !quiet) err(paint(ansi.dim, `starting ${specs.length} server${specs.length === 1 ? '' : 's'}…`))
+    printer.refresh()
     const started = await Promise.all(
       specs.map(async ({ spec, password }) => {
-        serverNames.set(spec.id, spec.name)
         await client['servers.add']({ spec, password, start: true, persist: false })
         return engine.fleet.view(spec.id)
       }),
     )
+    status.step = undefined
     for (const view of started) {
+      serverStates.set(view.id, view.state)
       if (options.json) emit({ type: 'server', ...view })
-      else io.err(`${view.state === 'ready' ? paint(ansi.green, '●') : paint(ansi.red, '●')} ${view.name} ${view.state}${view.baseUrl ? ` ${view.baseUrl}` : ''}${view.version ? ` (opencode ${view.version})` : ''}${view.lastError ? ` — ${view.lastError}` : ''}`)
+      else if (!quiet || view.state !== 'ready') err(`${view.state === 'ready' ? paint(ansi.green, '●') : paint(ansi.red, '●')} ${view.name} ${view.state}${view.baseUrl ? ` ${view.baseUrl}` : ''}${view.version ? ` (opencode ${view.version})` : ''}${view.lastError ? ` — ${view.lastError}` : ''}`)
     }
     // Task output is the session renderer's: model and tool text in it is already made safe there.
     // Subscribed like a pane: a terminal slower than the agents loses the oldest chunks, counted, instead of growing memory.
     const output = engine.hub.subscribeOutput({}, () => printOutput())
     const printOutput = () => {
       const { items, dropped } = output.drain()
-      if (dropped) {
+      if (dropped && !quiet) {
         const message = `${dropped} pieces of task output were dropped (they came faster than they could be written)`
         if (options.json) emit({ type: 'notice', level: 'warning', message })
-        else io.err(paint(ansi.yellow, `warning: ${message}`))
+        else err(paint(ansi.yellow, `warning: ${message}`))
       }
       for (const { taskId, text } of items) {
         const task = tasks.get(taskId)
         if (options.json) emit({ type: 'output', taskId, serverId: task?.serverId, text })
-        else for (const line of lines.push(taskId, io.color ? text : stripAnsi(text))) io.out(line)
+        else if (!quiet) for (const line of lines.push(taskId, io.color ? text : stripAnsi(text))) out(line)
       }
     }
     engine.scheduler.on('task', (task) => {
       tasks.set(task.id, task)
+      printer.refresh()
       if (isFinalState(task.state)) printOutput() // output still waiting for the subscription's microtask comes before the task's end
       if (options.json) emit({ type: 'task', id: task.id, state: task.state, serverId: task.serverId, attempts: task.attempts.length, error: task.error })
       else reportTransition(task)
     })
     const reportTransition = (task: TaskView) => {
       const tag = paint(ansi.dim, `[${serverNames.get(task.serverId ?? '') ?? task.serverId ?? '-'} ${task.id}] `)
-      if (task.state === 'dispatched') io.out(tag + paint(ansi.bold, `▶ ${safe(task.prompt.split('\n')[0]!).slice(0, 100)}`))
+      if (task.state === 'dispatched' && !quiet) out(tag + paint(ansi.bold, `▶ ${safe(task.prompt.split('\n')[0]!).slice(0, 100)}`))
       if (isFinalState(task.state)) {
-        for (const line of lines.flush(task.id)) io.out(line)
+        for (const line of lines.flush(task.id)) out(line)
         const mark = task.state === 'completed' ? paint(ansi.green, '✔ completed') : paint(task.state === 'failed' ? ansi.red : ansi.yellow, `✘ ${task.state}: ${safe(task.error ?? '')}`)
-        io.out(tag + mark)
-      } else if (task.state === 'queued' && task.attempts.length > 0) {
-        io.out(tag + paint(ansi.yellow, `↻ re-queued after attempt ${task.attempts.length}: ${safe(task.attempts.at(-1)?.error ?? '')}`))
+        out(tag + mark)
+      } else if (task.state === 'queued' && task.attempts.length > 0 && !quiet) {
+        out(tag + paint(ansi.yellow, `↻ re-queued after attempt ${task.attempts.length}: ${safe(task.attempts.at(-1)?.error ?? '')}`))
       }
     }
     for (const task of await client['tasks.submit']({ tasks: buildTasks(options) })) tasks.set(task.id, task)
@@ -141,8 +181,10 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       waitAllFinal(engine).then(() => 'done' as const),
       io.interrupted.then(() => 'interrupted' as const),
     ])
+    // From here on plain lines: the landing, the summary (and on Ctrl-C, the cancelling).
+    printer.close()
     if (outcome === 'interrupted') {
-      if (!options.json) io.err(paint(ansi.yellow, 'interrupted: cancelling tasks and stopping servers…'))
+      if (!options.json) err(paint(ansi.yellow, 'interrupted: cancelling tasks and stopping servers…'))
       for (const task of engine.scheduler.list()) if (!isFinalState(task.state)) engine.scheduler.cancel(task.id)
       await waitAllFinal(engine, 5_000)
     }
@@ -155,28 +197,29 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
           if (options.json) return emit({ type: 'land', taskId, kind, message: text })
           const tag = taskId ? paint(ansi.dim, `[${name(tasks.get(taskId)?.serverId ?? '-')} ${taskId}] `) : ''
           const mark = { landed: paint(ansi.green, '⇢'), 'not-landed': paint(ansi.red, '✘'), info: paint(ansi.dim, '·'), warning: paint(ansi.yellow, '⚠') }[kind]
-          io.out(`${tag}${mark} ${safe(text)}`)
+          out(`${tag}${mark} ${safe(text)}`)
         },
       })
     }
     if (options.json) emit({ type: 'summary', tasks: final.map((t) => ({ ...summaryRow(t, name), ...(options.land ? { land: lands.get(t.id) ?? { status: 'skipped', reason: t.state === 'completed' ? 'not in a worktree' : `the task ${t.state}` } } : {}) })) })
-    else io.out('\n' + summaryTable(final, io.color, name, options.land ? lands : undefined))
+    else out('\n' + summaryTable(final, io.color, name, options.land ? lands : undefined))
     code = final.every((t) => t.state === 'completed') && !(options.land && final.some((t) => landingMissed(lands.get(t.id), t))) ? 0 : 1
     if (!options.json) {
       const isolated = final.filter((t) => t.result?.isolation === 'worktree')
-      if (isolated.some((t) => t.result?.headSha)) io.out(worktreeNote(options.keepWorktrees))
-      else if (isolated.length) io.out(`No task changed a file (each ran in its own worktree${options.keepWorktrees ? ', kept' : ', now removed'}).`)
+      if (isolated.some((t) => t.result?.headSha)) out(worktreeNote(options.keepWorktrees))
+      else if (isolated.length) out(`No task changed a file (each ran in its own worktree${options.keepWorktrees ? ', kept' : ', now removed'}).`)
       const shared = final.find((t) => t.state === 'completed' && t.result?.isolation !== 'worktree')
-      if (shared) io.out(`Tasks shared their server's folder (${options.isolate ? (shared.result?.sharedReason ?? `${options.dir} is not in a git repository`) : '--no-isolate'}).`)
+      if (shared) out(`Tasks shared their server's folder (${options.isolate ? (shared.result?.sharedReason ?? `${options.dir} is not in a git repository`) : '--no-isolate'}).`)
     }
   } catch (error) {
     if (options.json) emit({ type: 'error', message: (error as Error).message })
-    else io.err(paint(ansi.red, `flotilla run: ${(error as Error).message}`))
+    else err(paint(ansi.red, `flotilla run: ${(error as Error).message}`))
     code = 1
   } finally {
+    printer.close()
     // The branches are the results; the worktrees go with the run unless kept (the servers still run: their instances are freed too).
     if (options.keepWorktrees) await engine.workspaces.keepAll()
-    else for (const failure of await engine.workspaces.discardAll()) io.err(paint(ansi.yellow, `warning: a worktree could not be removed: ${safe(failure)}`))
+    else for (const failure of await engine.workspaces.discardAll()) err(paint(ansi.yellow, `warning: a worktree could not be removed: ${safe(failure)}`))
     client.close()
     await engine.close()
   }
