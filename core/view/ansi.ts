@@ -2,7 +2,12 @@
 export const ansi = {
   reset: '\x1b[0m',
   bold: (s: string) => `\x1b[1m${s}\x1b[22m`,
-  dim: (s: string) => `\x1b[2m${s}\x1b[22m`,
+  /**
+   * Quieter text (tool output, timings, hints) in the palette's bright black, not SGR 2: xterm
+   * draws SGR 2 at half the foreground's opacity, below 4.5:1 on either theme (axe), while the
+   * panes' bright black is chosen at 4.5:1 or more (renderer/src/terminal/themes.ts).
+   */
+  dim: (s: string) => `\x1b[90m${s}\x1b[39m`,
   red: (s: string) => `\x1b[31m${s}\x1b[39m`,
   green: (s: string) => `\x1b[32m${s}\x1b[39m`,
   yellow: (s: string) => `\x1b[33m${s}\x1b[39m`,
