@@ -60,3 +60,21 @@ describe('an output pane wraps at word boundaries and re-wraps on resize (issue 
     expect(done).toBe(1)
   })
 })
+
+describe('the kept text is bounded', () => {
+  it('keeps about the last REWRAP_HISTORY_CHARS, cut at a line start, for the next re-wrap', async () => {
+    const { REWRAP_HISTORY_CHARS } = await import('../../renderer/src/terminal/paneFeed')
+    const f = fakes(200)
+    const { sink } = wrappingSink(f.flow, f.terminal, () => '', f.clock)
+    const line = 'x'.repeat(99) + '\n'
+    for (let i = 0; i < (REWRAP_HISTORY_CHARS * 2) / line.length; i++) sink.push(i === 0 ? 'FIRST\n' : line)
+    f.written.length = 0
+    f.resize(100)
+    f.fire()
+    const redrawn = f.written.join('')
+    expect(redrawn).not.toContain('FIRST')
+    expect(redrawn.length).toBeLessThanOrEqual(REWRAP_HISTORY_CHARS * 1.25 + 100)
+    expect(redrawn.length).toBeGreaterThan(REWRAP_HISTORY_CHARS * 0.9)
+    expect(redrawn.replace('<flow reset>', '').startsWith('\x1b[0mxxx')).toBe(true)
+  })
+})

@@ -98,7 +98,7 @@ export function TerminalGrid({ layout, dispatch, shown, handle }: Props) {
       {layout.panes.length === 0 ? (
         <p className="empty grid-empty">No panes open. Submit a prompt, or press Events on a server card.</p>
       ) : (
-        <div className="grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}>
+        <div className="grid" role="group" aria-label={pages > 1 ? `Terminal grid, page ${layout.page + 1} of ${pages}` : 'Terminal grid'} style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}>
           {layout.panes.map((pane, i) => {
             const offPage = i < first || i >= first + layout.limit
             // Panes on other pages stay mounted (their output keeps arriving) but hidden.

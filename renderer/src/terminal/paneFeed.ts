@@ -74,8 +74,9 @@ export function wrappingSink(flow: Pick<FlowControl, 'push' | 'reset'>, terminal
 
   const write = (raw: string, done?: () => void) => {
     history += raw
-    // Trimmed at a line start, in a fresh style, so a re-wrap never starts mid-line or mid-colour.
-    if (history.length > REWRAP_HISTORY_CHARS) {
+    // Trimmed at a line start, in a fresh style, so a re-wrap never starts mid-line or mid-colour;
+    // only once it is a quarter over, so a chatty pane does not copy the whole text on every write.
+    if (history.length > REWRAP_HISTORY_CHARS * 1.25) {
       const cut = history.indexOf('\n', history.length - REWRAP_HISTORY_CHARS)
       history = '\x1b[0m' + (cut < 0 ? '' : history.slice(cut + 1))
     }
