@@ -1,5 +1,7 @@
 import '@xterm/xterm/css/xterm.css'
 import 'react-diff-view/style/index.css'
+import '@fontsource/inter/latin-400.css'
+import '@fontsource/inter/latin-600.css'
 import './styles/theme.css'
 import './styles/layout.css'
 import './styles/dashboard.css'
