@@ -38,7 +38,8 @@ test('four prompts submitted with the keyboard only run and stream into panes', 
     await page.keyboard.press('Control+Enter')
   }
   for (const word of ['alpha', 'bravo', 'charlie', 'delta']) {
-    const pane = page.getByRole('region').filter({ hasText: `streamed ${word} answer` })
+    // Twice: the prompt heads its pane (issue 12), and then the answer streams under it.
+    const pane = page.getByRole('region').filter({ has: page.locator('pre.screen-text', { hasText: new RegExp(`streamed ${word} answer[\\s\\S]*streamed ${word} answer`) }) })
     await expect(pane.first()).toBeVisible({ timeout: 60_000 })
   }
   await page.screenshot({ path: 'e2e/screenshots/grid.png' })
