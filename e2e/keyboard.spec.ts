@@ -12,13 +12,14 @@ let page: Page
 
 test.beforeAll(async ({ browser }) => {
   served = await startServe(['--local', '1', '--demo-ask', 'bash'])
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
+  // A context of our own, so a second page (the Mac one below) shares the login.
+  page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage()
   await page.goto(served.loginUrl)
   await expect(page.getByRole('article', { name: 'local-1' })).toContainText('ready', { timeout: 90_000 })
 })
 
 test.afterAll(async () => {
-  await page?.close()
+  await page?.context().close()
   await served?.stop()
 })
 
@@ -200,4 +201,37 @@ test('the add-server form starts from --dir and --demo, and says what is wrong i
   await page.screenshot({ path: 'e2e/screenshots/add-server-port.png' })
   await form.getByRole('textbox', { name: 'Base URL', exact: true }).fill('http://127.0.0.1:4096')
   await expect(form.getByRole('textbox', { name: 'Base URL', exact: true })).not.toHaveAttribute('aria-invalid', 'true')
+})
+
+test('on a Mac the map shows Ctrl+Option, Option+Z types in the prompt and Ctrl+Option+Z zooms', async () => {
+  // The same session (the login link is one-time), as a Mac's browser reports itself (navigator.platform and userAgentData).
+  const mac = await page.context().newPage()
+  await mac.addInitScript(() => {
+    const nav = (globalThis as unknown as { navigator: object }).navigator
+    Object.defineProperty(nav, 'platform', { get: () => 'MacIntel' })
+    Object.defineProperty(nav, 'userAgentData', { get: () => ({ platform: 'macOS', brands: [], mobile: false }) })
+  })
+  try {
+    await mac.goto(served.baseUrl)
+    await expect(mac.getByRole('article', { name: 'local-1' })).toBeVisible({ timeout: 30_000 })
+    await mac.keyboard.press('?')
+    const dialog = mac.getByRole('dialog', { name: 'Keyboard shortcuts' })
+    await expect(dialog.getByRole('row', { name: /Zoom the focused pane/ })).toContainText('Ctrl+Option+Z')
+    await expect(dialog.getByRole('row', { name: /Zoom the focused pane/ })).toContainText('Option+Z outside text fields')
+    await expect(dialog.getByRole('row', { name: /Command palette/ })).toContainText('Cmd+K')
+    await expect(dialog).toContainText('On macOS Option types characters in a text field')
+    await mac.screenshot({ path: 'e2e/screenshots/keyboard-shortcuts-mac.png' })
+    await mac.keyboard.press('Escape')
+    // A pane to zoom: the server's events.
+    await mac.getByRole('article', { name: 'local-1' }).getByRole('button', { name: 'Events', exact: true }).click()
+    await expect(mac.locator('[data-pane-id]')).toHaveCount(1)
+    await mac.getByRole('textbox', { name: 'Prompt' }).focus()
+    await mac.keyboard.press('Alt+z')
+    await mac.waitForTimeout(300)
+    await expect(mac.locator('.pane.zoomed')).toHaveCount(0)
+    await mac.keyboard.press('Control+Alt+z')
+    await expect(mac.locator('.pane.zoomed')).toHaveCount(1)
+  } finally {
+    await mac.close()
+  }
 })
