@@ -55,7 +55,7 @@ test('60 attached servers: rows by default, a summary line, 20+ readable without
   await expect(page.getByRole('article')).toHaveCount(0) // no cards: rows
   await expect(page.getByRole('button', { name: 'Rows' })).toHaveAttribute('aria-pressed', 'true')
   await page.screenshot({ path: 'e2e/screenshots/fleet-list.png' })
-  expect(await rowsReadable()).toBeGreaterThanOrEqual(20)
+  await expect.poll(rowsReadable).toBeGreaterThanOrEqual(20)
   // Virtualized: far fewer rows in the page than servers.
   expect(await serverRows().count()).toBeLessThan(COUNT)
   const first = serverRows().first()
@@ -65,10 +65,14 @@ test('60 attached servers: rows by default, a summary line, 20+ readable without
 
 test('typing in the filter narrows the list as you type', async () => {
   await filter().click()
-  const counts: number[] = []
+  const names = fleet.servers.map((x) => x.name)
+  let typed = ''
   for (const ch of 'fake-05') {
     await page.keyboard.type(ch)
-    await expect(async () => counts.push(await serverRows().count())).toPass()
+    typed += ch
+    const expected = names.filter((n) => n.includes(typed)).length
+    // Each keystroke narrows the list (no Enter, no debounce to wait out).
+    await expect(page.locator('#servers-heading .count')).toHaveText(`${expected} of ${COUNT}`)
   }
   await expect(serverRows()).toHaveCount(10) // fake-050 … fake-059
   await expect(page.locator('#servers-heading')).toContainText('10 of 60')
@@ -78,7 +82,7 @@ test('typing in the filter narrows the list as you type', async () => {
   await expect(grid()).toContainText('No server matches “nothing-like-this”.')
   await page.keyboard.press('Escape')
   await expect(filter()).toHaveValue('')
-  expect(await rowsReadable()).toBeGreaterThanOrEqual(20)
+  await expect.poll(rowsReadable).toBeGreaterThanOrEqual(20)
 })
 
 test('group by host: one heading per machine, with its count', async () => {
@@ -89,7 +93,7 @@ test('group by host: one heading per machine, with its count', async () => {
   await expect(groups).toHaveCount(1)
   await expect(groups.first()).toContainText('127.0.0.4 12')
   await filter().fill('')
-  expect(await rowsReadable()).toBeGreaterThanOrEqual(20)
+  await expect.poll(rowsReadable).toBeGreaterThanOrEqual(20)
   await page.screenshot({ path: 'e2e/screenshots/fleet-grouped.png' })
   await page.getByRole('checkbox', { name: 'Group by host' }).uncheck()
 })
@@ -112,6 +116,33 @@ test('the keyboard: Alt+S to the list, arrows move, Enter shows the card, e open
   await page.keyboard.press('e')
   await expect(page.getByRole('region', { name: /fake-001/ })).toBeVisible()
   await page.keyboard.press('Alt+w')
+})
+
+test('a row’s actions: by pointer on hover, and by key on the chosen row', async () => {
+  const row = serverRows().filter({ has: page.locator('.col-name', { hasText: /^fake-010$/ }) })
+  await row.hover()
+  await row.getByRole('button', { name: 'Stop (x): fake-010' }).click()
+  await expect(row).toHaveAttribute('aria-label', /^fake-010, stopped/, { timeout: 15_000 })
+  await expect(page.getByLabel('Fleet summary')).toContainText('1 stopped')
+  await page.keyboard.press('Alt+s')
+  for (let i = 0; i < 9; i++) await page.keyboard.press('ArrowDown')
+  await expect(grid().locator('[aria-selected="true"]')).toHaveAttribute('data-server-id', 'fake-010')
+  await page.keyboard.press('s')
+  await expect(row).toHaveAttribute('aria-label', /^fake-010, ready/, { timeout: 30_000 })
+  // The palette has the row's actions too, Remove among them (it asks first).
+  await page.keyboard.press('Control+k')
+  await page.getByRole('combobox', { name: 'Command' }).fill('remove server fake-010')
+  await expect(page.getByRole('dialog', { name: 'Command palette' }).getByRole('option')).toHaveText(['Remove server: fake-010…'])
+  await page.keyboard.press('Escape')
+})
+
+test('at 1280×720 the side columns leave the grid most of the width', async () => {
+  await page.setViewportSize({ width: 1280, height: 720 })
+  const side = await page.evaluate(`(() => [document.querySelector('aside.sidebar'), document.querySelector('aside.inbox-col')].reduce((w, el) => w + el.getBoundingClientRect().width, 0))()`) as number
+  expect(side / 1280).toBeLessThan(0.35)
+  await expect.poll(rowsReadable).toBeGreaterThanOrEqual(10)
+  await page.screenshot({ path: 'e2e/screenshots/fleet-1280.png' })
+  await page.setViewportSize({ width: 1600, height: 1000 })
 })
 
 test('the attention column is a badge while nothing waits, and opens on demand', async () => {

@@ -239,7 +239,7 @@ const ServerRow = memo(function ServerRow({ domId, index, style, server, now, ac
       style={style}
       onClick={onSelect}
       onDoubleClick={onToggleDetails}
-      title={troubled ? `${server.name}: ${server.lastError}` : `${server.name} · ${server.host ?? host}${server.version ? ` · opencode ${server.version}` : ''}`}
+      title={troubled ? `${server.name}: ${server.lastError}` : `${server.name} · ${server.host ?? host}${server.version ? ` · opencode ${server.version}` : ''}${resources === '—' ? '' : ` · ${resources}`}`}
     >
       <span role="gridcell" className="cells">
         <span className={`dot state-${server.state}`} aria-hidden="true" />
@@ -253,10 +253,10 @@ const ServerRow = memo(function ServerRow({ domId, index, style, server, now, ac
           {button('Events', 'Events (e)', () => onOpenPane(server.id, 'server'))}
           {button('TUI', 'TUI (t)', () => onOpenPane(server.id, 'tui'), !allowed.tui)}
           {allowed.shell && button('Shell', 'Shell (h)', () => onOpenPane(server.id, 'shell'))}
-          {allowed.start ? button('Start', 'Start (s)', () => onAction(server, 'servers.start')) : button('Stop', 'Stop (x)', () => onAction(server, 'servers.stop'), !allowed.stop)}
-          {button('Restart', 'Restart (r)', () => onAction(server, 'servers.restart'))}
+          {allowed.start ? button('▶', 'Start (s)', () => onAction(server, 'servers.start')) : button('■', 'Stop (x)', () => onAction(server, 'servers.stop'), !allowed.stop)}
+          {button('↻', 'Restart (r)', () => onAction(server, 'servers.restart'))}
           {button('Remove', 'Remove (Delete)', () => onRemove(server.id))}
-          {button(expanded ? 'Less' : 'More', 'Details (Enter)', onToggleDetails)}
+          {button('⋯', expanded ? 'Hide details (Enter)' : 'Details (Enter)', onToggleDetails)}
         </span>
       </span>
     </div>
