@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { startServe, type Served } from './support/serve'
 import { submitPrompt } from './support/gitProject'
@@ -33,26 +34,31 @@ const PROMPT = ['markdown answer', ...ANSWER.map((line) => `@reply ${line}`)].jo
 
 test.beforeAll(async ({ browser }) => {
   served = await startServe(['--local', '1'])
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
+  // AxeBuilder needs a page of a context made here.
+  page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage()
   await page.goto(served.loginUrl)
   await expect(page.getByRole('article', { name: 'local-1' })).toContainText('ready', { timeout: 90_000 })
 })
 
 test.afterAll(async () => {
-  await page?.close()
+  await page?.context().close()
   await served?.stop()
 })
 
 const detail = () => page.getByRole('region', { name: /^Task / })
 
-test('a task answer with a table, a task list and code renders as GFM, hostile bits as text', async () => {
-  await submitPrompt(page, PROMPT)
+async function openTask(text: string): Promise<void> {
   await page.keyboard.press('Escape')
-  await page.keyboard.press('Alt+v')
+  if ((await page.getByRole('tab', { name: 'Tasks' }).getAttribute('aria-selected')) !== 'true') await page.keyboard.press('Alt+v')
   await expect(page.getByRole('tab', { name: 'Tasks' })).toHaveAttribute('aria-selected', 'true')
-  const row = page.getByRole('row').filter({ hasText: 'markdown answer' })
+  const row = page.getByRole('row').filter({ hasText: text })
   await expect(row.getByText('completed')).toBeVisible({ timeout: 90_000 })
   await row.locator('button.task-select').click()
+}
+
+test('a task answer with a table, a task list and code renders as GFM, hostile bits as text', async () => {
+  await submitPrompt(page, PROMPT)
+  await openTask('markdown answer')
   const answer = detail().locator('.markdown')
   await expect(answer.locator('table')).toBeVisible()
   await expect(answer.locator('thead th')).toHaveText(['server', 'tasks', 'median ms'])
@@ -83,4 +89,39 @@ test('a task answer with a table, a task list and code renders as GFM, hostile b
   await page.emulateMedia({ colorScheme: 'dark' })
   await expect(code.locator('.hljs-keyword').first()).toHaveCSS('color', 'rgb(255, 123, 114)')
   await page.screenshot({ path: 'e2e/screenshots/answer-markdown-dark.png' })
+})
+
+test('a wide table and a long code line scroll inside the answer, reachable by keyboard: no serious axe violation', async () => {
+  await page.setViewportSize({ width: 1280, height: 900 })
+  const columns = Array.from({ length: 14 }, (_, i) => `column number ${i + 1}`)
+  const wide = [
+    'wide answer',
+    `@reply | ${columns.join(' | ')} |`,
+    `@reply |${columns.map(() => ' --- ').join('|')}|`,
+    `@reply | ${columns.map((_, i) => `value ${i}`).join(' | ')} |`,
+    '@reply ',
+    '@reply ```python',
+    // Words with spaces: the prompt above the answer wraps them, only the code block must scroll.
+    `@reply print("${Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ')}")  # one long line`,
+    '@reply ```',
+  ].join('\n')
+  await submitPrompt(page, wide)
+  await openTask('wide answer')
+  const answer = detail().locator('.markdown')
+  await expect(answer.locator('table')).toBeVisible()
+  // The table and the code scroll in their own boxes; the answer itself does not overflow.
+  for (const box of [answer.locator('.md-table'), answer.locator('pre.code-block')]) {
+    const [scroll, client] = await box.evaluate((el) => [el.scrollWidth, el.clientWidth])
+    expect(scroll, `scrollWidth ${scroll} clientWidth ${client}`).toBeGreaterThan(client)
+    await expect(box).toHaveAttribute('tabindex', '0')
+  }
+  expect(await answer.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true)
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    const results = await new AxeBuilder({ page }).include('.markdown').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    expect(serious.map((v) => `${scheme}: ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([])
+  }
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.screenshot({ path: 'e2e/screenshots/answer-markdown-wide.png' })
 })

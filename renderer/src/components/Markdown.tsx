@@ -79,7 +79,8 @@ function componentsFor(text: string): Components {
       const classes = code?.type === 'element' ? code.properties.className : undefined
       const lang = Array.isArray(classes) ? classes.map(String).find((c) => c.startsWith('language-'))?.slice(9) : undefined
       return (
-        <pre className="code-block" data-lang={lang || undefined}>
+        // Focusable: a long line scrolls sideways, and a scrollable region must be reachable by keyboard.
+        <pre className="code-block" data-lang={lang || undefined} tabIndex={0}>
           {children}
         </pre>
       )
@@ -87,7 +88,7 @@ function componentsFor(text: string): Components {
     table({ children }) {
       // Wide tables scroll on their own instead of widening the detail pane.
       return (
-        <div className="md-table">
+        <div className="md-table" tabIndex={0}>
           <table>{children}</table>
         </div>
       )
