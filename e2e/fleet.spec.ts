@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { startFakeFleet, type FakeFleet } from '../bench/support/fakeOpencodeFleet'
 import { startServe, type Served } from './support/serve'
@@ -21,12 +22,13 @@ test.beforeAll(async ({ browser }) => {
     demo: false,
     seedHome: (home) => writeFileSync(join(home, 'config.json'), JSON.stringify({ servers: fleet.specs() }), { mode: 0o600 }),
   })
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
+  // AxeBuilder needs a page of a context made here.
+  page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage()
   await page.goto(served.loginUrl)
 })
 
 test.afterAll(async () => {
-  await page?.close()
+  await page?.context().close()
   await served?.stop()
   await fleet?.close()
 })
@@ -61,6 +63,28 @@ test('60 attached servers: rows by default, a summary line, 20+ readable without
   const first = serverRows().first()
   await expect(first).toHaveAttribute('aria-label', /fake-001, ready, url on 127\.0\.0\.2, 0 of 1 running/)
   await expect(first).toContainText('0/1')
+})
+
+test('the list view has no serious or critical axe violations, light and dark, grouped or not', async () => {
+  const found: string[] = []
+  const check = async (view: string) => {
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+    for (const v of results.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
+      found.push(`${view}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
+  }
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    await check(`rows (${scheme})`)
+    await page.getByRole('checkbox', { name: 'Group by host' }).check()
+    await check(`rows by host (${scheme})`)
+    await page.getByRole('checkbox', { name: 'Group by host' }).uncheck()
+  }
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await page.getByRole('checkbox', { name: 'Group by host' }).check()
+  await page.screenshot({ path: 'e2e/screenshots/fleet-dark.png' })
+  await page.getByRole('checkbox', { name: 'Group by host' }).uncheck()
+  await page.emulateMedia({ colorScheme: 'light' })
+  expect(found).toEqual([])
 })
 
 test('typing in the filter narrows the list as you type', async () => {

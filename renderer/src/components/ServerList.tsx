@@ -232,7 +232,6 @@ const ServerRow = memo(function ServerRow({ domId, index, style, server, now, ac
       role="row"
       aria-rowindex={index + 1}
       aria-selected={active}
-      aria-expanded={expanded}
       aria-label={label}
       data-server-id={server.id}
       className={`server-row state-${server.state}${active ? ' active' : ''}${needsAttention ? ' needs-attention' : ''}`}
