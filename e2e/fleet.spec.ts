@@ -181,11 +181,14 @@ test('the attention column is a badge while nothing waits, and opens on demand',
 })
 
 test('a server that drops off: one toast per server and kind, which expires; the palette keeps the log', async () => {
+  const layoutTop = (await page.locator('main.main').boundingBox())!.y
   await fleet.kill('fake-007')
   const toasts = page.locator('.toasts .toast')
   await expect(toasts.filter({ hasText: 'fake-007' })).toHaveCount(1, { timeout: 30_000 })
   await expect(serverRows().filter({ hasText: 'fake-007' })).toHaveAttribute('aria-label', /fake-007, (unhealthy|restarting)/, { timeout: 30_000 })
   await expect(page.getByLabel('Fleet summary')).toContainText('1 unhealthy')
+  // Toasts float over the page: nothing moves down for them.
+  expect((await page.locator('main.main').boundingBox())!.y).toBe(layoutTop)
   await page.screenshot({ path: 'e2e/screenshots/fleet-toast.png' })
   // Reconnect attempts repeat the notice: still one toast for it, never a growing stack.
   await page.waitForTimeout(4_000)

@@ -122,6 +122,20 @@ describe('the server list (more than six servers)', () => {
   })
 })
 
+describe('a server’s card after trouble', () => {
+  it('shows the last error while the server is down, not once it is back up', async () => {
+    grid().focus()
+    await key(grid(), { key: 'Enter' })
+    const card = () => host.querySelector('article[aria-label="srv-1"]')!
+    transport.push('server.updated', { ...server(1, 'restarting'), lastError: 'exited (code 137)' })
+    await settle()
+    expect(card().querySelector('.last-error')?.textContent).toBe('exited (code 137)')
+    transport.push('server.updated', { ...server(1, 'ready'), lastError: 'exited (code 137)' })
+    await settle()
+    expect(card().querySelector('.last-error')).toBeNull()
+  })
+})
+
 describe('the attention column', () => {
   it('is a badge while empty, opens when a request arrives, and on Alt+A', async () => {
     const column = () => host.querySelector('aside.inbox-col')!
