@@ -42,6 +42,7 @@ afterEach(() => {
 })
 
 beforeEach(async () => {
+  localStorage.clear() // the view and grouping are remembered across reloads
   calls = []
   transport = new FakeTransport((method, params) => {
     calls.push([method, params])
@@ -119,6 +120,7 @@ describe('the server list (more than six servers)', () => {
     act(() => tick.click())
     await settle()
     expect([...grid().querySelectorAll('.server-group .group-host')].map((g) => g.textContent)).toEqual(['10.0.0.0', '10.0.0.1'])
+    expect(localStorage.getItem('flotilla.servers.groupByHost')).toBe('true')
   })
 })
 

@@ -29,9 +29,9 @@ export function Dashboard({ onOpenPane, onRemoveServer, handle }: Props) {
   const heading = useRef<HTMLHeadingElement>(null)
   const details = useRef<HTMLDetailsElement>(null)
   const list = useRef<ServerListHandle>(null)
-  const [choice, setChoice] = useState<ViewChoice>('auto')
+  const [choice, setChoice] = useRemembered<ViewChoice>('flotilla.servers.view', 'auto', (v) => v === 'list' || v === 'cards' || v === 'auto')
   const [query, setQuery] = useState('')
-  const [grouped, setGrouped] = useState(false)
+  const [grouped, setGrouped] = useRemembered<boolean>('flotilla.servers.groupByHost', false, (v) => typeof v === 'boolean')
   // The field answers every key at once; the rows follow as fast as they render (500 servers stay smooth to type over).
   const deferredQuery = useDeferredValue(query)
   const asList = showsList(choice, servers.length)
@@ -117,4 +117,25 @@ export function Dashboard({ onOpenPane, onRemoveServer, handle }: Props) {
       </details>
     </section>
   )
+}
+
+/** A view preference this window keeps across reloads (localStorage; a storage that refuses is no error). */
+function useRemembered<T>(key: string, initial: T, valid: (value: unknown) => boolean): [T, (value: T) => void] {
+  const [value, setValue] = useState<T>(() => {
+    try {
+      const saved: unknown = JSON.parse(localStorage.getItem(key) ?? 'null')
+      return valid(saved) ? (saved as T) : initial
+    } catch {
+      return initial
+    }
+  })
+  const set = (next: T) => {
+    setValue(next)
+    try {
+      localStorage.setItem(key, JSON.stringify(next))
+    } catch {
+      // private mode or a full storage: the choice lasts until the page reloads
+    }
+  }
+  return [value, set]
 }
