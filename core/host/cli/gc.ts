@@ -13,6 +13,7 @@ import { pruneRemoteCaches, type PruneAction } from '../../workspace/remote/prun
 import { sshExec } from '../../workspace/remote/remoteGit'
 import { REMOTE_CACHE_MAX_AGE_DAYS, REMOTE_CACHE_MAX_BYTES, Workspaces } from '../../workspace/workspaces'
 import { intOption, UsageError } from './options'
+import { terminalSshAnswers } from './sshQuestions'
 import type { Ask } from './ttyPrompt'
 
 export const GC_USAGE = `Usage: flotilla gc [--dry-run] [--kept] [--ssh DEST ...] [--accept-new-host-key] [--local-only]
@@ -166,18 +167,7 @@ async function tidyMachine(label: string, target: ReturnType<typeof targetFor>, 
       knownHostsPath: ssh.knownHostsPath,
       agent: ssh.agent,
       readyTimeoutMs: ssh.readyTimeoutMs,
-      confirmHostKey: async (q) => {
-        const shown = `${q.host}:${q.port}: ${q.keyType} ${q.fingerprint}`
-        if (options.acceptNewHostKey) {
-          io.err(`accepting the new host key of ${shown} (recorded in known_hosts)`)
-          return 'record'
-        }
-        // Without the flag or a terminal to ask on, an unknown key is refused with what to do.
-        if (!io.ask) return 'reject'
-        const answer = (await io.ask(`The host key of ${shown} is not known. Accept it? [y = yes and remember / o = this time only / N] `)).trim().toLowerCase()
-        return answer === 'y' || answer === 'yes' ? 'record' : answer === 'o' || answer === 'once' ? 'once' : 'reject'
-      },
-      passphrase: io.ask ? async (keyPath, retry) => (await io.ask!(`${retry ? 'Wrong passphrase, try again. ' : ''}Passphrase for ${keyPath}: `, { secret: true })) || undefined : undefined,
+      ...terminalSshAnswers({ acceptNewHostKey: options.acceptNewHostKey, err: io.err, ask: io.ask }),
     })
   } catch (error) {
     io.err(`could not reach ${safe(label)}: ${safe(errorMessage(error))}`)

@@ -14,6 +14,8 @@ import { createInProcessTransport } from '../inProcessTransport'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
 import { landingMissed, landResults } from './runLanding'
 import { runPrinter, type RunStatus } from './runStatus'
+import { attemptToLand, bestOfTasks, rankingLines } from './bestOf'
+import { terminalSshAnswers } from './sshQuestions'
 import type { LandReport } from '../../contract/tasks'
 import type { Ask } from './ttyPrompt'
 import type { RunOptions } from './runArgs'
@@ -28,8 +30,8 @@ export interface RunIo {
   ask?: Ask
 }
 
-/** What runArgs parses, plus --quiet (only each task's result line and the summary). */
-export type RunCommandOptions = RunOptions & { quiet?: boolean }
+/** What runArgs parses (tests may leave out what they do not need). */
+export type RunCommandOptions = Omit<RunOptions, 'quiet' | 'models'> & { quiet?: boolean; models?: string[] }
 
 /** `flotilla run`: start/attach servers, fan the prompts out, report, stop. Returns the exit code. */
 export async function runCommand(options: RunCommandOptions, io: RunIo): Promise<number> {
@@ -68,18 +70,7 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
     // What the app saved for a repository (setup, copy, verify) applies where no flag says otherwise.
     savedRepositories: options.isolate ? SettingsStore.readRepositories(flotillaHome().config) : undefined,
     ssh: {
-      confirmHostKey: async (q) => {
-        const shown = `${q.host}:${q.port}: ${q.keyType} ${q.fingerprint}`
-        if (options.acceptNewHostKey) {
-          err(`accepting the new host key of ${shown} (recorded in known_hosts)`)
-          return 'record'
-        }
-        // Without the flag or a terminal to ask on, an unknown key is refused with what to do.
-        if (!ask) return 'reject'
-        const answer = (await ask(`The host key of ${shown} is not known. Accept it? [y = yes and remember / o = this time only / N] `)).trim().toLowerCase()
-        return answer === 'y' || answer === 'yes' ? 'record' : answer === 'o' || answer === 'once' ? 'once' : 'reject'
-      },
-      passphrase: ask ? async (keyPath, retry) => (await ask!(`${retry ? 'Wrong passphrase, try again. ' : ''}Passphrase for ${keyPath}: `, { secret: true })) || undefined : undefined,
+      ...terminalSshAnswers({ acceptNewHostKey: options.acceptNewHostKey, err, ask }),
       confirmInstall: async ({ host, command }) => {
         if (options.installOpencode) {
           err(`opencode is missing on ${host}: running ${command} there (--install-opencode)`)
@@ -176,7 +167,7 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
         out(tag + paint(ansi.yellow, `↻ re-queued after attempt ${task.attempts.length}: ${safe(task.attempts.at(-1)?.error ?? '')}`))
       }
     }
-    for (const task of await client['tasks.submit']({ tasks: buildTasks(options) })) tasks.set(task.id, task)
+    for (const task of await client['tasks.submit']({ tasks: buildTasks(options), maxCost: options.maxCost })) tasks.set(task.id, task)
     const outcome = await Promise.race([
       waitAllFinal(engine).then(() => 'done' as const),
       io.interrupted.then(() => 'interrupted' as const),
@@ -190,20 +181,33 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
     }
     const final = [...tasks.values()].sort((a, b) => a.createdAt - b.createdAt)
     const name = (id: string) => serverNames.get(id) ?? id
+    // --best-of: the attempts ranked (the engine's tasks.compare), and --land takes only the best one that passed.
+    const ranking = options.bestOf && outcome === 'done' ? await client['tasks.compare']({ ids: final.map((t) => t.id) }) : undefined
+    const chosen = ranking ? attemptToLand(ranking.entries) : undefined
+    if (ranking && !options.json) for (const line of rankingLines(ranking.rule, ranking.entries, name)) out(line)
     let lands = new Map<string, LandReport>()
+    if (ranking && options.land) {
+      for (const t of final) if (t.id !== chosen?.taskId) lands.set(t.id, { status: 'skipped', reason: chosen ? `not the best attempt (${chosen.taskId} is)` : 'no attempt changed something and passed its verify' })
+    }
     if (options.land && outcome === 'done') {
-      lands = await landResults(engine.workspaces, final, options, {
+      const landing = ranking ? final.filter((t) => t.id === chosen?.taskId) : final
+      for (const [id, report] of await landResults(engine.workspaces, landing, options, {
         line: (taskId, kind, text) => {
           if (options.json) return emit({ type: 'land', taskId, kind, message: text })
           const tag = taskId ? paint(ansi.dim, `[${name(tasks.get(taskId)?.serverId ?? '-')} ${taskId}] `) : ''
           const mark = { landed: paint(ansi.green, '⇢'), 'not-landed': paint(ansi.red, '✘'), info: paint(ansi.dim, '·'), warning: paint(ansi.yellow, '⚠') }[kind]
           out(`${tag}${mark} ${safe(text)}`)
         },
-      })
+      }))
+        lands.set(id, report)
     }
-    if (options.json) emit({ type: 'summary', tasks: final.map((t) => ({ ...summaryRow(t, name), ...(options.land ? { land: lands.get(t.id) ?? { status: 'skipped', reason: t.state === 'completed' ? 'not in a worktree' : `the task ${t.state}` } } : {}) })) })
+    const ranks = new Map(ranking?.entries.map((e) => [e.taskId, { rank: e.rank, reason: e.reason }]))
+    if (options.json) emit({ type: 'summary', ...(ranking ? { rule: ranking.rule } : {}), tasks: final.map((t) => ({ ...summaryRow(t, name), ...ranks.get(t.id), ...(options.land ? { land: lands.get(t.id) ?? { status: 'skipped', reason: t.state === 'completed' ? 'not in a worktree' : `the task ${t.state}` } } : {}) })) })
     else out('\n' + summaryTable(final, io.color, name, options.land ? lands : undefined))
-    code = final.every((t) => t.state === 'completed') && !(options.land && final.some((t) => landingMissed(lands.get(t.id), t))) ? 0 : 1
+    // --best-of asks for one good result, not N: it succeeds when one attempt is fit to land (and, with --land, landed).
+    code = ranking
+      ? chosen && (!options.land || lands.get(chosen.taskId)?.status === 'landed') ? 0 : 1
+      : final.every((t) => t.state === 'completed') && !(options.land && final.some((t) => landingMissed(lands.get(t.id), t))) ? 0 : 1
     if (!options.json) {
       const isolated = final.filter((t) => t.result?.isolation === 'worktree')
       if (isolated.some((t) => t.result?.headSha)) out(worktreeNote(options.keepWorktrees))
@@ -226,7 +230,7 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
   return code
 }
 
-function buildSpecs(options: RunOptions): Array<{ spec: ServerSpec; password?: string }> {
+function buildSpecs(options: RunCommandOptions): Array<{ spec: ServerSpec; password?: string }> {
   const specs: Array<{ spec: ServerSpec; password?: string }> = []
   for (let i = 1; i <= options.local; i++) {
     specs.push({ spec: { kind: 'local', id: `local-${i}`, name: `local-${i}`, capacity: options.capacity, directory: options.dir, demo: options.demo } })
@@ -263,8 +267,8 @@ function buildSpecs(options: RunOptions): Array<{ spec: ServerSpec; password?: s
  * SSH), or in its own worktree of --dir's repository (planned at submit; a folder in no
  * repository is shared, and a notice says so).
  */
-function buildTasks(options: RunOptions): TaskSpecInput[] {
-  return options.prompts.map((prompt) => ({
+function buildTasks(options: RunCommandOptions): TaskSpecInput[] {
+  const specs = options.prompts.map((prompt) => ({
     prompt,
     target: options.broadcast ? { kind: 'broadcast' as const } : { kind: 'any' as const },
     timeoutMs: options.timeoutMs,
@@ -273,13 +277,15 @@ function buildTasks(options: RunOptions): TaskSpecInput[] {
     model: options.model,
     workspace: options.isolate ? { repo: options.dir, base: options.base, includeDirty: options.includeDirty, setup: options.setup, copy: options.copy, verify: options.verify } : undefined,
   }))
+  return options.bestOf ? bestOfTasks(specs[0]!, options.bestOf, options.models ?? []) : specs
 }
 
-async function workspaceProblem(options: RunOptions): Promise<string | undefined> {
+async function workspaceProblem(options: RunCommandOptions): Promise<string | undefined> {
   const git = new LocalGit()
   try {
     const facts = await inspectRepo(git, options.dir)
-    if (!facts) return undefined
+    // Attempts that shared one folder would write over each other, and compare nothing.
+    if (!facts) return options.bestOf ? `--best-of: expected --dir in a git repository (each attempt gets its own worktree), got ${options.dir}, which is in none` : undefined
     if (!facts.head) return `${facts.root} has no commit yet, so there is nothing to start the worktrees from: commit once, or run with --no-isolate`
     if (options.base !== undefined) await resolveCommit(git, facts.root, options.base)
     return undefined

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SshSpec } from '../../contract/servers'
@@ -6,7 +7,7 @@ import { StrategyName, TaskSpec } from '../../contract/tasks'
 import { parseDestination } from '../../ssh/sshConfig'
 import { splitPromptBatch } from '../../view/promptBatch'
 
-import { intOption, UsageError } from './options'
+import { intOption, localFolder, UsageError } from './options'
 import { checkServerUrl } from './secrets'
 
 export { UsageError }
@@ -37,6 +38,14 @@ export interface RunOptions {
   json: boolean
   agent?: string
   model?: string
+  /** Every --model given; more than one only with --best-of (the attempts take them in turn). */
+  models: string[]
+  /** --best-of N: one prompt, N attempts, each in its own worktree, ranked at the end. */
+  bestOf?: number
+  /** --max-cost USD: no task starts once the run's finished tasks have cost this much. */
+  maxCost?: number
+  /** --quiet: only each task's result line and the summary. */
+  quiet: boolean
   /** Each task in its own git worktree of --dir's repository (the default; --no-isolate shares the folder). */
   isolate: boolean
   base?: string
@@ -96,8 +105,15 @@ cancelled, 2 = bad usage.
                          any result was not landed; its branch stays)
   --into BRANCH          land into BRANCH instead
   --squash               land each result as one commit instead of a merge commit
+  --best-of N            one prompt, N attempts anywhere in the fleet, each in its own
+                         worktree; at the end they are ranked (verify passed, merges cleanly,
+                         smaller diff, faster, cheaper) and --land lands the best that passed
+  --max-cost USD         start no more tasks once the finished ones have cost this much
+  -q, --quiet            only each task's result line and the summary (no streamed output,
+                         no status footer)
   --agent NAME           opencode agent for every task
-  --model PROVIDER/ID    model for every task
+  --model PROVIDER/ID    model for every task (repeatable with --best-of: the attempts take
+                         the models in turn)
   --demo                 use Flotilla's scripted model (no API key; see README)
   --json                 one JSON object per line, ending with a summary
   -h, --help             this text`
@@ -127,7 +143,10 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
         'stall-timeout': { type: 'string' },
         'max-attempts': { type: 'string' },
         agent: { type: 'string' },
-        model: { type: 'string' },
+        model: { type: 'string', multiple: true },
+        'best-of': { type: 'string' },
+        'max-cost': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
         demo: { type: 'boolean' },
         json: { type: 'boolean' },
         'no-isolate': { type: 'boolean' },
@@ -175,7 +194,7 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   const strategyRaw = v.strategy ?? 'least-loaded'
   const strategy = StrategyName.safeParse(strategyRaw)
   if (!strategy.success) throw new UsageError(`--strategy: expected round-robin, least-loaded or random, got "${strategyRaw}"`)
-  const dir = resolve(cwd, v.dir ?? '.')
+  const dir = localFolder(cwd, v.dir ?? '.', homedir())
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--dir: expected an existing directory, got "${dir}"`)
   const prompts = [...parsed.positionals]
   if (v.prompts !== undefined) prompts.push(...readPrompts(v.prompts, cwd, readStdin))
@@ -185,7 +204,15 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
   prompts.forEach((prompt, i) => checkPrompt(prompt, i + 1))
   const timeout = intOption('timeout', v.timeout, 1, 86_400)
   const stall = intOption('stall-timeout', v['stall-timeout'], 1, 86_400)
-  if (v.model !== undefined && !/^[^/\s]+\/\S+$/.test(v.model)) throw new UsageError(`--model: expected provider/model, got "${v.model}"`)
+  const models = v.model ?? []
+  for (const model of models) if (!/^[^/\s]+\/\S+$/.test(model)) throw new UsageError(`--model: expected provider/model, got "${model}"`)
+  const bestOf = intOption('best-of', v['best-of'], 2, 100)
+  if (models.length > 1 && bestOf === undefined) throw new UsageError(`--model: expected once (or several times with --best-of), got ${models.length} times`)
+  if (bestOf !== undefined && prompts.length !== 1) throw new UsageError(`--best-of: expected one prompt (its attempts are compared), got ${prompts.length}`)
+  if (bestOf !== undefined && v.broadcast) throw new UsageError('--best-of: expected without --broadcast (both make several attempts of one prompt), got both')
+  if (bestOf !== undefined && v['no-isolate']) throw new UsageError('--best-of: expected each attempt in its own worktree, got --no-isolate (attempts sharing a folder would write over each other)')
+  const maxCost = v['max-cost'] === undefined ? undefined : Number(v['max-cost'])
+  if (maxCost !== undefined && !(/^\d+(\.\d+)?$/.test(v['max-cost']!) && maxCost > 0 && maxCost <= 1_000_000)) throw new UsageError(`--max-cost: expected an amount of US dollars above 0 (e.g. 2.50), got "${v['max-cost']}"`)
   if (v.agent !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(v.agent)) throw new UsageError(`--agent: expected an agent name, got "${v.agent}"`)
   const isolate = !(v['no-isolate'] ?? false)
   for (const flag of ['into', 'squash'] as const) {
@@ -235,7 +262,11 @@ export function parseRunArgs(argv: string[], cwd: string, readStdin: () => strin
     demo: v.demo ?? false,
     json: v.json ?? false,
     agent: v.agent,
-    model: v.model,
+    model: models[0],
+    models,
+    bestOf,
+    maxCost,
+    quiet: v.quiet ?? false,
   }
 }
 
