@@ -60,7 +60,7 @@ export function App() {
     }
   }, [loaded, servers, layout.panes])
 
-  /** Opened by the user: may replace any pane but the focused one. Opened automatically: only finished task panes. */
+  /** Opens a pane at the end of the grid (a full page starts the next one); see grid/layout.ts for the one case a pane closes for another (48 open). */
   const openPane = useCallback((source: PaneSource, byUser: boolean) => {
     const { layout: current, tasks: all } = latest.current
     const finished = (id: string) => {
