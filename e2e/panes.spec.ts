@@ -131,6 +131,13 @@ test('a full grid starts a page: nothing is replaced, and "+n more" goes there',
   await page.screenshot({ path: 'e2e/screenshots/panes-page-2.png' })
   await page.getByRole('button', { name: 'Previous grid page' }).click()
   await expect(pane('Explain the pane titles')).toBeVisible()
+  // By keyboard too: Alt+PageDown / Alt+PageUp, from wherever the focus is.
+  await page.keyboard.press('Alt+PageDown')
+  await expect(pane('Tenth task on page two')).toBeVisible()
+  await expect(page.getByText('Page 2 of 2')).toBeVisible()
+  await page.keyboard.press('Alt+PageUp')
+  await expect(pane('Explain the pane titles')).toBeVisible()
+  await expect(page.getByText('Page 1 of 2')).toBeVisible()
 })
 
 test('a task whose server stops runs again elsewhere, its attempts marked in its pane', async () => {

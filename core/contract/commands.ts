@@ -10,6 +10,8 @@ export const CommandId = z.enum([
   'pane.swapNext',
   'pane.swapPrev',
   'pane.search',
+  'pane.pageNext',
+  'pane.pagePrev',
   'palette.open',
   'help.open',
   'prompt.focus',

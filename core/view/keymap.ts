@@ -79,6 +79,8 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'pane.close', accelerator: 'Alt+W', keys: 'Alt+W', description: 'Close the focused pane', scope: 'global', match: (k) => alt(k, 'KeyW') },
   { id: 'pane.swapNext', accelerator: 'Alt+Shift+]', keys: 'Alt+Shift+]', description: 'Swap the focused pane with the next', scope: 'global', match: (k) => altShift(k, 'BracketRight'), inTerminal: always },
   { id: 'pane.swapPrev', accelerator: 'Alt+Shift+[', keys: 'Alt+Shift+[', description: 'Swap the focused pane with the previous', scope: 'global', match: (k) => altShift(k, 'BracketLeft'), inTerminal: always },
+  { id: 'pane.pageNext', accelerator: 'Alt+PageDown', keys: 'Alt+PgDn', description: 'Show the next grid page', scope: 'global', match: (k) => alt(k, 'PageDown'), inTerminal: always },
+  { id: 'pane.pagePrev', accelerator: 'Alt+PageUp', keys: 'Alt+PgUp', description: 'Show the previous grid page', scope: 'global', match: (k) => alt(k, 'PageUp'), inTerminal: always },
   { id: 'pane.search', accelerator: 'CmdOrCtrl+F', keys: 'Ctrl+F', description: 'Search the focused pane’s scrollback', scope: 'pane', match: (k) => primary(k) && k.key.toLowerCase() === 'f' },
   // Ctrl+K opens the palette even inside a shell or TUI: given to bash it silently killed the line, and
   // what was typed for the palette ran as a command. Ctrl+Shift+P is the same key, as in VS Code.

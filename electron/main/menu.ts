@@ -39,6 +39,8 @@ export function menuTemplate(send: (command: UiCommand) => void, platform: NodeJ
         item({ id: 'pane.swapNext' }),
         item({ id: 'pane.swapPrev' }),
         item({ id: 'pane.search' }),
+        item({ id: 'pane.pageNext' }),
+        item({ id: 'pane.pagePrev' }),
         separator,
         item({ id: 'pane.close' }),
       ],

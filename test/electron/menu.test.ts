@@ -8,7 +8,7 @@ import { menuTemplate } from '../../electron/main/menu'
 // The native menus are plain templates (Electron's Menu cannot be built without its binary);
 // these tests hold them to the key map: the same commands, under the same keys.
 
-const CODES: Record<string, string> = { ']': 'BracketRight', '[': 'BracketLeft', '?': 'Slash', Enter: 'Enter' }
+const CODES: Record<string, string> = { PageDown: 'PageDown', PageUp: 'PageUp', ']': 'BracketRight', '[': 'BracketLeft', '?': 'Slash', Enter: 'Enter' }
 
 /** What pressing an accelerator delivers to the page on Linux/Windows (CmdOrCtrl is Ctrl there). */
 function pressOf(accelerator: string): KeyLike {

@@ -15,6 +15,14 @@ describe('key map', () => {
     expect(id(key('ArrowRight', 'ArrowRight'))).toBeNull()
   })
 
+  it('pages the grid with Alt+PageDown / Alt+PageUp (Ctrl+Alt too), from a pane as well; PageDown alone is the program\'s', () => {
+    expect(id(key('PageDown', 'PageDown', { altKey: true }))).toBe('pane.pageNext')
+    expect(id(key('PageUp', 'PageUp', { altKey: true }))).toBe('pane.pagePrev')
+    expect(id(key('PageDown', 'PageDown', { ctrlKey: true, altKey: true }))).toBe('pane.pageNext')
+    expect(id(key('PageDown', 'PageDown', { altKey: true }), { inPane: true, inTerminal: true })).toBe('pane.pageNext')
+    expect(id(key('PageDown', 'PageDown'), { inPane: true, inTerminal: true })).toBeNull()
+  })
+
   it('jumps to pane N with Alt+N, reading the physical key (macOS Option changes e.key)', () => {
     expect(commandFor(key('3', 'Digit3', { altKey: true }))).toEqual({ id: 'pane.jump', n: 3 })
     expect(commandFor(key('¡', 'Digit1', { altKey: true }))).toEqual({ id: 'pane.jump', n: 1 })
@@ -134,7 +142,7 @@ describe('key map in a shell or TUI pane', () => {
     expect(id(key('v', 'KeyV', { altKey: true }), inTerminal)).toBe('view.toggle')
     // Readline's own Alt keys stay the program's: Alt+T transposes words, Alt+F/B move by word.
     for (const c of ['t', 'f', 'b', 'd']) expect(commandFor(key(c, `Key${c.toUpperCase()}`, { altKey: true }), inTerminal)).toBeNull()
-    expect(terminalKeys()).toEqual(['Ctrl+Alt+→ / Alt+]', 'Ctrl+Alt+← / Alt+[', 'Alt+1 … Alt+9', 'Alt+Z', 'Alt+Shift+]', 'Alt+Shift+[', 'Ctrl+K / Ctrl+Shift+P', 'Alt+A', 'Alt+S', 'Alt+V'])
+    expect(terminalKeys()).toEqual(['Ctrl+Alt+→ / Alt+]', 'Ctrl+Alt+← / Alt+[', 'Alt+1 … Alt+9', 'Alt+Z', 'Alt+Shift+]', 'Alt+Shift+[', 'Alt+PgDn', 'Alt+PgUp', 'Ctrl+K / Ctrl+Shift+P', 'Alt+A', 'Alt+S', 'Alt+V'])
     expect(terminalKeys('mac')).toContain('Ctrl+Option+S')
   })
 
@@ -216,9 +224,10 @@ describe('the key map as each platform shows it', () => {
     const press = (chord: string): KeyLike => {
       const parts = chord.split('+')
       const last = parts.pop()!
-      const codes: Record<string, string> = { ']': 'BracketRight', '[': 'BracketLeft', '→': 'ArrowRight', '←': 'ArrowLeft' }
+      const codes: Record<string, string> = { ']': 'BracketRight', '[': 'BracketLeft', '→': 'ArrowRight', '←': 'ArrowLeft', PgDn: 'PageDown', PgUp: 'PageUp' }
       const code = codes[last] ?? (/^\d$/.test(last) ? `Digit${last}` : `Key${last.toUpperCase()}`)
-      return { key: last.startsWith('→') ? 'ArrowRight' : last.startsWith('←') ? 'ArrowLeft' : last.toLowerCase(), code, ctrlKey: parts.includes('Ctrl'), altKey: parts.includes('Alt') || parts.includes('Option'), shiftKey: parts.includes('Shift'), metaKey: parts.includes('Cmd') }
+      const named: Record<string, string> = { '→': 'ArrowRight', '←': 'ArrowLeft', PgDn: 'PageDown', PgUp: 'PageUp' }
+      return { key: named[last] ?? last.toLowerCase(), code, ctrlKey: parts.includes('Ctrl'), altKey: parts.includes('Alt') || parts.includes('Option'), shiftKey: parts.includes('Shift'), metaKey: parts.includes('Cmd') }
     }
     for (const b of BINDINGS.filter((b) => b.scope === 'global' || b.scope === 'prompt')) {
       for (const platform of ['mac', 'other'] as const) {

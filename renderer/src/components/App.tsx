@@ -126,6 +126,8 @@ export function App() {
       case 'pane.swapNext': return dispatch({ type: 'swapNext' })
       case 'pane.swapPrev': return dispatch({ type: 'swapPrev' })
       case 'pane.search': return grid.current?.openSearch()
+      case 'pane.pageNext': return dispatch({ type: 'page', page: latest.current.layout.page + 1 })
+      case 'pane.pagePrev': return dispatch({ type: 'page', page: latest.current.layout.page - 1 })
       case 'palette.open': return setDialog('palette')
       case 'help.open': return setDialog('help')
       case 'prompt.focus': return prompt.current?.focus()

@@ -1,5 +1,7 @@
 import { memo, useEffect, useRef, useState } from 'react'
+import { describeBinding } from '../../../core/view/keymap'
 import { promptHeader } from '../../../core/view/taskPane'
+import { PLATFORM } from '../keyContext'
 import type { Pane as PaneModel } from '../grid/layout'
 import type { PaneTone } from '../grid/paneLabels'
 import { useServices } from '../state/hooks'
@@ -111,7 +113,7 @@ export const Pane = memo(function Pane(props: Props) {
       data-pane-id={pane.id}
       data-interactive={interactive || undefined}
       onFocus={() => onFocus(pane.id)} hidden={concealed}>
-      <header className="pane-head" title={`${tooltip}${needsAttention ? '\nNeeds attention (Alt+A)' : ''}`}>
+      <header className="pane-head" title={`${tooltip}${needsAttention ? `\nNeeds attention (${KEYS.attention})` : ''}`}>
         <span className="pane-index" aria-hidden="true">
           {index}
         </span>
@@ -124,13 +126,13 @@ export const Pane = memo(function Pane(props: Props) {
           </span>
         )}
         <span className="pane-actions">
-          <button type="button" className="icon-button pane-optional" aria-label="Search scrollback" title="Search scrollback (Ctrl+F)" aria-pressed={searching} onClick={() => setSearching((v) => !v)}>
+          <button type="button" className="icon-button pane-optional" aria-label="Search scrollback" title={`Search scrollback (${KEYS.search})`} aria-pressed={searching} onClick={() => setSearching((v) => !v)}>
             <SearchIcon />
           </button>
-          <button type="button" className="icon-button pane-optional" aria-label={zoomed ? 'Unzoom' : 'Zoom'} title={zoomed ? 'Unzoom (Alt+Z)' : 'Zoom (Alt+Z)'} aria-pressed={zoomed} onClick={() => onZoom(pane.id)}>
+          <button type="button" className="icon-button pane-optional" aria-label={zoomed ? 'Unzoom' : 'Zoom'} title={`${zoomed ? 'Unzoom' : 'Zoom'} (${KEYS.zoom})`} aria-pressed={zoomed} onClick={() => onZoom(pane.id)}>
             {zoomed ? <UnzoomIcon /> : <ZoomIcon />}
           </button>
-          <button type="button" className="icon-button" aria-label="Close pane" title="Close pane (Alt+W)" onClick={() => onClose(pane.id)}>
+          <button type="button" className="icon-button" aria-label="Close pane" title={`Close pane (${KEYS.close})`} onClick={() => onClose(pane.id)}>
             <CloseIcon />
           </button>
         </span>
@@ -175,3 +177,6 @@ export const Pane = memo(function Pane(props: Props) {
     </section>
   )
 })
+
+/** The header buttons' keys as this platform writes them (macOS: Ctrl+Option for the Alt chords, Cmd+F). */
+const KEYS = { search: describeBinding('pane.search', PLATFORM), zoom: describeBinding('pane.zoom', PLATFORM), close: describeBinding('pane.close', PLATFORM), attention: describeBinding('attention.focus', PLATFORM) }

@@ -2,6 +2,7 @@ import { alternativeKeys, BINDINGS, INBOX_KEYS, platformKeys, terminalKeys } fro
 import { PLATFORM } from '../keyContext'
 import { RESULT_KEYS, TASK_LIST_KEYS } from '../results/resultKeys'
 import { Dialog } from './Dialog'
+import { ROW_KEYS } from './ServerList'
 
 /** The key map, generated from keymap.ts so the help never drifts from the keys. */
 export function ShortcutsDialog({ onClose, platform = PLATFORM }: { onClose: () => void; platform?: 'mac' | 'other' }) {
@@ -35,6 +36,25 @@ export function ShortcutsDialog({ onClose, platform = PLATFORM }: { onClose: () 
                 <kbd>{k.keys}</kbd>
               </th>
               <td>{k.description}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>In the server list (a row focused)</h3>
+      <table className="keys">
+        <tbody>
+          <tr>
+            <th scope="row">
+              <kbd>↑ ↓ Home End PgUp PgDn</kbd>
+            </th>
+            <td>move between servers</td>
+          </tr>
+          {ROW_KEYS.map((k) => (
+            <tr key={k.key}>
+              <th scope="row">
+                <kbd>{k.key}</kbd>
+              </th>
+              <td>{k.label}</td>
             </tr>
           ))}
         </tbody>
