@@ -52,6 +52,8 @@ export function PromptBar({ handle, onSubmitted }: Props) {
   const repository = repositoryLabel(host)
   const [text, setText] = useState('')
   const [onePerLine, setOnePerLine] = useState(false)
+  /** Attempts per prompt (best of N): each in its own worktree, compared in the tasks view. */
+  const [attempts, setAttempts] = useState(1)
   /** null: follow the scheduler's strategy. */
   const [chosen, setChosen] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -63,7 +65,10 @@ export function PromptBar({ handle, onSubmitted }: Props) {
   const options = useMemo(() => targetOptions(servers), [servers])
   const fallback = `strategy:${strategy ?? 'least-loaded'}`
   const value = chosen && options.some((o) => o.value === chosen) ? chosen : fallback
-  const prompts = splitPrompts(text, onePerLine)
+  const written = splitPrompts(text, onePerLine)
+  // Several attempts only where each gets a worktree (sharing a folder they would write over each other), and not with broadcast (it already makes one per server).
+  const attemptsApply = attempts > 1 && Boolean(repository) && ownWorktree && value !== 'broadcast'
+  const prompts = attemptsApply ? written.flatMap((p) => Array.from({ length: attempts }, () => p)) : written
   const option = options.find((o) => o.value === value)
   // Nothing chosen (or the chosen server is gone): follow the settings' strategy rather than pin the one shown.
   const target = !option ? null : chosen === value ? resolveTarget(option, servers, excluded) : FOLLOW_SETTINGS
@@ -158,6 +163,18 @@ export function PromptBar({ handle, onSubmitted }: Props) {
             <input type="checkbox" checked={onePerLine} onChange={(e) => setOnePerLine(e.target.checked)} />
             <span>One per line</span>
           </label>
+          {repository && ownWorktree && value !== 'broadcast' && (
+            <label className="field" title="Best of N: each prompt N times, each attempt in its own worktree; compare them in the tasks view">
+              <span>Attempts</span>
+              <select aria-label="Attempts" value={attempts} onChange={(e) => setAttempts(Number(e.target.value))}>
+                {[1, 2, 3, 4, 6, 8].map((n) => (
+                  <option key={n} value={n}>
+                    {n === 1 ? '1' : `best of ${n}`}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           {repository && (
             <span className="worktree-switch">
               <label className="field checkbox" title={`Each task works in a git worktree of its own, on a branch flotilla/<task> (${keys('prompt.toggleWorktree')})`}>
@@ -183,7 +200,7 @@ export function PromptBar({ handle, onSubmitted }: Props) {
             </span>
           )}
           <button type="submit" aria-busy={pending > 0 || undefined} disabled={count === 0 || !target}>
-            {count > 1 ? `Submit ${count}` : 'Submit'}
+            {attemptsApply ? `Submit ${count} attempts` : count > 1 ? `Submit ${count}` : 'Submit'}
           </button>
           <span id="prompt-help" className="hint">
             {keys('prompt.submit')} submits · a line holding only --- separates prompts (\--- for a literal one) · {keys('prompt.cycleTarget')} target · {keys('prompt.toggleLines')} one per line{repository ? ` · ${keys('prompt.toggleWorktree')} worktree` : ''}
