@@ -18,11 +18,14 @@ export async function resultDiff(git: GitRunner, task: Readonly<TaskView>, optio
   const full = (await git.run(args, { cwd: plan.repo })).stdout
   const bytes = Buffer.byteLength(full)
   const patch = bytes > options.maxBytes ? Buffer.from(full).subarray(0, options.maxBytes).toString('utf8').replace(/\uFFFD$/, '') : full
-  const into = options.into ?? plan.targetBranch
-  let merge: TaskDiff['merge']
-  if (into) {
-    const check = await mergeCheck(git, { repo: plan.repo, into, head, base }).catch(() => undefined)
-    if (check) merge = { into, clean: check.clean, files: check.files }
-  }
-  return { files: result.files, patch, truncated: bytes > options.maxBytes, totalBytes: bytes, merge }
+  return { files: result.files, patch, truncated: bytes > options.maxBytes, totalBytes: bytes, merge: await mergeNow(git, task, options.into) }
+}
+
+/** Whether the result merges cleanly into `into` (default its target) now; undefined when that cannot be said (no target, no commit, git failed). */
+export async function mergeNow(git: GitRunner, task: Readonly<TaskView>, into = task.workspace?.targetBranch): Promise<TaskDiff['merge']> {
+  const plan = task.workspace
+  const head = task.result?.headSha
+  if (!plan || !head || !into) return undefined
+  const check = await mergeCheck(git, { repo: plan.repo, into, head, base: task.result?.baseSha ?? plan.baseSha }).catch(() => undefined)
+  return check && { into, clean: check.clean, files: check.files }
 }

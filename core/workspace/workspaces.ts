@@ -6,9 +6,8 @@ import { isFinalState, type LandReport, type TaskDiff, type TaskView, type Verif
 import { errorMessage, FlotillaError } from '../lib/errors'
 import { changedFiles, type FileChange } from './changedFiles'
 import { conflictsBetween, landTask, type LandOptions } from './landing'
-import { mergeCheck } from './land'
 import { planWorkspace, type PlanOutcome } from './workspacePlanner'
-import { resultDiff } from './resultDiff'
+import { mergeNow, resultDiff } from './resultDiff'
 import { RemoteGit, remoteGitLine, type RemoteExec } from './remote/remoteGit'
 import { pruneRemoteCaches } from './remote/prune'
 import { removeOpencodeSnapshots, seedOpencodeSnapshot } from './opencodeSnapshots'
@@ -115,11 +114,7 @@ export class Workspaces {
 
   /** Whether the task's result merges cleanly into its target now; undefined when that cannot be said (no branch, no commit, no target). */
   async mergesNow(task: Readonly<TaskView>): Promise<boolean | undefined> {
-    const plan = task.workspace
-    const result = task.result
-    if (!plan?.targetBranch || !result?.headSha || result.discarded) return undefined
-    const check = await mergeCheck(this.git, { repo: plan.repo, into: plan.targetBranch, head: result.headSha, base: result.baseSha ?? plan.baseSha }).catch(() => undefined)
-    return check?.clean
+    return task.result?.discarded ? undefined : (await mergeNow(this.git, task))?.clean
   }
 
   /**

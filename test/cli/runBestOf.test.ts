@@ -1,42 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { runCli, type CliRun } from '../support/cli'
-import { makeRepo, type TestRepo } from '../workspace/gitRepo'
+import { describe, expect, it } from 'vitest'
+import { repoRuns, writeTool } from './repoRuns'
 
 // `flotilla run --best-of N`: one prompt, N attempts in their own worktrees, ranked; --land takes
 // the best one that passed its verify. Real opencode servers with the scripted model, real git.
-let home: string
-const running: CliRun[] = []
-const repos: TestRepo[] = []
-beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), 'flotilla-bestof-home-'))
-})
-afterEach(() => {
-  for (const run of running.splice(0)) if (run.child.exitCode === null) run.child.kill('SIGKILL')
-})
-afterAll(() => {
-  for (const r of repos) {
-    for (const line of r.git('worktree', 'list', '--porcelain').split('\n')) {
-      const path = line.startsWith('worktree ') ? line.slice(9) : undefined
-      if (path && path !== r.root) r.git('worktree', 'remove', '--force', '--force', path)
-    }
-    r.remove()
-  }
-  rmSync(home, { recursive: true, force: true })
-})
-const cli = (args: string[], cwd: string) => {
-  const run = runCli(args, { cwd, env: { FLOTILLA_HOME: home } })
-  running.push(run)
-  return run
-}
-const write = (file: string, content: string) => `@tool write ${JSON.stringify({ filePath: file, content })}`
+const { cli, repo } = repoRuns('flotilla-bestof-')
+const write = writeTool
 
 describe('flotilla run --best-of', () => {
   it('makes the attempts, prints their ranking, lands the best that passed and keeps the other on its branch', async () => {
-    const r = makeRepo('flotilla-bestof-repo-', { 'a.txt': 'a\n' })
-    repos.push(r)
+    const r = repo()
     const prompt = `${write('a.txt', 'good\n')}\n@reply done`
     const text = cli(['run', '--demo', '--local', '2', '--best-of', '2', '--verify', 'grep -q good a.txt', prompt], r.root)
     expect(await text.exited).toBe(0)

@@ -1,44 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { runCli, type CliRun } from '../support/cli'
-import { makeRepo, type TestRepo } from '../workspace/gitRepo'
+import { describe, expect, it } from 'vitest'
+import type { CliRun } from '../support/cli'
+import { repoRuns, writeTool } from './repoRuns'
 
 // `flotilla run` in a git repository: each task in a worktree, results as branches.
-let home: string
-const running: CliRun[] = []
-const repos: TestRepo[] = []
-
-beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), 'flotilla-cli-home-'))
-})
-afterEach(() => {
-  for (const run of running.splice(0)) if (run.child.exitCode === null) run.child.kill('SIGKILL')
-})
-afterAll(() => {
-  for (const r of repos) {
-    // Worktrees a failed run left, by their own paths.
-    for (const line of r.git('worktree', 'list', '--porcelain').split('\n')) {
-      const path = line.startsWith('worktree ') ? line.slice(9) : undefined
-      if (path && path !== r.root) r.git('worktree', 'remove', '--force', '--force', path)
-    }
-    r.remove()
-  }
-  rmSync(home, { recursive: true, force: true })
-})
-
-function cli(args: string[], cwd: string): CliRun {
-  const run = runCli(args, { cwd, env: { FLOTILLA_HOME: home } })
-  running.push(run)
-  return run
-}
-function repo(): TestRepo {
-  const r = makeRepo('flotilla-cli-repo-', { 'a.txt': 'a\n' })
-  repos.push(r)
-  return r
-}
-const write = (file: string, content: string) => `@tool write ${JSON.stringify({ filePath: file, content })}`
+const { cli, repo, home: homeOf } = repoRuns('flotilla-cli-')
+const write = writeTool
 
 type Summary = { tasks: Array<{ id: string; status: string; branch?: string; headSha?: string; land?: { status: string; into?: string; files?: string[]; reason?: string; commit?: string } }> }
 const summaryOf = (run: CliRun) => JSON.parse(run.stdout().trim().split('\n').at(-1)!) as Summary
@@ -125,7 +93,7 @@ describe('flotilla run in a git repository', () => {
     for (const b of branches) expect(run.stdout()).toMatch(new RegExp(`${b.replace('/', '\\/')} 1 file \\+1 -0`))
     expect(run.stdout()).toContain('the worktrees were removed')
     expect(r.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${r.root}`])
-    expect(existsSync(join(home, 'state', 'worktrees')) ? readdirSync(join(home, 'state', 'worktrees')) : []).toEqual([])
+    expect(existsSync(join(homeOf(), 'state', 'worktrees')) ? readdirSync(join(homeOf(), 'state', 'worktrees')) : []).toEqual([])
     expect(r.git('rev-parse', 'HEAD')).toBe(head)
     expect(r.git('status', '--porcelain')).toBe('')
   }, 120_000)
@@ -140,12 +108,12 @@ describe('flotilla run in a git repository', () => {
     expect(task.headSha).toBe(r.git('rev-parse', `flotilla/${task.id as string}`))
     const kept = r.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ') && l !== `worktree ${r.root}`)
     expect(kept).toHaveLength(1)
-    expect(kept[0]!.startsWith(`worktree ${join(home, 'state', 'worktrees')}`)).toBe(true)
+    expect(kept[0]!.startsWith(`worktree ${join(homeOf(), 'state', 'worktrees')}`)).toBe(true)
   }, 90_000)
 
   it('uses the verify saved for the repository in the settings (read only) when no flag says otherwise', async () => {
     const r = repo()
-    const config = join(home, 'config.json')
+    const config = join(homeOf(), 'config.json')
     writeFileSync(config, JSON.stringify({ version: 1, repositories: { [r.root]: { verify: 'test -f saved.txt && echo saved-verify-ran', copy: [] } } }))
     try {
       const run = cli(['run', '--demo', '--json', `${write('saved.txt', 's\n')}\n@reply s`], r.root)
