@@ -1,6 +1,11 @@
+import { linkAnsi, scanLink } from './markdownLink'
+import { TableBlock } from './markdownTable'
+
 /**
  * An answer's Markdown as terminal text: **bold**, *italic* / _italic_, ~~strike~~, `code`,
- * headings (bold), bullets (•) and fenced code blocks (left as they are, fences dimmed). Not a
+ * [links](url) (markdownLink.ts), headings (bold), bullets (•), GFM tables as aligned columns
+ * (markdownTable.ts: held until the table ends) and fenced code blocks (left as they are,
+ * fences dimmed). Not a
  * Markdown parser: a small streaming pass over text that arrives in deltas, so it decides with
  * at most a few characters of lookahead and holds back only a line's first characters or a run
  * of marker characters at a chunk's end.
@@ -22,6 +27,14 @@ export class InlineMarkdown {
   /** The previous character written (for flanking rules); '' at a line start. */
   private prev = ''
   private heading = false
+  private readonly table = new TableBlock(InlineMarkdown.span, inlineMarkdownAnsi)
+
+  /** Text inside a line (a link's text, a table cell): inline styles only, never a heading, bullet or table. */
+  static span(text: string): string {
+    const span = new InlineMarkdown()
+    span.lineStart = false
+    return span.end(text)
+  }
 
   push(text: string): string {
     return this.run(text, false)
@@ -45,6 +58,18 @@ export class InlineMarkdown {
       if (this.lineStart) {
         const lineEnd = input.indexOf('\n', i)
         const head = input.slice(i, lineEnd < 0 ? undefined : lineEnd)
+        if (!this.inFence) {
+          const step = this.table.offer(head, lineEnd >= 0 || final, lineEnd >= 0)
+          out += step.out
+          if (step.kind === 'hold') {
+            this.held = input.slice(i)
+            return out
+          }
+          if (step.kind === 'take') {
+            i = lineEnd < 0 ? input.length : lineEnd + 1
+            continue
+          }
+        }
         // Not enough of the line yet to tell a fence, heading or bullet from text.
         if (!final && lineEnd < 0 && head.length < 8 && /^\s{0,3}([`~]{0,3}|#{0,6}|[-*+])$/.test(head)) {
           this.held = input.slice(i)
@@ -100,6 +125,19 @@ export class InlineMarkdown {
         this.held = ch
         return out
       }
+      if (ch === '[' && !this.code) {
+        const link = scanLink(input, i, final)
+        if (link.kind === 'wait') {
+          this.held = input.slice(i)
+          return out
+        }
+        if (link.kind === 'link') {
+          out += linkAnsi(InlineMarkdown.span(link.text), link.text, link.url)
+          this.prev = ')'
+          i = link.end
+          continue
+        }
+      }
       if (ch === '`') {
         out += this.code ? CODE_OFF : CODE_ON
         this.code = !this.code
@@ -145,7 +183,8 @@ export class InlineMarkdown {
       this.prev = ch
       i++
     }
-    return out
+    // Nothing follows: a table (or a `|` line) still held is written.
+    return final ? out + this.table.flush() : out
   }
 
   private closeAll(): string {

@@ -1,3 +1,8 @@
+import { fitTableRow, TABLE_BAR } from './markdownTable'
+import { charWidth } from './textWidth'
+
+export { charWidth } from './textWidth'
+
 /**
  * Soft wrap for terminal panes: xterm.js breaks a long line at the last column, mid-word, so
  * task text is wrapped here, at word boundaries, to the pane's width before it is written.
@@ -11,6 +16,9 @@
  *
  * A continuation line keeps the logical line's leading indent (and a list bullet's), so tool
  * output ("  │ …") and lists stay readable. A word longer than the line is broken hard.
+ *
+ * A table row laid out by markdownTable.ts is never broken: it is held until its line is whole,
+ * then narrowed to the width (fitTableRow), its cells cut with `…`.
  */
 export class WordWrapper {
   private readonly width: number
@@ -30,12 +38,42 @@ export class WordWrapper {
   private highSurrogate = ''
   /** Spaces before the current word, written only once a word follows on this line (a break drops them). */
   private spaces = 0
+  /** The line so far, held while it is (or may still turn out to be) a laid-out table row. */
+  private row: string | undefined
 
   constructor(width: number) {
     this.width = Math.max(8, Math.floor(Number.isFinite(width) ? width : 80))
   }
 
   push(text: string): string {
+    let out = ''
+    let i = 0
+    while (i < text.length) {
+      const newline = text.indexOf('\n', i)
+      const end = newline < 0 ? text.length : newline
+      if (this.row !== undefined || (text[i] === '\x1b' && this.atLineStart())) {
+        const row = (this.row ?? '') + text.slice(i, end)
+        i = end
+        this.row = undefined
+        if (newline < 0 && mayBeTableRow(row)) this.row = row // the rest of the row is still to come
+        else if (newline >= 0 && isTableRow(row)) out += fitTableRow(row, this.width)
+        else out += this.chars(row)
+        continue
+      }
+      // The line's text up to (with) its newline; the next line may start a row.
+      out += this.chars(text.slice(i, newline < 0 ? end : end + 1))
+      i = newline < 0 ? end : end + 1
+    }
+    // The unfinished word is shown now; it moves if it turns out too long for this line.
+    return out + this.flushWord()
+  }
+
+  /** Nothing visible on this line yet (colours only): a table row may start here. */
+  private atLineStart(): boolean {
+    return this.leading && !this.escape && this.wordStart + this.wordWidth === 0 && this.spaces === 0
+  }
+
+  private chars(text: string): string {
     let out = ''
     for (let i = 0; i < text.length; i++) {
       let ch = text[i]!
@@ -80,8 +118,7 @@ export class WordWrapper {
         out += this.char(ch, charWidth(ch.codePointAt(0)!))
       }
     }
-    // The unfinished word is shown now; it moves if it turns out too long for this line.
-    return out + this.flushWord()
+    return out
   }
 
   /** Writes what of the current word is not written yet (with the spaces before it, the first time). */
@@ -151,6 +188,21 @@ export function wrapText(text: string, width: number): string {
   return new WordWrapper(width).push(text)
 }
 
+/** Where a row laid out by markdownTable.ts starts (after any resets: a pane's kept history may start with one). */
+const ROW_STARTS = [TABLE_BAR.slice(0, TABLE_BAR.indexOf('│') + 1), '\x1b[90m├']
+const RESETS = /^(?:\x1b\[0m)+/
+
+function isTableRow(line: string): boolean {
+  const body = line.replace(RESETS, '')
+  return ROW_STARTS.some((start) => body.startsWith(start))
+}
+
+/** Whether a line's start, still arriving, may turn out to be such a row. */
+function mayBeTableRow(line: string): boolean {
+  const body = line.replace(RESETS, '')
+  return ROW_STARTS.some((start) => body.startsWith(start) || start.startsWith(body)) || '\x1b[0m'.startsWith(body)
+}
+
 function endsEscape(seq: string): boolean {
   if (seq.length < 2) return false
   if (seq[1] === '[') return seq.length > 2 && /[\x40-\x7e]/.test(seq[seq.length - 1]!)
@@ -159,26 +211,6 @@ function endsEscape(seq: string): boolean {
 
 function isBullet(ch: string): boolean {
   return ch === '•' || ch === '-' || ch === '*' || ch === '│'
-}
-
-/** Columns a character takes: 2 for East Asian wide and most emoji, 0 for combining marks. */
-export function charWidth(cp: number): number {
-  if (cp < 0x300) return 1
-  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  )
-    return 2
-  return 1
 }
 
 /** The SGR attributes in force, enough to redraw a moved word as it was. */
