@@ -131,6 +131,9 @@ export class Engine extends EventEmitter<EnginePush> {
       disposeInstance: async (serverId, directory) => {
         if (this.fleet.has(serverId)) await this.fleet.get(serverId).client?.disposeInstance(directory)
       },
+      warmFolder: async (serverId, directory) => {
+        if (this.fleet.has(serverId)) await this.fleet.get(serverId).client?.bootFolder(directory)
+      },
       commandEnv: () => commandEnvironment(process.env, this.secrets),
       // The user's opencode data (servers started with their own config) and each demo server's own.
       snapshotRoots: () => [userSnapshotRoot(), ...(this.demo ? demoSnapshotRoots(this.demo.root) : [])],
@@ -159,6 +162,8 @@ export class Engine extends EventEmitter<EnginePush> {
       defaultMaxAttempts: settings ? () => settings.get().maxAttempts : undefined,
       externalBusy: (serverId) => this.busy.external(serverId),
       redact: (text) => redact(text, this.secrets),
+      // A task of a repository with a warm spare worktree takes its folder's name (see Workspaces.claimTaskId).
+      taskId: (spec, plan) => this.workspaces.claimTaskId(plan, spec.target),
     })
     this.attention = new AttentionInbox(this.fleet, (serverId, sessionId) => this.taskForSession(serverId, sessionId))
     this.wire()

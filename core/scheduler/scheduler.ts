@@ -34,6 +34,11 @@ export interface SchedulerOptions {
   externalBusy?: (serverId: string) => number
   /** Known secrets out of every snapshot (results, errors), so neither the journal nor a client ever holds one. */
   redact?: (text: string) => string
+  /**
+   * The id of a new task, when something already made a place for it under an id (a warm spare
+   * worktree, see Workspaces.claimTaskId); undefined, or an id already in use: a fresh one.
+   */
+  taskId?: (spec: TaskSpec, workspace: WorkspacePlan | undefined) => string | undefined
 }
 
 interface Active {
@@ -291,8 +296,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private create(spec: TaskSpec, workspace: WorkspacePlan | undefined, batchId: string, groupId?: string): TaskView {
+    const offered = this.options.taskId?.(spec, workspace)
     const task: TaskView = {
-      id: shortId('t'),
+      id: offered && !this.tasks.has(offered) ? offered : shortId('t'),
       groupId,
       batchId,
       prompt: spec.prompt,

@@ -60,7 +60,10 @@ export async function removeKept(worktrees: LocalWorktrees, root: string): Promi
 
 /** Through git when its repository is still there (git forgets it too), else the folder alone. */
 async function removeFound(worktrees: LocalWorktrees, found: Pick<FoundWorktree, 'path' | 'repo'>): Promise<void> {
-  if (found.repo && existsSync(found.repo)) return worktrees.remove(found.repo, found.path)
+  if (found.repo && existsSync(found.repo)) {
+    await worktrees.remove(found.repo, found.path)
+    return
+  }
   rmSync(found.path, { recursive: true, force: true })
   removeOwner(found.path)
 }

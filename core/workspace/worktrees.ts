@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { shortId } from '../lib/random'
 import type { GitRunner } from './git'
 import { removeOwner, writeOwner } from './worktreeOwners'
 
@@ -14,6 +15,21 @@ export const SPARE_PREFIX = 'spare-'
  * reusing one rewrites only the files that differ between the two commits.
  */
 export const MAX_SPARES_PER_REPO = 4
+
+/** A warm spare: a spare whose folder is already named after the task that will take it, so an opencode server can know the folder before that task exists. */
+export interface WarmSpare {
+  repo: string
+  path: string
+  /** The folder below it the server knows ('' for the worktree itself): a task of the same subfolder takes it. */
+  subdir: string
+  /** The server that was asked to know the folder (see Workspaces). */
+  serverId: string
+}
+
+export interface LocalWorktreesOptions {
+  /** A warm spare stops being one (removed, or made an ordinary spare): the server that knew its folder forgets it. */
+  cooled?: (spare: WarmSpare) => Promise<void>
+}
 
 /** The branch a task's result lives on. */
 export function taskBranch(taskId: string): string {
@@ -31,10 +47,19 @@ export class LocalWorktrees {
   private readonly chains = new Map<string, Promise<unknown>>()
   /** This process's spare worktrees per repository (changed only inside serial()). */
   private readonly spares = new Map<string, string[]>()
+  /**
+   * Warm spares by repository and server, each in a folder named after a task id not given out
+   * yet: opencode keys what it has booted for a folder by its path, so the spare keeps its folder
+   * when a task takes it (claim() hands that id to the task). At most one per repository and server.
+   */
+  private readonly warm = new Map<string, Map<string, WarmSpare>>()
+  /** Warm spares claimed by a task (by its id) that has not taken its worktree yet. */
+  private readonly claimed = new Map<string, WarmSpare>()
 
   constructor(
     private readonly git: GitRunner,
     private readonly root: string,
+    private readonly options: LocalWorktreesOptions = {},
   ) {}
 
   /** Whether a path is one of Flotilla's worktree folders (a path from a journal is checked before anything is removed). */
@@ -47,9 +72,49 @@ export class LocalWorktrees {
     return join(this.repoFolder(repo), taskId)
   }
 
-  /** A fresh worktree for the task on its branch at `base` (a branch left by an earlier attempt starts again from base). */
-  add(repo: string, taskId: string, base: string): Promise<{ path: string; branch: string }> {
+  /**
+   * A fresh worktree for the task on its branch at `base` (a branch left by an earlier attempt
+   * starts again from base). `warmOn`: the task took the warm spare it claimed, which that server knows.
+   */
+  add(repo: string, taskId: string, base: string): Promise<{ path: string; branch: string; warmOn?: string }> {
     return this.serial(repo, () => this.addNow(repo, taskId, base))
+  }
+
+  /**
+   * The id for a new task of this repository that would start in a warm spare: one a server
+   * (`serverId`, when the task names its server) already knows. The spare is the task's from
+   * now on (add() takes it); undefined when there is none. Synchronous: it is asked while the
+   * task is made.
+   */
+  claim(repo: string, subdir: string, serverId?: string): string | undefined {
+    const byServer = this.warm.get(repo)
+    const spare = serverId ? byServer?.get(serverId) : byServer?.values().next().value
+    if (!spare || spare.subdir !== subdir) return undefined
+    byServer!.delete(spare.serverId)
+    const taskId = basename(spare.path)
+    this.claimed.set(taskId, spare)
+    return taskId
+  }
+
+  /** A claimed warm spare the task will not take (it runs on another machine): an ordinary spare again. */
+  unclaim(taskId: string): Promise<void> {
+    const spare = this.claimed.get(taskId)
+    if (!spare) return Promise.resolve()
+    return this.serial(spare.repo, async () => {
+      if (this.claimed.get(taskId) !== spare) return
+      this.claimed.delete(taskId)
+      await this.cool(spare)
+      const cold = join(dirname(spare.path), `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`)
+      try {
+        await this.git.run(['worktree', 'move', spare.path, cold], { cwd: spare.repo })
+      } catch {
+        await this.removeNow(spare.repo, spare.path).catch(() => {})
+        return
+      }
+      removeOwner(spare.path)
+      writeOwner(cold, 'spare', null)
+      this.spareList(spare.repo).push(cold)
+    })
   }
 
   /** A worktree on an existing branch, as it is (a follow-up), in the folder named after `folderTask`. */
@@ -67,29 +132,64 @@ export class LocalWorktrees {
    * repository's spares instead when there is room (see MAX_SPARES_PER_REPO): detached, every
    * untracked and ignored file removed, moved to a spare folder. Spares go with removeSpares().
    */
-  remove(repo: string, path: string, options: { recycle?: boolean } = {}): Promise<void> {
+  remove(repo: string, path: string, options: { recycle?: boolean; warmFor?: { serverId: string; subdir: string } } = {}): Promise<{ warm?: WarmSpare }> {
     if (!this.owns(path)) return Promise.reject(new Error(`expected a worktree folder under ${this.root}, got ${path}`))
     return this.serial(repo, async () => {
-      if (options.recycle && (this.spares.get(repo)?.length ?? 0) < MAX_SPARES_PER_REPO && (await this.retire(repo, path))) return
+      if (options.recycle && this.heldSpares(repo) < MAX_SPARES_PER_REPO) {
+        // Warm only when that server has none for this repository yet (one instance each, see `warm`).
+        const warmFor = options.warmFor && !this.warm.get(repo)?.has(options.warmFor.serverId) ? options.warmFor : undefined
+        const retired = await this.retire(repo, path, warmFor)
+        if (retired) return { warm: retired === true ? undefined : retired }
+      }
       await this.removeNow(repo, path)
+      return {}
     })
   }
 
-  /** This process's spare worktrees, removed (the end of a run, the engine closing); returns the ones that could not be. */
+  /** This process's spare worktrees (warm and claimed ones too), removed (the end of a run, the engine closing); returns the ones that could not be. */
   async removeSpares(): Promise<string[]> {
     const failures: string[] = []
-    for (const repo of [...this.spares.keys()]) {
+    const repos = new Set([...this.spares.keys(), ...this.warm.keys(), ...[...this.claimed.values()].map((s) => s.repo)])
+    for (const repo of repos) {
       await this.serial(repo, async () => {
-        for (const path of this.spares.get(repo)?.splice(0) ?? []) await this.removeNow(repo, path).catch((error: Error) => failures.push(`${path}: ${error.message}`))
+        const warm = [...(this.warm.get(repo)?.values() ?? []), ...[...this.claimed.values()].filter((s) => s.repo === repo)]
+        this.warm.delete(repo)
+        for (const spare of warm) {
+          this.claimed.delete(basename(spare.path))
+          await this.cool(spare)
+        }
+        const paths = [...(this.spares.get(repo)?.splice(0) ?? []), ...warm.map((s) => s.path)]
+        for (const path of paths) await this.removeNow(repo, path).catch((error: Error) => failures.push(`${path}: ${error.message}`))
         this.spares.delete(repo)
       })
     }
     return failures
   }
 
-  /** How many spares this process holds for a repository. */
+  /** How many spares this process holds for a repository (warm and claimed ones included). */
   spareCount(repo: string): number {
-    return this.spares.get(repo)?.length ?? 0
+    return this.heldSpares(repo)
+  }
+
+  /** The warm spares of a repository not claimed yet. */
+  warmSpares(repo: string): WarmSpare[] {
+    return [...(this.warm.get(repo)?.values() ?? [])]
+  }
+
+  private heldSpares(repo: string): number {
+    let claimed = 0
+    for (const spare of this.claimed.values()) if (spare.repo === repo) claimed++
+    return (this.spares.get(repo)?.length ?? 0) + (this.warm.get(repo)?.size ?? 0) + claimed
+  }
+
+  private spareList(repo: string): string[] {
+    let list = this.spares.get(repo)
+    if (!list) this.spares.set(repo, (list = []))
+    return list
+  }
+
+  private async cool(spare: WarmSpare): Promise<void> {
+    await this.options.cooled?.(spare).catch(() => {})
   }
 
   /**
@@ -97,8 +197,9 @@ export class LocalWorktrees {
    * branch let go. False when git refused a step (then it is removed as usual). Its note says
    * `spare` only once it is clean, so a crash half way leaves an ordinary leftover.
    */
-  private async retire(repo: string, path: string): Promise<boolean> {
-    const spare = join(dirname(path), `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`)
+  private async retire(repo: string, path: string, warmFor?: { serverId: string; subdir: string }): Promise<WarmSpare | boolean> {
+    // A warm spare's folder is named after the id its task will get (a task id never starts with SPARE_PREFIX).
+    const spare = join(dirname(path), warmFor ? shortId('t') : `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`)
     try {
       await this.git.run(['checkout', '-q', '--detach'], { cwd: path })
       await this.git.run(['reset', '-q', '--hard'], { cwd: path, timeoutMs: 5 * 60_000 })
@@ -110,10 +211,15 @@ export class LocalWorktrees {
     }
     removeOwner(path)
     writeOwner(spare, 'spare', null)
-    const list = this.spares.get(repo) ?? []
-    list.push(spare)
-    this.spares.set(repo, list)
-    return true
+    if (!warmFor) {
+      this.spareList(repo).push(spare)
+      return true
+    }
+    const warm: WarmSpare = { repo, path: spare, ...warmFor }
+    let byServer = this.warm.get(repo)
+    if (!byServer) this.warm.set(repo, (byServer = new Map()))
+    byServer.set(warmFor.serverId, warm)
+    return warm
   }
 
   /**
@@ -157,9 +263,20 @@ export class LocalWorktrees {
     return next
   }
 
-  private async addNow(repo: string, taskId: string, base: string): Promise<{ path: string; branch: string }> {
-    const path = await this.freshFolder(repo, taskId)
+  private async addNow(repo: string, taskId: string, base: string): Promise<{ path: string; branch: string; warmOn?: string }> {
     const branch = taskBranch(taskId)
+    const warm = this.claimed.get(taskId)
+    if (warm && warm.repo === repo) {
+      this.claimed.delete(taskId)
+      try {
+        await this.git.run(['checkout', '-q', '-f', '--no-track', '-B', branch, base], { cwd: warm.path, timeoutMs: 10 * 60_000 })
+        return { path: warm.path, branch, warmOn: warm.serverId }
+      } catch {
+        // Not usable after all: the server forgets it, and the task gets a fresh one below.
+        await this.cool(warm)
+      }
+    }
+    const path = await this.freshFolder(repo, taskId)
     if (await this.fromSpare(repo, path, ['--no-track', '-B', branch, base])) return { path, branch }
     await this.git.run(['worktree', 'add', '--quiet', '--no-track', '-B', branch, path, base], { cwd: repo, timeoutMs: 10 * 60_000 })
     return { path, branch }
