@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../core/host/cli/run'
 import { parseRunArgs } from '../../core/host/cli/runArgs'
 import { FLOTILLA_BIN, runCli, type CliRun } from '../support/cli'
+import { makeRepo } from '../workspace/gitRepo'
 
 // The live status footer of `flotilla run`, through the real CLI, real opencode servers and the
 // scripted model: on a terminal (a pseudo-terminal here) it is drawn under the streamed lines
@@ -68,6 +69,31 @@ describe('flotilla run status footer', () => {
     // NO_COLOR: the only control sequences are the footer's erases.
     expect(screen.replace(ERASE, '').replace(/\r\n/g, '\n')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
   }, 120_000)
+
+  it('on a terminal, a task’s --setup in its worktree is the footer’s step, with the setup’s latest line and the age', async () => {
+    const repo = makeRepo('flotilla-cli-footer-repo-', { 'a.txt': 'a\n' })
+    const home = mkdtempSync(join(tmpdir(), 'flotilla-cli-footer-home-'))
+    try {
+      const setup = 'for i in 1 2 3; do echo step$i; sleep 1; done'
+      pty = spawnPty(process.execPath, [FLOTILLA_BIN, 'run', '--demo', '--local', '1', '--setup', setup, '@reply done'], {
+        cwd: repo.root,
+        env: { ...process.env, NO_COLOR: '1', TERM: 'xterm-256color', FLOTILLA_HOME: home } as Record<string, string>,
+        cols: 120,
+        rows: 30,
+      })
+      let screen = ''
+      pty.onData((data) => (screen += data))
+      const exited = new Promise<number>((resolve) => pty!.onExit(({ exitCode }) => resolve(exitCode)))
+      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 90_000))]), screen).toBe(0)
+      // While setup runs, the server's row says so (the command, cut to 40, its latest line) and how long it has taken.
+      expect(screen).toMatch(/ {2}local-1 +⧗ t\w+ setup: for i in 1 2 3; do echo step\$i; sleep 1… › step2 · @reply done \(\d+\.\d s\)/)
+      expect(screen).toContain('1/1 tasks completed')
+      expect(screen.replace(ERASE, '').replace(/\r\n/g, '\n')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+      repo.remove()
+    }
+  }, 100_000)
 
   it('on a terminal, Ctrl-C takes the footer off the screen before it says what it cancels', async () => {
     pty = spawnPty(process.execPath, [FLOTILLA_BIN, 'run', '--demo', '--local', '1', '--no-isolate', '@delay 60000\n@reply never'], {

@@ -113,7 +113,7 @@ describe('footerState', () => {
     expect(s.elapsedMs).toBe(4_000)
     expect(s.servers).toEqual([
       { name: 'local-1', state: 'busy', tasks: [{ id: 'b', title: 'prompt b', state: 'running', since: 100 }, { id: 'c', title: 'prompt c', state: 'dispatched', doing: 'preparing its worktree', since: undefined }] },
-      { name: 'local-2', state: 'starting', tasks: [{ id: 'g', title: 'prompt g', state: 'dispatched', doing: 'starting', since: undefined }] },
+      { name: 'local-2', state: 'starting', tasks: [{ id: 'g', title: 'prompt g', state: 'dispatched', doing: 'opening its session', since: undefined }] },
     ])
   })
 })

@@ -14,6 +14,7 @@ import { createInProcessTransport } from '../inProcessTransport'
 import { LinePrefixer, summaryRow, summaryTable } from './runReport'
 import { landingMissed, landResults } from './runLanding'
 import { runPrinter, type RunStatus } from './runStatus'
+import { PrepareSteps } from './prepareSteps'
 import { attemptToLand, bestOfTasks, rankingLines } from './bestOf'
 import { terminalSshAnswers } from './sshQuestions'
 import type { LandReport } from '../../contract/tasks'
@@ -46,7 +47,10 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
   const tasks = new Map<string, TaskView>()
   const serverNames = new Map<string, string>()
   const serverStates = new Map<string, string>()
-  const status: RunStatus = { tasks, serverNames, serverStates, startedAt: Date.now() }
+  const serverKinds = new Map<string, string>()
+  const serverNotes = new Map<string, string>()
+  const prepare = new PrepareSteps()
+  const status: RunStatus = { tasks, serverNames, serverStates, serverKinds, serverNotes, prepare, startedAt: Date.now() }
   // On a terminal, lines scroll above a live footer; a pipe (or --json, --quiet) gets plain lines.
   const printer = runPrinter(io, () => status, !options.json && !quiet)
   const out = printer.out
@@ -99,7 +103,9 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
   })
   // What a launcher prints (an install's progress, a reattach) goes to stderr, never into --json's stdout.
   client.on('server.output', ({ id, line }) => {
+    if (line.trim()) serverNotes.set(id, line)
     if (!quiet) err(paint(ansi.dim, `[${serverNames.get(id) ?? id}] ${safe(line)}`))
+    printer.refresh()
   })
   client.on('server.updated', (view) => {
     serverStates.set(view.id, view.state)
@@ -117,7 +123,10 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
   let code = 1
   try {
     const specs = buildSpecs(options)
-    for (const { spec } of specs) serverNames.set(spec.id, spec.name)
+    for (const { spec } of specs) {
+      serverNames.set(spec.id, spec.name)
+      serverKinds.set(spec.id, spec.kind)
+    }
     status.step = startingStep()
     if (!options.json && !quiet) err(paint(ansi.dim, `starting ${specs.length} server${specs.length === 1 ? '' : 's'}…`))
     printer.refresh()
@@ -145,12 +154,14 @@ export async function runCommand(options: RunCommandOptions, io: RunIo): Promise
       }
       for (const { taskId, text } of items) {
         const task = tasks.get(taskId)
+        if (printer.footer) prepare.noteOutput(task, text)
         if (options.json) emit({ type: 'output', taskId, serverId: task?.serverId, text })
         else if (!quiet) for (const line of lines.push(taskId, io.color ? text : stripAnsi(text))) out(line)
       }
     }
     engine.scheduler.on('task', (task) => {
       tasks.set(task.id, task)
+      if (task.state !== 'dispatched') prepare.forget(task.id)
       printer.refresh()
       if (isFinalState(task.state)) printOutput() // output still waiting for the subscription's microtask comes before the task's end
       if (options.json) emit({ type: 'task', id: task.id, state: task.state, serverId: task.serverId, attempts: task.attempts.length, error: task.error })

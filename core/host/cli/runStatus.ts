@@ -1,4 +1,5 @@
 import type { TaskView } from '../../contract/tasks'
+import { PrepareSteps } from './prepareSteps'
 import { FooterWriter, renderFooter, type FooterServer, type FooterState } from './statusFooter'
 
 /** What `flotilla run` knows while it runs, for the footer. */
@@ -11,12 +12,19 @@ export interface RunStatus {
   startedAt: number
   /** A long step before the tasks run (starting servers). */
   step?: string
+  /** Server id → its spec's kind (local, ssh, url): where a task's worktree is made, if anywhere. */
+  serverKinds?: ReadonlyMap<string, string>
+  /** Server id → the last line its launcher printed (an install's progress, opencode's start). */
+  serverNotes?: ReadonlyMap<string, string>
+  /** What dispatched tasks are doing before their agent works (shipping, worktree, setup). */
+  prepare?: PrepareSteps
 }
 
 /** The footer's state from the run's tasks and servers. */
 export function footerState(status: RunStatus, now: number): FooterState {
   const counts = { total: status.tasks.size, done: 0, running: 0, queued: 0, failed: 0, cancelled: 0 }
   let cost = 0
+  const prepare = status.prepare ?? new PrepareSteps()
   const byServer = new Map<string, FooterServer['tasks']>()
   for (const task of status.tasks.values()) {
     cost += task.result?.cost ?? 0
@@ -27,12 +35,18 @@ export function footerState(status: RunStatus, now: number): FooterState {
     else {
       counts.running++
       const list = byServer.get(task.serverId ?? '') ?? []
-      const doing = task.state === 'dispatched' ? (task.workspace ? 'preparing its worktree' : 'starting') : undefined
+      const serverId = task.serverId ?? ''
+      const doing = task.state === 'dispatched' ? prepare.doing(task, status.serverKinds?.get(serverId), status.serverNames.get(serverId) ?? serverId) : undefined
       list.push({ id: task.id, title: task.title ?? task.prompt.split('\n')[0]!, state: task.state, ...(doing ? { doing } : {}), since: task.attempts.at(-1)?.startedAt })
       byServer.set(task.serverId ?? '', list)
     }
   }
-  const servers: FooterServer[] = [...status.serverNames].map(([id, name]) => ({ name, state: status.serverStates.get(id) ?? 'starting', tasks: byServer.get(id) ?? [] }))
+  const servers: FooterServer[] = [...status.serverNames].map(([id, name]) => {
+    const state = status.serverStates.get(id) ?? 'starting'
+    // While a server comes up, its launcher's last line says how far (an install, a reattach).
+    const note = state === 'starting' ? status.serverNotes?.get(id) : undefined
+    return { name, state, tasks: byServer.get(id) ?? [], ...(note ? { detail: note } : {}) }
+  })
   return { counts, servers, elapsedMs: now - status.startedAt, cost, step: status.step, now }
 }
 

@@ -23,6 +23,8 @@ export interface FooterServer {
   name: string
   /** The server's state (starting, ready, busy, unhealthy, failed, ...). */
   state: string
+  /** Untrusted (a launcher's output line): shown after a task-less server's state. */
+  detail?: string
   tasks: FooterTask[]
 }
 
@@ -82,17 +84,22 @@ export function renderFooter(state: FooterState, layout: FooterLayout): string[]
     const first = server.tasks[0]
     if (!first) {
       const idle = server.state === 'ready' ? 'idle' : safeLine(server.state, 20)
-      lines.push(paint(ansi.dim, truncate(`  ${name}  ${idle}`, width)))
+      const detail = server.detail ? ` · ${safeLine(server.detail, 200)}` : ''
+      lines.push(paint(ansi.dim, truncate(`  ${name}  ${idle}${detail}`, width)))
       continue
     }
     const mark = first.state === 'running' ? '▶' : '⧗'
-    const doing = first.state === 'dispatched' && first.doing ? `${safeLine(first.doing, 40)} · ` : ''
     const age = first.since === undefined ? '' : ` (${formatDuration(Math.max(0, state.now - first.since))})`
     const more = server.tasks.length > 1 ? ` +${server.tasks.length - 1}` : ''
     const tail = `${age}${more}`
-    const headPart = `  ${name}  ${mark} ${first.id} ${doing}`
+    const lead = `  ${name}  ${mark} ${first.id} `
+    // What a dispatched task waits for (shipping, setup and its output) gives way after the title, the id and the age never.
+    const room = width - displayWidth(lead) - displayWidth(tail)
+    const waitsFor = first.state === 'dispatched' && first.doing ? safeLine(first.doing, 100) : ''
+    const doing = !waitsFor ? '' : displayWidth(waitsFor) + 3 < room ? `${waitsFor} · ` : room > 1 ? truncate(waitsFor, room) : ''
+    const headPart = lead + doing
     // The title gives way first, so the task id, the age and the +n stay visible.
-    const titleRoom = width - displayWidth(headPart) - displayWidth(tail)
+    const titleRoom = room - displayWidth(doing)
     const title = titleRoom > 1 ? truncate(safeLine(first.title, 200), titleRoom) : ''
     lines.push(truncate(`${headPart}${title}${tail}`, width))
   }
