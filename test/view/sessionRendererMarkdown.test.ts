@@ -35,4 +35,14 @@ describe('SessionRenderer: answers’ Markdown as ANSI (issue 12)', () => {
     const out = stripAnsi(raw(r, [assistant, partEvent({ id: 'prt_r', type: 'reasoning', text: 'think **hard**', time: { start: 1, end: 2 } })]))
     expect(out).toBe('think **hard**\n')
   })
+
+  it('a streamed table is held until it ends, then written whole before the next structured line', () => {
+    const r = new SessionRenderer()
+    r.render(assistant)
+    const shown = [delta('prt_1', 'Sizes:\n| f | n |\n|---|--'), delta('prt_1', '-|\n| a | 1 |\n')].map((e) => r.render(e)).join('')
+    // Nothing of the table yet: its columns need every row.
+    expect(stripAnsi(shown)).toBe('Sizes:\n')
+    const tool = r.render(partEvent({ id: 'prt_t', type: 'tool', tool: 'bash', callID: 'c1', state: { status: 'running', input: { command: 'ls' } } }))
+    expect(stripAnsi(tool)).toBe('│ f │ n │\n├───┼───┤\n│ a │ 1 │\n⚙ bash ls\n')
+  })
 })
