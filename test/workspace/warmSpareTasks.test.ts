@@ -70,10 +70,18 @@ describe('warm spare worktrees', () => {
     // Nothing of the first task reached it.
     expect(r.git('ls-tree', '--name-only', `flotilla/${spare}`)).toBe('a.txt\nthree.txt')
     expect(basename(ended[0]!.result!.worktree!)).toBe(elsewhere!.id)
+    // The task found the folder booted: opencode booted it once, for the warm-up, not again for the task.
+    expect(serverLog(one!).split('\n').filter((l) => l.includes(`message="booting location services" directory=${spareFolder} `))).toHaveLength(1)
 
+    // The other task's worktree becomes the other server's warm spare; never taken, it is forgotten there when the spares go.
+    await h.engine.workspaces.discardResult(ended[0]!)
+    const otherSpare = join(dirname(firstFolder), await h.waitFor('the second warm spare', () => readdirSync(dirname(firstFolder)).find((n) => /^t[A-Za-z0-9]{10}$/.test(n) && n !== spare)))
+    await h.waitFor('opencode to boot it', () => serverLog(two!).includes(`message="booting location services" directory=${otherSpare} `) || undefined, 30_000)
     await h.engine.workspaces.discardAll()
+    // opencode writes its log a moment later.
+    for (const [id, folder] of [[one!, spareFolder], [two!, otherSpare]] as const) await h.waitFor(`${id} to free ${folder}`, () => serverLog(id).includes(`message="disposing instance" directory=${folder}\n`) || undefined, 10_000)
     expect(readdirSync(worktrees)).toEqual([])
     expect(r.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${r.root}`])
-    for (const id of [one!, two!]) expect(snapshotsOf(id, spareFolder)).toEqual([])
+    for (const id of [one!, two!]) for (const folder of [spareFolder, otherSpare]) expect(snapshotsOf(id, folder)).toEqual([])
   })
 })
