@@ -98,33 +98,44 @@ test('the shortcuts map says the chords work from the prompt and names the other
   await expect(dialog).toHaveCount(0)
 })
 
-test('the palette’s selected row keeps its key hint readable', async () => {
-  await page.keyboard.press('Control+k')
-  const palette = page.getByRole('dialog', { name: 'Command palette' })
-  await expect(palette).toBeVisible()
-  await page.keyboard.type('pane')
-  await page.keyboard.press('ArrowDown')
-  const selected = palette.locator('[role="option"][aria-selected="true"]')
-  await expect(selected.locator('kbd')).toBeVisible()
-  // WCAG contrast of the hint's text on what is behind it (its own background, else the row's).
-  const ratio = await selected.evaluate((row) => {
-    // In the page: its getComputedStyle (the e2e tsconfig has no DOM library).
-    const getComputedStyle = (row.ownerDocument.defaultView as unknown as { getComputedStyle: (e: unknown) => { color: string; backgroundColor: string } }).getComputedStyle
-    const kbd = row.querySelector('kbd')!
-    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number)
-    const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
-      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!)
-    }
-    const own = rgb(getComputedStyle(kbd).backgroundColor)
-    const behind = own.length === 4 && own[3] === 0 ? rgb(getComputedStyle(row).backgroundColor) : own
-    const [a, b] = [lum(rgb(getComputedStyle(kbd).color)), lum(behind)]
-    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
+/** WCAG contrast of a key hint's text on what is behind it (its own background, else the row's). */
+function hintContrast(row: unknown): number {
+  const el = row as { ownerDocument: { defaultView: unknown }; querySelector: (s: string) => unknown }
+  // In the page: its getComputedStyle (the e2e tsconfig has no DOM library).
+  const getComputedStyle = (el.ownerDocument.defaultView as { getComputedStyle: (e: unknown) => { color: string; backgroundColor: string } }).getComputedStyle
+  const kbd = el.querySelector('kbd')!
+  const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number)
+  const lum = ([r, g, b]: number[]) => {
+    const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!)
+  }
+  const own = rgb(getComputedStyle(kbd).backgroundColor)
+  const behind = own.length === 4 && own[3] === 0 ? rgb(getComputedStyle(row).backgroundColor) : own
+  const [a, b] = [lum(rgb(getComputedStyle(kbd).color)), lum(behind)]
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the palette’s selected row keeps its key hint readable (${scheme})`, async () => {
+    await page.emulateMedia({ colorScheme: scheme })
+    await page.keyboard.press('Control+k')
+    const palette = page.getByRole('dialog', { name: 'Command palette' })
+    await expect(palette).toBeVisible()
+    await page.keyboard.type('pane')
+    await page.keyboard.press('ArrowDown')
+    const selected = palette.locator('[role="option"][aria-selected="true"]')
+    await expect(selected.locator('kbd')).toBeVisible()
+    // The row really is the accent one in this scheme (the check below is on its colours).
+    expect(await selected.evaluate((row) => (row as unknown as { ownerDocument: { defaultView: { matchMedia: (q: string) => { matches: boolean } } } }).ownerDocument.defaultView.matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark')
+    expect(await selected.evaluate(hintContrast)).toBeGreaterThanOrEqual(4.5)
+    // The other rows' hints too, on the palette's own background.
+    const plain = palette.locator('[role="option"][aria-selected="false"]').filter({ has: page.locator('kbd') }).first()
+    expect(await plain.evaluate(hintContrast)).toBeGreaterThanOrEqual(4.5)
+    await page.screenshot({ path: `e2e/screenshots/keyboard-palette-selected${scheme === 'dark' ? '-dark' : ''}.png` })
+    await page.keyboard.press('Escape')
+    await page.emulateMedia({ colorScheme: null })
   })
-  expect(ratio).toBeGreaterThanOrEqual(4.5)
-  await page.screenshot({ path: 'e2e/screenshots/keyboard-palette-selected.png' })
-  await page.keyboard.press('Escape')
-})
+}
 
 test('Ctrl+K in a shell pane opens the palette: what is typed next never reaches the shell', async () => {
   await page.keyboard.press('Control+k')

@@ -3,6 +3,7 @@ import { SearchAddon } from '@xterm/addon-search'
 import { WebglAddon } from '@xterm/addon-webgl'
 import { Terminal } from '@xterm/xterm'
 import type { TerminalOptions, TerminalView } from './terminalView'
+import { TERMINAL_FONT_FAMILY, TERMINAL_FONT_SIZE, whenTerminalFontReady } from './font'
 import { hasHardwareWebgl } from './gpu'
 import { darkTheme, isDark, lightTheme, MINIMUM_CONTRAST_RATIO } from './themes'
 import { createWriteCadence } from './writeCadence'
@@ -27,8 +28,8 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
     disableStdin: !interactive,
     cursorBlink: interactive,
     scrollback: 10_000,
-    fontSize: 13,
-    fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
+    fontSize: TERMINAL_FONT_SIZE,
+    fontFamily: TERMINAL_FONT_FAMILY,
     theme: isDark() ? darkTheme : lightTheme,
     minimumContrastRatio: MINIMUM_CONTRAST_RATIO,
     allowProposedApi: true, // search decorations
@@ -37,16 +38,25 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
   const search = new SearchAddon()
   terminal.loadAddon(fit)
   terminal.loadAddon(search)
-  terminal.open(host)
   // Output-only panes have no cursor to show.
   const HIDE_CURSOR = '\x1b[?25l'
   if (!interactive) terminal.write(HIDE_CURSOR)
   let webgl: WebglAddon | undefined
   let visible = false
   let disposed = false
+  // Opened once the font is loaded (font.ts): until then writes queue in the buffer, fits wait.
+  let opened = false
+  let focusOnOpen = false
+  whenTerminalFontReady(() => {
+    if (disposed) return
+    terminal.open(host)
+    opened = true
+    refit()
+    if (focusOnOpen) terminal.focus()
+  })
 
   function refit(): void {
-    if (disposed || !visible || host.clientWidth === 0 || host.clientHeight === 0) return
+    if (disposed || !opened || !visible || host.clientWidth === 0 || host.clientHeight === 0) return
     try {
       fit.fit()
     } catch {
@@ -126,7 +136,10 @@ export function createXtermView(host: HTMLElement, { interactive, screenText }: 
       terminal.reset()
       if (!interactive) terminal.write(HIDE_CURSOR)
     },
-    focus: () => terminal.focus(),
+    focus() {
+      focusOnOpen = !opened
+      terminal.focus()
+    },
     setVisible(next) {
       visible = next
       if (next) {
