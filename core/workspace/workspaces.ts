@@ -325,10 +325,13 @@ export class Workspaces {
   }
 
 
-  /** Lands the task's result into its target branch; once landed, its worktree goes (the branch stays). */
-  async land(task: Readonly<TaskView>, options: LandOptions = {}): Promise<LandReport> {
+  /**
+   * Lands the task's result into its target branch; once landed, its worktree goes (the branch
+   * stays), kept as a spare unless `lastTasks` says no task will follow (the end of a run).
+   */
+  async land(task: Readonly<TaskView>, options: LandOptions = {}, after: { lastTasks?: boolean } = {}): Promise<LandReport> {
     const report = await landTask(this.git, task, options)
-    if (report.status === 'landed') await this.discardWorktree(task.id).catch(() => {})
+    if (report.status === 'landed') await this.discardWorktree(task.id, { recycle: !after.lastTasks }).catch(() => {})
     return report
   }
 

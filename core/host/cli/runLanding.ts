@@ -28,7 +28,7 @@ export async function landResults(workspaces: Workspaces, tasks: readonly TaskVi
     const report: LandReport =
       verify && !verify.passed && task.result?.headSha
         ? { status: 'skipped', reason: `its verify failed (${verify.timedOut ? 'timed out' : `exit ${verify.exitCode ?? 'signal'}`})` }
-        : await workspaces.land(task, options)
+        : await workspaces.land(task, options, { lastTasks: true })
     reports.set(task.id, report)
     if (report.status === 'landed') io.line(task.id, 'landed', `landed ${task.result!.branch} into ${report.into} (${report.commit!.slice(0, 10)}, ${report.files?.length ?? 0} file${report.files?.length === 1 ? '' : 's'})`)
     else if (report.status === 'conflict') io.line(task.id, 'not-landed', `not landed: conflicts with ${report.into} in ${report.files?.join(', ')}; the result stays on ${task.result!.branch}`)
