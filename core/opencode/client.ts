@@ -133,7 +133,7 @@ export class OpencodeClient {
    * waits for (0.6 s at 20k files, measured on 1.18.33). `GET /file?path=.` lists the folder's
    * top level and is such a request; the listing itself is not read.
    */
-  async bootFolder(directory: string, timeoutMs = 30_000): Promise<void> {
+  async bootFolder(directory: string, timeoutMs = 15_000): Promise<void> {
     const res = await this.raw('GET', `/file?path=.&directory=${encodeURIComponent(directory)}`, undefined, timeoutMs)
     await res.arrayBuffer()
     if (!res.ok) throw new Error(`GET /file in ${directory}: expected 200, got ${res.status}`)

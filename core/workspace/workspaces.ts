@@ -61,6 +61,8 @@ export const SETUP_TIMEOUT_MS = 30 * 60_000
 export const REMOTE_CACHE_MAX_AGE_DAYS = 30
 export const REMOTE_CACHE_MAX_BYTES = 2 * 1024 ** 3
 export const VERIFY_TIMEOUT_MS = 30 * 60_000
+/** How long removing the spares waits for their warm-ups to end. */
+const WARM_UP_WAIT_MS = 3_000
 
 export interface WorkspacesOptions {
   /** Where local worktrees live (Flotilla's state folder). */
@@ -408,7 +410,11 @@ export class Workspaces {
 
   /** The spare worktrees this process kept for its next tasks, removed (nothing of a task is in them); returns failures. */
   async removeSpares(): Promise<string[]> {
-    await Promise.all(this.warming.values())
+    // A warm-up still under way finishes first (else the server could boot a folder already gone),
+    // but a hung server does not hold the end of a run or the engine's close for long.
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(this.warming.values()), new Promise((resolve) => (timer = setTimeout(resolve, WARM_UP_WAIT_MS)))])
+    clearTimeout(timer)
     return this.worktrees.removeSpares()
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LocalGit } from '../../core/workspace/git'
+import { Workspaces } from '../../core/workspace/workspaces'
 import { findWorktrees } from '../../core/workspace/worktreeOwners'
 import { MAX_SPARES_PER_REPO, LocalWorktrees, SPARE_PREFIX, taskBranch, type WarmSpare } from '../../core/workspace/worktrees'
 import { makeRepo, type TestRepo } from './gitRepo'
@@ -111,5 +112,45 @@ describe('warm spare worktrees', () => {
     expect(worktrees.spareCount(repo.root)).toBe(0)
     expect(registered(repo)).toEqual([])
     expect(readdirSync(root)).toEqual([])
+  })
+
+  it('through Workspaces: only a server on this machine gets a warm spare, and a warm-up that never ends does not hold removeSpares for long', async () => {
+    const { repo, root } = setup()
+    const snapshots = mkdtempSync(join(tmpdir(), 'flotilla-warm-snap-'))
+    cleanup.push(() => rmSync(snapshots, { recursive: true, force: true }))
+    const asked: string[] = []
+    const disposed: string[] = []
+    const ws = new Workspaces({
+      root,
+      // local-1 is on this machine (it has a snapshot folder here); remote-1 is not.
+      snapshotRootOf: (serverId) => (serverId === 'local-1' ? snapshots : undefined),
+      snapshotRoots: () => [snapshots],
+      // A hung server: the warm-up is asked and never answered.
+      warmFolder: (serverId, directory) => {
+        asked.push(`${serverId} ${directory}`)
+        return new Promise(() => {})
+      },
+      disposeInstance: async (serverId, directory) => void disposed.push(`${serverId} ${directory}`),
+    })
+    const outcome = await ws.plan({ repo: repo.root, includeDirty: false })
+    if (outcome.kind !== 'plan') throw new Error('expected a plan')
+    await ws.prepare({ id: 'tRemote', workspace: outcome.plan } as never, 'remote-1')
+    await ws.discardWorktree('tRemote')
+    expect(asked).toEqual([])
+    await ws.prepare({ id: 'tLocal', workspace: outcome.plan } as never, 'local-1')
+    await ws.discardWorktree('tLocal')
+    // The warm-up runs in the background: the snapshot seeded first, then the server asked.
+    for (let i = 0; i < 100 && asked.length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(asked).toHaveLength(1)
+    const [, folder] = asked[0]!.split(' ')
+    expect(asked[0]).toBe(`local-1 ${folder}`)
+    // The claim goes by server: the id is the warm folder's name.
+    expect(ws.claimTaskId(outcome.plan, { kind: 'server', serverId: 'remote-1' })).toBeUndefined()
+    const started = Date.now()
+    expect(await ws.removeSpares()).toEqual([])
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(existsSync(folder!)).toBe(false)
+    expect(disposed).toContain(`local-1 ${folder}`)
+    expect(registered(repo)).toEqual([])
   })
 })
