@@ -97,3 +97,17 @@ export async function startHarness(local: number, options: Partial<EngineOptions
   }
   return harness
 }
+
+/**
+ * The afterAll of a file whose tasks ran in worktrees: removes the worktrees (also those a failed
+ * test left), stops the harness, then removes what the file made, in order: a folder by path, a
+ * repository (anything with remove()) by itself. Undefined ones (a beforeAll that failed) are passed over.
+ */
+export async function closeWithWorktrees(h: Harness | undefined, ...made: Array<string | { remove(): void } | undefined>): Promise<void> {
+  await h?.engine.workspaces.discardAll()
+  await h?.close()
+  for (const m of made) {
+    if (typeof m === 'string') rmSync(m, { recursive: true, force: true })
+    else m?.remove()
+  }
+}

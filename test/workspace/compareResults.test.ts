@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rankResults, type RankFacts } from '../../core/workspace/ranking'
-import { startHarness, type Harness } from '../support/harness'
+import { closeWithWorktrees, startHarness, type Harness } from '../support/harness'
 import { makeRepo, type TestRepo } from './gitRepo'
 
 // Results of one prompt ranked side by side: changed something, verify passed, merges cleanly,
@@ -58,12 +58,7 @@ beforeAll(async () => {
   r = makeRepo('flotilla-compare-repo-', { 'a.txt': 'one\n' })
   h = await startHarness(2, { worktreesDir: worktrees, projectDir: r.root })
 }, 90_000)
-afterAll(async () => {
-  await h?.engine.workspaces.discardAll()
-  await h?.close()
-  r?.remove()
-  rmSync(worktrees, { recursive: true, force: true })
-})
+afterAll(() => closeWithWorktrees(h, r, worktrees))
 
 describe('tasks.compare', () => {
   it('ranks real results of one prompt by their verify, merge and diff, through the API', async () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHarness, type Harness } from '../support/harness'
+import { closeWithWorktrees, startHarness, type Harness } from '../support/harness'
 import { makeRepo, type TestRepo } from './gitRepo'
 
 // tasks.diff / tasks.land / tasks.discard / host.info through the dispatcher, on real opencode servers and real git.
@@ -17,13 +17,7 @@ beforeAll(async () => {
   h = await startHarness(2, { worktreesDir: worktrees, projectDir: r.root, settingsDir: join(worktrees, '..', `${worktrees.split('/').at(-1)}-settings`) })
 }, 90_000)
 
-afterAll(async () => {
-  await h?.engine.workspaces.discardAll()
-  await h?.close()
-  r?.remove()
-  rmSync(worktrees, { recursive: true, force: true })
-  rmSync(`${worktrees}-settings`, { recursive: true, force: true })
-})
+afterAll(() => closeWithWorktrees(h, r, worktrees, `${worktrees}-settings`))
 
 const write = (file: string, content: string) => `@tool write ${JSON.stringify({ filePath: file, content })}\n@reply wrote ${file}`
 

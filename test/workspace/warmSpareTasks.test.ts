@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHarness, type Harness } from '../support/harness'
+import { closeWithWorktrees, startHarness, type Harness } from '../support/harness'
 import { makeRepo, type TestRepo } from './gitRepo'
 
 // Warm spares end to end, on two real opencode servers with the scripted model: a worktree that
@@ -19,12 +19,7 @@ beforeAll(async () => {
   r = makeRepo('flotilla-warm-tasks-', { 'a.txt': 'a\n' })
 }, 90_000)
 
-afterAll(async () => {
-  await h?.engine.workspaces.discardAll()
-  await h?.close()
-  r?.remove()
-  rmSync(worktrees, { recursive: true, force: true })
-})
+afterAll(() => closeWithWorktrees(h, r, worktrees))
 
 const write = (file: string, content: string) => `@tool write ${JSON.stringify({ filePath: file, content })}\n@reply done`
 

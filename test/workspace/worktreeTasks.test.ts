@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHarness, type Harness } from '../support/harness'
+import { closeWithWorktrees, startHarness, type Harness } from '../support/harness'
 import { makeRepo, type TestRepo } from './gitRepo'
 
 // Two real opencode servers with the scripted model; each task in a worktree of a real repository.
@@ -15,13 +15,8 @@ beforeAll(async () => {
   h = await startHarness(2, { worktreesDir: worktrees })
 }, 90_000)
 
-afterAll(async () => {
-  // Worktrees are removed by their own paths even when a test failed; then the servers stop.
-  await h?.engine.workspaces.discardAll()
-  await h?.close()
-  for (const r of repos) r.remove()
-  rmSync(worktrees, { recursive: true, force: true })
-})
+// Worktrees are removed by their own paths even when a test failed; then the servers stop.
+afterAll(() => closeWithWorktrees(h, ...repos, worktrees))
 
 function repo(files?: Record<string, string>): TestRepo {
   const r = makeRepo('flotilla-wt-', files)
