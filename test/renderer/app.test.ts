@@ -1,15 +1,13 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../renderer/src/api/client'
 import { App } from '../../renderer/src/components/App'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore } from '../../renderer/src/state/store'
 import type { TerminalView } from '../../renderer/src/terminal/terminalView'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, settle, unmount, withServices } from './render'
 
 const server = (id: string, state = 'ready') => ({ id, name: id, kind: 'local', state, capacity: 1, running: 0, queued: 0, restarts: 0, directory: '/tmp/x', version: '1.18.33' })
 const task = (id: string, prompt: string) => ({ id, prompt, state: 'queued', target: { kind: 'any' }, priority: 0, maxAttempts: 3, attempts: [], createdAt: Date.now() })
@@ -62,7 +60,6 @@ let host: HTMLDivElement
 let transport: FakeTransport
 let engine: ReturnType<typeof fakeEngine>
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 const key = (target: Element, init: KeyboardEventInit) => act(() => void target.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init })))
 const byLabel = (label: string) => host.querySelector(`[aria-label="${label}"]`)
 const regions = () => [...host.querySelectorAll('section[role="region"]')].map((r) => r.getAttribute('aria-label'))
@@ -80,16 +77,13 @@ beforeEach(async () => {
   transport = new FakeTransport(engine.handler)
   const api = createApiClient(transport)
   const services = { api, store: createFleetStore(api, { schedule: (cb) => cb() }), createTerminal: fakeTerminal }
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
-  await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(App))))
+  ;({ host, root } = mount())
+  await act(async () => root.render(withServices(services, createElement(App))))
   await settle()
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
 })
 
 describe('App', () => {

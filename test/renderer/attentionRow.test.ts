@@ -1,25 +1,21 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AttentionAnswer, AttentionItem } from '../../core/contract/attention'
 import { AttentionRow } from '../../renderer/src/components/AttentionRow'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, unmount } from './render'
 
 let root: Root
 let host: HTMLDivElement
 let answers: AttentionAnswer[]
 
 beforeEach(() => {
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
+  ;({ host, root } = mount())
   answers = []
 })
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
 })
 
 /** A permission item as the engine builds it from opencode 1.18.33's permission.asked event. */

@@ -1,16 +1,14 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TaskView } from '../../core/contract/tasks'
 import { createApiClient } from '../../renderer/src/api/client'
 import { TasksView } from '../../renderer/src/components/TasksView'
 import { conflictBatches, conflictsByTask } from '../../renderer/src/results/batchConflicts'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, noTerminals, settle, unmount, withServices } from './render'
 
 const SHA = (n: number) => String(n).repeat(40).slice(0, 40)
 const PLAN = { repo: '/r', subdir: '', baseRef: 'HEAD', baseCommit: SHA(1), baseSha: SHA(1), dirtySnapshot: false, targetBranch: 'main', copy: [] }
@@ -61,7 +59,6 @@ let store: FleetStore
 let asked: string[][]
 let pairs: Array<{ a: string; b: string; files: string[] }>
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 
 beforeEach(() => {
   asked = []
@@ -80,15 +77,12 @@ beforeEach(() => {
     }
   })
   store = createFleetStore(createApiClient(transport), { schedule: (cb) => cb() })
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
-  act(() => root.render(createElement(ServicesContext.Provider, { value: { api: createApiClient(transport), store, createTerminal: () => { throw new Error('none') } } }, createElement(TasksView, { onOpenOutput: () => {} }))))
+  ;({ host, root } = mount())
+  act(() => root.render(withServices({ api: createApiClient(transport), store, createTerminal: noTerminals() }, createElement(TasksView, { onOpenOutput: () => {} }))))
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
   store.dispose()
 })
 

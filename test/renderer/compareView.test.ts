@@ -1,16 +1,14 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CompareEntry, TaskView } from '../../core/contract/tasks'
 import { createApiClient } from '../../renderer/src/api/client'
 import { TasksView } from '../../renderer/src/components/TasksView'
 import { compareGroupOf, groupCost, othersToDiscard } from '../../renderer/src/results/compareGroups'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, noTerminals, settle, unmount, withServices } from './render'
 
 // One prompt's attempts side by side in the tasks view: the group, its ranking from tasks.compare,
 // each one click from its detail, and "land this one, discard the others" in one confirmed action.
@@ -41,7 +39,6 @@ let host: HTMLDivElement
 let store: FleetStore
 let calls: Array<[string, unknown]>
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 
 beforeEach(() => {
   calls = []
@@ -59,14 +56,11 @@ beforeEach(() => {
     }
   })
   store = createFleetStore(createApiClient(transport), { schedule: (cb) => cb() })
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
-  act(() => root.render(createElement(ServicesContext.Provider, { value: { api: createApiClient(transport), store, createTerminal: () => { throw new Error('none') } } }, createElement(TasksView, { onOpenOutput: () => {} }))))
+  ;({ host, root } = mount())
+  act(() => root.render(withServices({ api: createApiClient(transport), store, createTerminal: noTerminals() }, createElement(TasksView, { onOpenOutput: () => {} }))))
 })
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
   store.dispose()
 })
 

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TaskView } from '../../core/contract/tasks'
 import { commandFor } from '../../core/view/keymap'
@@ -10,11 +10,9 @@ import { TasksView } from '../../renderer/src/components/TasksView'
 import { keyContext } from '../../renderer/src/keyContext'
 import { followedBy, needsNewSession, resultActions } from '../../renderer/src/results/resultFacts'
 import { resultKeyFor } from '../../renderer/src/results/resultKeys'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, noTerminals, settle, unmount, withServices } from './render'
 
 const BASE = '1'.repeat(40)
 const HEAD = '2'.repeat(40)
@@ -56,7 +54,6 @@ let store: FleetStore
 let calls: Array<[string, Record<string, unknown>]>
 let onMethod: (method: string, params: Record<string, unknown>) => unknown
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 const button = (name: string) => [...host.querySelectorAll('button')].find((b) => b.textContent === name) as HTMLButtonElement | undefined
 const click = async (el: Element) => {
   act(() => (el as HTMLElement).click())
@@ -67,7 +64,7 @@ const type = (el: HTMLTextAreaElement, value: string) =>
     Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!.call(el, value)
     el.dispatchEvent(new Event('input', { bubbles: true }))
   })
-const services = () => ({ api: createApiClient(transport), store, createTerminal: () => { throw new Error('no terminals here') } })
+const services = () => ({ api: createApiClient(transport), store, createTerminal: noTerminals('no terminals here') })
 
 beforeEach(() => {
   calls = []
@@ -85,14 +82,11 @@ beforeEach(() => {
     }
   })
   store = createFleetStore(createApiClient(transport), { schedule: (cb) => cb() })
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
+  ;({ host, root } = mount())
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
   store.dispose()
 })
 
@@ -144,7 +138,7 @@ describe('follow-ups: what is offered', () => {
 
 describe('a follow-up from the detail', () => {
   async function show(task: TaskView, onFollowedUp: (t: TaskView) => void): Promise<void> {
-    await act(async () => root.render(createElement(ServicesContext.Provider, { value: services() }, createElement(TaskResult, { task, refreshKey: '', onKeep: () => {}, onFollowedUp }))))
+    await act(async () => root.render(withServices(services(), createElement(TaskResult, { task, refreshKey: '', onKeep: () => {}, onFollowedUp }))))
     await settle()
   }
 
@@ -219,7 +213,7 @@ describe('follow-ups in the tasks view', () => {
     const second = theTask('t2', { createdAt: 2, prompt: 'second', workspace: { ...PLAN, continues: { taskId: 't1', folderTask: 't1', branch: 'flotilla/t1', sessionId: 'ses' } } }, { branch: 'flotilla/t1' })
     store.apply('task.updated', first)
     store.apply('task.updated', second)
-    await act(async () => root.render(createElement(ServicesContext.Provider, { value: services() }, createElement(TasksView, { onOpenOutput: () => {} }))))
+    await act(async () => root.render(withServices(services(), createElement(TasksView, { onOpenOutput: () => {} }))))
     await settle()
     const rowOf = (id: string) => host.querySelector(`button.task-select[data-task-id="${id}"]`)!.closest('tr')!
     expect(rowOf('t2').textContent).toContain('follow-up of t1')

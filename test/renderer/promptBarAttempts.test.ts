@@ -1,14 +1,12 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../renderer/src/api/client'
 import { PromptBar } from '../../renderer/src/components/PromptBar'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, noTerminals, settle, unmount, withServices } from './render'
 
 // Best of N from the prompt bar: each prompt N times in one submit (so the tasks view compares
 // them), only where each attempt gets its own worktree and not with broadcast.
@@ -18,7 +16,6 @@ let root: Root
 let host: HTMLDivElement
 let store: FleetStore
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 const el = <T extends Element>(selector: string) => host.querySelector(selector) as T | null
 function pick(selector: string, value: string): void {
   act(() => {
@@ -56,15 +53,12 @@ beforeEach(async () => {
   })
   const api = createApiClient(transport)
   store = createFleetStore(api, { schedule: (cb) => cb() })
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
-  await act(async () => root.render(createElement(ServicesContext.Provider, { value: { api, store, createTerminal: () => { throw new Error('none') } } }, createElement(PromptBar, { onSubmitted: () => {} }))))
+  ;({ host, root } = mount())
+  await act(async () => root.render(withServices({ api, store, createTerminal: noTerminals() }, createElement(PromptBar, { onSubmitted: () => {} }))))
   await settle()
 })
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
   store.dispose()
 })
 

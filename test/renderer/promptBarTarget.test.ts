@@ -1,14 +1,12 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../renderer/src/api/client'
 import { PromptBar } from '../../renderer/src/components/PromptBar'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, noTerminals, settle, unmount, withServices } from './render'
 
 const server = (id: string) => ({ id, name: id, kind: 'local', state: 'ready', capacity: 1, running: 0, queued: 0, restarts: 0, directory: '/tmp/x' })
 
@@ -41,7 +39,6 @@ let engine: ReturnType<typeof savingEngine>
 let store: FleetStore
 let transport: FakeTransport
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 const select = () => host.querySelector('select[aria-label="Target"]') as HTMLSelectElement
 
 function choose(value: string): void {
@@ -66,17 +63,14 @@ beforeEach(async () => {
   transport = new FakeTransport(engine.handler)
   const api = createApiClient(transport)
   store = createFleetStore(api, { schedule: (cb) => cb() })
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
-  const services = { api, store, createTerminal: () => { throw new Error('no terminals here') } }
-  await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(PromptBar, { onSubmitted: () => {} }))))
+  ;({ host, root } = mount())
+  const services = { api, store, createTerminal: noTerminals('no terminals here') }
+  await act(async () => root.render(withServices(services, createElement(PromptBar, { onSubmitted: () => {} }))))
   await settle()
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
   store.dispose()
 })
 

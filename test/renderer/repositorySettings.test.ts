@@ -1,15 +1,13 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../renderer/src/api/client'
 import { PromptBar } from '../../renderer/src/components/PromptBar'
 import { parseRepositoryForm, repositorySummary } from '../../renderer/src/prompt/repositorySettings'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, noTerminals, settle, unmount, withServices } from './render'
 
 describe('the repository settings form, checked before anything is sent', () => {
   it('trims, splits copy by line, and an empty form removes the saved settings', () => {
@@ -41,7 +39,6 @@ let repositories: Record<string, unknown>
 
 const ROOT = '/home/u/proj'
 const settings = () => ({ version: 1, strategy: 'least-loaded', servers: [], maxAttempts: 3, theme: 'system', repositories })
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 const button = (name: string) => [...document.querySelectorAll('button')].find((b) => b.textContent === name) as HTMLButtonElement
 const input = (label: string) => [...document.querySelectorAll('label')].find((l) => l.querySelector('span')?.textContent === label)!.querySelector('input, textarea') as HTMLInputElement | HTMLTextAreaElement
 const type = (el: HTMLInputElement | HTMLTextAreaElement, value: string) =>
@@ -75,17 +72,14 @@ beforeEach(async () => {
     }
   })
   store = createFleetStore(createApiClient(transport), { schedule: (cb) => cb() })
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
+  ;({ host, root } = mount())
   localStorage.clear()
-  await act(async () => root.render(createElement(ServicesContext.Provider, { value: { api: createApiClient(transport), store, createTerminal: () => { throw new Error('none') } } }, createElement(PromptBar, { onSubmitted: () => {} }))))
+  await act(async () => root.render(withServices({ api: createApiClient(transport), store, createTerminal: noTerminals() }, createElement(PromptBar, { onSubmitted: () => {} }))))
   await settle()
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
   store.dispose()
 })
 

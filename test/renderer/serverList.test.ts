@@ -1,15 +1,13 @@
 // @vitest-environment jsdom
 import { act, createElement } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
+import type { Root } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../renderer/src/api/client'
 import { App } from '../../renderer/src/components/App'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore } from '../../renderer/src/state/store'
 import type { TerminalView } from '../../renderer/src/terminal/terminalView'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, settle, unmount, withServices } from './render'
 
 const server = (n: number, state = 'ready') => ({ id: `s${n}`, name: `srv-${n}`, kind: 'url', state, capacity: 1, running: 0, queued: 0, restarts: 0, host: `10.0.0.${n % 2}:4096`, baseUrl: 'http://x' })
 const SERVERS = Array.from({ length: 10 }, (_, i) => server(i + 1))
@@ -24,7 +22,6 @@ let host: HTMLDivElement
 let transport: FakeTransport
 let calls: Array<[string, unknown]>
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 const key = (target: Element, init: KeyboardEventInit) => act(() => void target.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init })))
 const grid = () => host.querySelector('[role="grid"][aria-label="Servers"]') as HTMLElement
 const selected = () => grid().querySelector('[aria-selected="true"]')?.getAttribute('data-server-id')
@@ -59,16 +56,13 @@ beforeEach(async () => {
   })
   const api = createApiClient(transport)
   const services = { api, store: createFleetStore(api, { schedule: (cb) => cb() }), createTerminal: fakeTerminal }
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
-  await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(App))))
+  ;({ host, root } = mount())
+  await act(async () => root.render(withServices(services, createElement(App))))
   await settle()
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
 })
 
 describe('the server list (more than six servers)', () => {

@@ -9,11 +9,9 @@ import { commandFor } from '../../core/view/keymap'
 import { keyContext } from '../../renderer/src/keyContext'
 import { TaskResult } from '../../renderer/src/components/TaskResult'
 import { OWN_WORKTREE_KEY } from '../../renderer/src/prompt/worktree'
-import { ServicesContext } from '../../renderer/src/state/hooks'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { mount, noTerminals, settle, unmount, withServices } from './render'
 
 const BASE = '1'.repeat(40)
 const HEAD = '2'.repeat(40)
@@ -70,7 +68,6 @@ let calls: Array<[string, Record<string, unknown>]>
 let diffFor: (params: Record<string, unknown>) => TaskDiff
 let onMethod: (method: string, params: Record<string, unknown>) => unknown
 
-const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))))
 const button = (name: string) => [...host.querySelectorAll('button')].find((b) => b.textContent === name) as HTMLButtonElement
 const click = async (el: Element) => {
   act(() => (el as HTMLElement).click())
@@ -94,21 +91,18 @@ beforeEach(() => {
     }
   })
   store = createFleetStore(createApiClient(transport), { schedule: (cb) => cb() })
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
+  ;({ host, root } = mount())
   localStorage.clear()
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
+  unmount({ host, root })
   store.dispose()
 })
 
 async function show(task: TaskView, onKeep: (t: TaskView) => void = () => {}, onOpenTerminal?: (kind: 'shell' | 'tui', t: TaskView) => void): Promise<void> {
-  const services = { api: createApiClient(transport), store, createTerminal: () => { throw new Error('no terminals here') } }
-  await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(TaskResult, { task, refreshKey: '', onKeep, onOpenTerminal }))))
+  const services = { api: createApiClient(transport), store, createTerminal: noTerminals('no terminals here') }
+  await act(async () => root.render(withServices(services, createElement(TaskResult, { task, refreshKey: '', onKeep, onOpenTerminal }))))
   await settle()
 }
 
@@ -265,8 +259,8 @@ describe('the prompt bar in a repository', () => {
       if (method === 'tasks.submit') return (params.tasks as Array<{ prompt: string }>).map((t, i) => ({ ...theTask(), id: `n${i}`, prompt: t.prompt, result: undefined }))
       throw new Error(`unexpected ${method}`)
     }
-    const services = { api: createApiClient(transport), store, createTerminal: () => { throw new Error('no terminals here') } }
-    await act(async () => root.render(createElement(ServicesContext.Provider, { value: services }, createElement(PromptBar, { onSubmitted: () => {}, handle: bar }))))
+    const services = { api: createApiClient(transport), store, createTerminal: noTerminals('no terminals here') }
+    await act(async () => root.render(withServices(services, createElement(PromptBar, { onSubmitted: () => {}, handle: bar }))))
     await settle()
   }
 
