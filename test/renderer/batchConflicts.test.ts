@@ -9,25 +9,21 @@ import { conflictBatches, conflictsByTask } from '../../renderer/src/results/bat
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
 import { mount, noTerminals, settle, unmount, withServices } from './render'
+import { taskResult, taskView, worktreePlan } from '../support/taskViews'
 
 const SHA = (n: number) => String(n).repeat(40).slice(0, 40)
-const PLAN = { repo: '/r', subdir: '', baseRef: 'HEAD', baseCommit: SHA(1), baseSha: SHA(1), dirtySnapshot: false, targetBranch: 'main', copy: [] }
+const PLAN = worktreePlan('/r', SHA(1))
 
 const t = (id: string, createdAt: number, extra: Partial<TaskView> = {}, result: object = {}): TaskView =>
-  ({
-    id,
+  taskView(id, {
     batchId: 'b1',
     prompt: `prompt ${id}`,
     state: 'completed',
-    target: { kind: 'any' },
-    priority: 0,
-    maxAttempts: 3,
-    attempts: [],
     createdAt,
     workspace: PLAN,
-    result: { text: '', tokens: { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 }, cost: 0, durationMs: 1, files: [], isolation: 'worktree', branch: `flotilla/${id}`, baseSha: SHA(1), headSha: SHA(createdAt + 1), ...result },
+    result: taskResult({ isolation: 'worktree', branch: `flotilla/${id}`, baseSha: SHA(1), headSha: SHA(createdAt + 1), ...result }),
     ...extra,
-  }) as TaskView
+  })
 
 describe('which results of one submit are compared', () => {
   it('two or more completed results with commits of one batch, oldest first; none of it landed', () => {

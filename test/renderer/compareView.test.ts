@@ -9,17 +9,18 @@ import { compareGroupOf, groupCost, othersToDiscard } from '../../renderer/src/r
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
 import { mount, noTerminals, settle, unmount, withServices } from './render'
+import { taskResult, taskView, worktreePlan } from '../support/taskViews'
 
 // One prompt's attempts side by side in the tasks view: the group, its ranking from tasks.compare,
 // each one click from its detail, and "land this one, discard the others" in one confirmed action.
 const SHA = (n: number) => String(n).repeat(40).slice(0, 40)
-const PLAN = { repo: '/r', subdir: '', baseRef: 'HEAD', baseCommit: SHA(1), baseSha: SHA(1), dirtySnapshot: false, targetBranch: 'main', copy: [] }
+const PLAN = worktreePlan('/r', SHA(1))
 const t = (id: string, createdAt: number, extra: Partial<TaskView> = {}, result: object = {}): TaskView =>
-  ({
-    id, batchId: 'b1', prompt: 'make it faster', state: 'completed', target: { kind: 'any' }, priority: 0, maxAttempts: 3, attempts: [], createdAt, serverId: `s-${id}`, workspace: PLAN,
-    result: { text: '', tokens: { input: 1, output: 1, reasoning: 0, cacheRead: 0, cacheWrite: 0 }, cost: 0.25, durationMs: 1000, files: [{ file: 'a.txt', additions: 1, deletions: 0 }], isolation: 'worktree', branch: `flotilla/${id}`, baseSha: SHA(1), headSha: SHA(createdAt + 1), ...result },
+  taskView(id, {
+    batchId: 'b1', prompt: 'make it faster', state: 'completed', createdAt, serverId: `s-${id}`, workspace: PLAN,
+    result: taskResult({ tokens: { input: 1, output: 1, reasoning: 0, cacheRead: 0, cacheWrite: 0 }, cost: 0.25, durationMs: 1000, files: [{ file: 'a.txt', additions: 1, deletions: 0 }], isolation: 'worktree', branch: `flotilla/${id}`, baseSha: SHA(1), headSha: SHA(createdAt + 1), ...result }),
     ...extra,
-  }) as TaskView
+  })
 const entry = (taskId: string, rank: number, reason: string): CompareEntry => ({ taskId, rank, reason, state: 'completed', serverId: `s-${taskId}`, tokens: 2, cost: 0.25, durationMs: 1000, diffLines: 1, files: 1, verify: rank === 1 ? 'passed' : 'failed', merges: true })
 
 describe('compare groups', () => {

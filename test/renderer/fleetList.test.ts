@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { ServerView } from '../../core/contract/servers'
 import type { TaskView } from '../../core/contract/tasks'
 import { fleetSummary, listRows, matchesFilter, serverHost, showsList } from '../../renderer/src/servers/fleetList'
+import { taskResult, taskView } from '../support/taskViews'
 
 const server = (id: string, over: Partial<ServerView> = {}): ServerView => ({ id, name: id, kind: 'url', state: 'ready', capacity: 1, running: 0, queued: 0, restarts: 0, ...over })
 const tokens = { input: 100, output: 20, reasoning: 5, cacheRead: 0, cacheWrite: 0 }
 const task = (id: string, state: TaskView['state'], cost?: number) =>
-  ({ id, prompt: id, state, target: { kind: 'any' }, priority: 0, maxAttempts: 3, attempts: [], createdAt: 1, ...(cost === undefined ? {} : { result: { text: '', tokens, cost, durationMs: 1, files: [] } }) }) as unknown as TaskView
+  taskView(id, { prompt: id, state, ...(cost === undefined ? {} : { result: taskResult({ tokens, cost }) }) })
 
 describe('serverHost', () => {
   it('drops the port, keeps a bare IPv6 address, calls local kinds this machine', () => {

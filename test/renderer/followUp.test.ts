@@ -13,29 +13,21 @@ import { resultKeyFor } from '../../renderer/src/results/resultKeys'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
 import { mount, noTerminals, settle, unmount, withServices } from './render'
+import { taskResult, taskView, worktreePlan } from '../support/taskViews'
 
 const BASE = '1'.repeat(40)
 const HEAD = '2'.repeat(40)
-const PLAN = { repo: '/home/u/proj', subdir: '', baseRef: 'HEAD', baseCommit: BASE, baseSha: BASE, dirtySnapshot: false, targetBranch: 'main', copy: [] }
+const PLAN = worktreePlan('/home/u/proj', BASE)
 const REFUSAL = "expected the task's own server for a follow-up (its session lives there), got: s1 is not configured any more. Continue on another server in a new session on flotilla/t1 (newSession); the conversation does not carry over"
 
 const theTask = (id = 't1', extra: Partial<TaskView> = {}, result: object = {}): TaskView =>
-  ({
-    id,
+  taskView(id, {
     prompt: `prompt of ${id}`,
     state: 'completed',
-    target: { kind: 'any' },
-    priority: 0,
-    maxAttempts: 3,
-    attempts: [],
-    createdAt: 1,
     serverId: 's1',
     workspace: PLAN,
-    result: {
+    result: taskResult({
       text: 'done',
-      tokens: { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
-      cost: 0,
-      durationMs: 1,
       files: [{ file: 'a.txt', status: 'added', additions: 1, deletions: 0 }],
       isolation: 'worktree',
       branch: `flotilla/${id}`,
@@ -43,9 +35,9 @@ const theTask = (id = 't1', extra: Partial<TaskView> = {}, result: object = {}):
       headSha: HEAD,
       worktree: `/state/worktrees/${id}`,
       ...result,
-    },
+    }),
     ...extra,
-  }) as TaskView
+  })
 
 let root: Root
 let host: HTMLDivElement

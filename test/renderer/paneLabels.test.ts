@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { ServerView } from '../../core/contract/servers'
 import type { TaskView } from '../../core/contract/tasks'
 import { paneLabels } from '../../renderer/src/grid/paneLabels'
+import { taskView } from '../support/taskViews'
 
 const server = (id: string, name: string, state: ServerView['state'] = 'ready') => ({ id, name, state }) as ServerView
-const task = (id: string, over: Partial<TaskView>): TaskView =>
-  ({ id, prompt: 'p', state: 'queued', priority: 0, target: { kind: 'any' }, maxAttempts: 3, attempts: [], createdAt: 1, ...over }) as TaskView
+const task = (id: string, over: Partial<TaskView>): TaskView => taskView(id, over)
 
 describe('pane labels (issue 12)', () => {
   it('a task pane: its title or prompt, its server, its state; the id only in the tooltip', () => {

@@ -3,24 +3,13 @@ import type { TaskResult, TaskView } from '../../core/contract/tasks'
 import { formatKB, refusedLandText, resultActions, resultBadge, resultFacts, shortSha, truncationText, verifyText } from '../../renderer/src/results/resultFacts'
 import { resultKeyFor } from '../../renderer/src/results/resultKeys'
 import { loadOwnWorktree, repositoryLabel, saveOwnWorktree, workspaceFor } from '../../renderer/src/prompt/worktree'
+import { taskResult, taskView, worktreePlan } from '../support/taskViews'
 
 const BASE = 'a'.repeat(40)
 const HEAD = 'b'.repeat(40)
 
 function task(result: Partial<TaskResult> | undefined, extra: Partial<TaskView> = {}): TaskView {
-  return {
-    id: 't1',
-    prompt: 'p',
-    state: 'completed',
-    target: { kind: 'any' },
-    priority: 0,
-    maxAttempts: 3,
-    attempts: [],
-    createdAt: 1,
-    workspace: { repo: '/r', subdir: '', baseRef: 'HEAD', baseCommit: BASE, baseSha: BASE, dirtySnapshot: false, targetBranch: 'main', copy: [] },
-    result: result && { text: '', tokens: { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 }, cost: 0, durationMs: 1, files: [], ...result },
-    ...extra,
-  }
+  return taskView('t1', { state: 'completed', workspace: worktreePlan('/r', BASE), result: result && taskResult(result), ...extra })
 }
 
 const worktree = (more: Partial<TaskResult> = {}) => task({ isolation: 'worktree', branch: 'flotilla/t1', baseSha: BASE, headSha: HEAD, worktree: '/w/t1', ...more })

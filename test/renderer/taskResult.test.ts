@@ -12,15 +12,13 @@ import { OWN_WORKTREE_KEY } from '../../renderer/src/prompt/worktree'
 import { createFleetStore, type FleetStore } from '../../renderer/src/state/store'
 import { FakeTransport } from '../support/fakeTransport'
 import { mount, noTerminals, settle, unmount, withServices } from './render'
+import { taskResult, taskView, worktreePlan } from '../support/taskViews'
 
 const BASE = '1'.repeat(40)
 const HEAD = '2'.repeat(40)
 
-const result = (extra: object = {}) => ({
+const result = (extra: object = {}) => taskResult({
   text: 'done',
-  tokens: { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
-  cost: 0,
-  durationMs: 1,
   files: [
     { file: 'page.html', status: 'added', additions: 2, deletions: 0 },
     { file: 'src/x.ts', status: 'modified', additions: 1, deletions: 1 },
@@ -34,18 +32,7 @@ const result = (extra: object = {}) => ({
 })
 
 const theTask = (extra: object = {}): TaskView =>
-  ({
-    id: 't1',
-    prompt: 'p',
-    state: 'completed',
-    target: { kind: 'any' },
-    priority: 0,
-    maxAttempts: 3,
-    attempts: [],
-    createdAt: 1,
-    workspace: { repo: '/home/u/proj', subdir: '', baseRef: 'HEAD', baseCommit: BASE, baseSha: BASE, dirtySnapshot: false, targetBranch: 'main', copy: [] },
-    result: result(extra),
-  }) as TaskView
+  taskView('t1', { state: 'completed', workspace: worktreePlan('/home/u/proj', BASE), result: result(extra) })
 
 // Model output, as a diff: markup and script that must stay text, in a file the highlighter colours as HTML.
 const HOSTILE = [
