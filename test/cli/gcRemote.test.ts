@@ -8,18 +8,14 @@ import { LocalGit } from '../../core/workspace/git'
 import { quoteWord } from '../../core/workspace/remote/remoteGit'
 import { addRemoteWorktree, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteCache } from '../../core/workspace/remote/shipping'
 import { runCli, type CliRun } from '../support/cli'
-import { requireUnderCi } from '../support/requireUnderCi'
-import { knownHostsLine, sshdMissing } from '../support/sshd'
+import { knownHostsLine } from '../support/sshd'
 import { makeRepo, type TestRepo } from '../workspace/gitRepo'
-import { addRemoteUser, cannotMakeRemote, makeNetwork, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from '../workspace/remoteMachine'
+import { addRemoteUser, makeNetwork, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from '../workspace/remoteMachine'
 
 // `flotilla gc` over SSH through the real CLI: a real sshd in a network namespace, logged in to
 // as another Unix user, holding a crashed run's worktree, a live process's and another machine's.
 
-const missing = sshdMissing('the remote gc tests')
-const noRoot = missing ? undefined : cannotMakeRemote()
-requireUnderCi('the remote gc tests', noRoot)
-const skip = missing || noRoot !== undefined
+const skip = remoteMachineMissing('the remote gc tests')
 
 let network: Network
 let user: RemoteUser

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { spawn as spawnPty } from 'node-pty'
 import { FLOTILLA_BIN, runCli, type CliRun } from '../support/cli'
 import { startOpencodeRegistry } from '../support/npmRegistry'
-import { knownHostsLine, sshdMissing, startSshd, type Sshd } from '../support/sshd'
+import { knownHostsLine, sshConfigHost, sshdMissing, startSshd, type Sshd } from '../support/sshd'
 
 // `flotilla run --ssh` end to end: two real sshd "machines" named by ~/.ssh/config aliases and
 // one local server, the scripted model reaching the remote ones through reverse tunnels.
@@ -23,7 +23,7 @@ beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'flotilla-ssh-project-'))
   mkdirSync(join(home, '.ssh'), { mode: 0o700 })
   machines = await Promise.all([startSshd(), startSshd()])
-  const hosts = machines.flatMap((m, i) => [`Host build-${i + 1}`, `  HostName 127.0.0.1`, `  Port ${m.port}`, `  User ${m.user}`, `  IdentityFile ${m.userKey}`])
+  const hosts = machines.flatMap((m, i) => sshConfigHost(`build-${i + 1}`, m))
   writeFileSync(join(home, '.ssh', 'config'), `${hosts.join('\n')}\n`)
 }, 60_000)
 
@@ -88,7 +88,7 @@ describe.skipIf(missing)('flotilla run --ssh', () => {
     const ttyHome = mkdtempSync(join(tmpdir(), 'flotilla-ssh-tty-'))
     mkdirSync(join(ttyHome, '.ssh'), { mode: 0o700 })
     const m = machines[0]!
-    writeFileSync(join(ttyHome, '.ssh', 'config'), `Host locked\n  HostName 127.0.0.1\n  Port ${m.port}\n  User ${m.user}\n  IdentityFile ${m.userKeyPassphrase.path}\n`)
+    writeFileSync(join(ttyHome, '.ssh', 'config'), `${sshConfigHost('locked', m, [], m.userKeyPassphrase.path).join('\n')}\n`)
     const env = { ...process.env, HOME: ttyHome, SSH_AUTH_SOCK: '', NO_COLOR: '1' } as Record<string, string>
     const pty = spawnPty(process.execPath, [FLOTILLA_BIN, 'run', '--demo', '--ssh', 'locked', '--remote-dir', m.home, '@reply unlocked'], { cwd: project, env, cols: 200, rows: 50 })
     let screen = ''

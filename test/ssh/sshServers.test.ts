@@ -12,7 +12,7 @@ import { SshLauncher, type SshLauncherOptions } from '../../core/launchers/ssh'
 import type { RunningServer } from '../../core/launchers/types'
 import { execFileSync } from 'node:child_process'
 import { startOpencodeRegistry } from '../support/npmRegistry'
-import { createNetns, knownHostsLine, sshdMissing, startSshAgent, startSshd, type Sshd } from '../support/sshd'
+import { createNetns, knownHostsLine, sshConfigHost, sshdMissing, startSshAgent, startSshd, type Sshd } from '../support/sshd'
 
 // Real sshd instances on 127.0.0.1 stand in for other machines: each has its own host key,
 // authorised user keys and HOME; the "remote" opencode runs there over SSH and reaches the
@@ -38,20 +38,7 @@ beforeAll(async () => {
   // ~/.ssh/config with aliases, one reached through the other (ProxyJump).
   writeFileSync(
     join(home, '.ssh', 'config'),
-    [
-      `Host box-a`,
-      `  HostName 127.0.0.1`,
-      `  Port ${sshdA.port}`,
-      `  User ${sshdA.user}`,
-      `  IdentityFile ${sshdA.userKey}`,
-      `Host box-b-via-a`,
-      `  HostName 127.0.0.1`,
-      `  Port ${sshdB.port}`,
-      `  User ${sshdB.user}`,
-      `  IdentityFile ${sshdB.userKey}`,
-      `  ProxyJump box-a`,
-      '',
-    ].join('\n'),
+    [...sshConfigHost('box-a', sshdA), ...sshConfigHost('box-b-via-a', sshdB, ['ProxyJump box-a']), ''].join('\n'),
   )
   h = await startHarness(1, {
     ssh: {

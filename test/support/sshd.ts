@@ -479,6 +479,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   return sshd
 }
 
+/** The lines of a ~/.ssh/config entry that reaches `sshd` as `alias` (its port, user, and its key unless another is named), then `more` options (`ProxyJump x`). */
+export function sshConfigHost(alias: string, sshd: Sshd, more: string[] = [], identityFile = sshd.userKey): string[] {
+  return [`Host ${alias}`, `  HostName 127.0.0.1`, `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${identityFile}`, ...more.map((line) => `  ${line}`)]
+}
+
 /** The known_hosts line for this sshd: `[HOST]:PORT ssh-ed25519 AAAA...`. */
 export function knownHostsLine(sshd: Sshd): string {
   return `[${sshd.host}]:${sshd.port} ${sshd.hostKeyPublic}`

@@ -7,7 +7,7 @@ import type { WeztermSpec } from '../../core/contract/servers'
 import { SECRET_GUARD_PLUGIN_FILE } from '../../core/launchers/plugin/secretGuardPlugin'
 import { startHarness, type Harness } from '../support/harness'
 import { createNetns, knownHostsLine, sshdMissing, startSshd, type Sshd } from '../support/sshd'
-import { stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
+import { standinSshDomain, stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
 
 // A server in a WezTerm SSH domain runs on the domain's host. That host here is a real sshd in a
 // network namespace of the test's own: from this side, its loopback (where opencode listens) is
@@ -35,13 +35,7 @@ beforeAll(async () => {
   // Flotilla's tunnel finds the key through ~/.ssh/config, as WezTerm's own connection would.
   writeFileSync(join(home, '.ssh', 'config'), `Host ${netns.nsAddress}\n  IdentityFile ${sshd.userKey}\n`)
   process.env.WEZTERM_STANDIN_DIR = stateDir
-  process.env.WEZTERM_STANDIN_SSH_DOMAINS = JSON.stringify({
-    far: {
-      remote_address: `${netns.nsAddress}:${sshd.port}`,
-      username: sshd.user,
-      ssh_options: ['-F', '/dev/null', '-i', sshd.userKey, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
-    },
-  })
+  process.env.WEZTERM_STANDIN_SSH_DOMAINS = JSON.stringify({ far: standinSshDomain(`${netns.nsAddress}:${sshd.port}`, sshd.user, sshd.userKey, knownHosts) })
   h = await startHarness(0, {
     wezterm: { binary: WEZTERM_STANDIN, pollMs: 300 },
     weztermDomainsFile: join(home, 'flotilla-domains.lua'),

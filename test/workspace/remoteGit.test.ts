@@ -3,19 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalGit } from '../../core/workspace/git'
 import { quoteWord, RemoteGit, RemoteGitError } from '../../core/workspace/remote/remoteGit'
 import { addRemoteWorktree, commitRemoteResult, fetchResult, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, requireGit, shipCommit, type RemoteCache } from '../../core/workspace/remote/shipping'
-import { requireUnderCi } from '../support/requireUnderCi'
-import { sshdMissing } from '../support/sshd'
 import { waitFor } from '../support/waitFor'
 import { makeRepo, type TestRepo } from './gitRepo'
-import { addRemoteUser, cannotMakeRemote, emptyBin, makeNetwork, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { addRemoteUser, emptyBin, makeNetwork, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // RemoteGit and the exec under it on a real sshd (another Unix user, in a network namespace):
 // quoting of hostile strings, a machine without git, timeouts and output limits.
 
-const missing = sshdMissing('the remote git tests')
-const noRoot = missing ? undefined : cannotMakeRemote()
-requireUnderCi('the remote git tests', noRoot)
-const skip = missing || noRoot !== undefined
+const skip = remoteMachineMissing('the remote git tests')
 
 let network: Network
 let user: RemoteUser

@@ -13,19 +13,14 @@ import { quoteWord, RemoteGit, type RemoteExec } from '../../core/workspace/remo
 import { addRemoteWorktree, pruneRemoteCaches, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteCache } from '../../core/workspace/remote/shipping'
 import { collectRemote, prepareRemote, runRemoteCommand } from '../../core/workspace/remoteWorkspace'
 import { planWorkspace } from '../../core/workspace/workspacePlanner'
-import { requireUnderCi } from '../support/requireUnderCi'
-import { sshdMissing } from '../support/sshd'
 import { makeRepo, type TestRepo } from './gitRepo'
-import { addRemoteUser, cannotMakeRemote, makeNetwork, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { addRemoteUser, makeNetwork, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // Housekeeping of the remote ~/.flotilla on real parts (sshd in a network namespace, logged in
 // to as another Unix user, real git both sides): owner notes, the sweep of a crashed run's
 // worktrees, and --copy into a remote worktree.
 
-const missing = sshdMissing('the remote housekeeping tests')
-const noRoot = missing ? undefined : cannotMakeRemote()
-requireUnderCi('the remote housekeeping tests', noRoot)
-const skip = missing || noRoot !== undefined
+const skip = remoteMachineMissing('the remote housekeeping tests')
 
 let network: Network
 let user: RemoteUser

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SshConnection } from '../../core/ssh/sshConnection'
 import { sshExec, type RemoteExec } from '../../core/workspace/remote/remoteGit'
-import { createNetns, knownHostsLine, startSshd, type Sshd } from '../support/sshd'
+import { requireUnderCi } from '../support/requireUnderCi'
+import { createNetns, knownHostsLine, sshdMissing, startSshd, type Sshd } from '../support/sshd'
 import type { TestRepo } from './gitRepo'
 
 // A "remote machine" for the workspace tests: a real sshd in its own network namespace (it
@@ -24,6 +25,14 @@ export function cannotMakeRemote(): string | undefined {
     }
   }
   return undefined
+}
+
+/** Whether `what` (tests on a remote machine) must skip here: no sshd, or no root for the user and namespace; under CI=true either fails them instead. */
+export function remoteMachineMissing(what: string): boolean {
+  const missing = sshdMissing(what)
+  const noRoot = missing ? undefined : cannotMakeRemote()
+  requireUnderCi(what, noRoot)
+  return missing || noRoot !== undefined
 }
 
 export interface RemoteUser {

@@ -2,20 +2,18 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireUnderCi } from '../support/requireUnderCi'
-import { knownHostsLine, sshdMissing } from '../support/sshd'
+import { knownHostsLine } from '../support/sshd'
 import { startHarness, type Harness } from '../support/harness'
 import { makeRepo, signCommits, type TestRepo } from './gitRepo'
 import { remoteCacheRepo, touchLastUsed } from '../../core/workspace/remote/cache'
-import { addRemoteUser, cannotMakeRemote, makeNetwork, noise, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { addRemoteUser, makeNetwork, noise, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // A task on an SSH server gets its worktree THERE: the base travels over the connection Flotilla
 // holds (into a cache repository under the remote ~/.flotilla), the task runs in a worktree of
 // it, and its result comes home as the local branch, with the local identity. The machine is a
 // real sshd in a network namespace that cannot reach this machine's loopback, logged in to as
 // another Unix user who cannot read the local repository; the opencode there is a real one.
-const missing = sshdMissing('the remote workspace tests') || Boolean(cannotMakeRemote())
-requireUnderCi('the remote workspace tests', cannotMakeRemote())
+const missing = remoteMachineMissing('the remote workspace tests')
 
 let network: Network
 let user: RemoteUser

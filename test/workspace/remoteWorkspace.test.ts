@@ -8,18 +8,13 @@ import { localIdentity } from '../../core/workspace/repo'
 import { touchLastUsed } from '../../core/workspace/remote/cache'
 import { quoteWord, RemoteGit } from '../../core/workspace/remote/remoteGit'
 import { addRemoteWorktree, commitRemoteResult, fetchResult, pruneRemoteCaches, remoteCacheRepo, remoteWorktreePath, removeRemoteWorktree, repoKey, shipCommit, type RemoteCache } from '../../core/workspace/remote/shipping'
-import { requireUnderCi } from '../support/requireUnderCi'
-import { sshdMissing } from '../support/sshd'
 import { makeRepo, type TestRepo } from './gitRepo'
-import { addRemoteUser, cannotMakeRemote, localState, makeNetwork, noise, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { addRemoteUser, localState, makeNetwork, noise, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // The remote half of task workspaces on real parts: OpenSSH's sshd in a network namespace,
 // logged in to as another Unix user (see remoteMachine.ts), git on both sides.
 
-const missing = sshdMissing('the remote workspace tests')
-const noRoot = missing ? undefined : cannotMakeRemote()
-requireUnderCi('the remote workspace tests', noRoot)
-const skip = missing || noRoot !== undefined
+const skip = remoteMachineMissing('the remote workspace tests')
 
 /** Hooks and signing the remote user's own git config asks for: none of it may run or count. */
 const REMOTE_GITCONFIG = (home: string) => `[user]

@@ -4,12 +4,11 @@ import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TaskView } from '../../core/contract/tasks'
 import { demoServerEnv, PLUGIN_DEPENDENCY_LOCK } from '../../core/demo/opencodeConfig'
-import { requireUnderCi } from '../support/requireUnderCi'
-import { knownHostsLine, sshdMissing } from '../support/sshd'
+import { knownHostsLine } from '../support/sshd'
 import { startHarness, type Harness } from '../support/harness'
-import { stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
+import { standinSshDomain, stopWeztermStandin, WEZTERM_STANDIN } from '../support/wezterm-standin'
 import { makeRepo, type TestRepo } from './gitRepo'
-import { addRemoteUser, cannotMakeRemote, makeNetwork, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { addRemoteUser, makeNetwork, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // A task on another machine keeps its worktree THERE after its result came home, exactly as a
 // local task keeps its worktree here: a shell or the TUI opens in it, a follow-up goes on in it,
@@ -20,8 +19,7 @@ import { addRemoteUser, cannotMakeRemote, makeNetwork, sh, startRemoteMachine, t
 // model. One is an SSH server; on the other a WezTerm SSH domain runs its server. WezTerm cannot
 // be installed here: the stand-in `wezterm` (test/support/wezterm-standin) runs the domain's pane
 // through `ssh -tt`, and Flotilla reaches that host over its own SSH link, as with real WezTerm.
-const missing = sshdMissing('the kept remote worktree tests') || Boolean(cannotMakeRemote())
-requireUnderCi('the kept remote worktree tests', cannotMakeRemote())
+const missing = remoteMachineMissing('the kept remote worktree tests')
 
 let network: Network
 let user: RemoteUser
@@ -55,13 +53,7 @@ beforeAll(async () => {
   // Flotilla's link to the domain's host finds its key through ~/.ssh/config, as WezTerm's own connection would.
   writeFileSync(join(sshHome, '.ssh', 'config'), `Host ${network.nsAddress}\n  IdentityFile ${far.sshd.userKey}\n`)
   process.env.WEZTERM_STANDIN_DIR = standinDir
-  process.env.WEZTERM_STANDIN_SSH_DOMAINS = JSON.stringify({
-    far: {
-      remote_address: `${network.nsAddress}:${far.sshd.port}`,
-      username: user.name,
-      ssh_options: ['-F', '/dev/null', '-i', far.sshd.userKey, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
-    },
-  })
+  process.env.WEZTERM_STANDIN_SSH_DOMAINS = JSON.stringify({ far: standinSshDomain(`${network.nsAddress}:${far.sshd.port}`, user.name, far.sshd.userKey, knownHosts) })
   h = await startHarness(0, {
     worktreesDir: join(scratch, 'worktrees'),
     wezterm: { binary: WEZTERM_STANDIN, pollMs: 300 },

@@ -16,6 +16,18 @@ import { fileURLToPath } from 'node:url'
  */
 export const WEZTERM_STANDIN: string = fileURLToPath(new URL('./wezterm', import.meta.url))
 
+/**
+ * One SSH domain of `WEZTERM_STANDIN_SSH_DOMAINS`: `remoteAddress` as `username`, with only
+ * `identityFile`, the host checked against `knownHosts`, never a question (BatchMode).
+ */
+export function standinSshDomain(remoteAddress: string, username: string, identityFile: string, knownHosts: string): { remote_address: string; username: string; ssh_options: string[] } {
+  return {
+    remote_address: remoteAddress,
+    username,
+    ssh_options: ['-F', '/dev/null', '-i', identityFile, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
+  }
+}
+
 const DAEMON_SCRIPT = fileURLToPath(new URL('./daemon.mjs', import.meta.url))
 
 interface PaneRecord {
