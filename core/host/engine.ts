@@ -3,7 +3,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { EventEmitter } from 'node:events'
 import type { ServerSpec, ServerView } from '../contract/servers'
-import type { StrategyName } from '../contract/tasks'
+import type { StrategyName, TaskView } from '../contract/tasks'
+import type { RemoteExec } from '../workspace/remote/remoteGit'
 import type { PushArgs } from '../contract/api'
 import type { RepositorySettings } from '../contract/settings'
 import { AttentionInbox } from '../fleet/attention'
@@ -275,6 +276,19 @@ export class Engine extends EventEmitter<EnginePush> {
   /** A repository's saved setup, copy and verify: the settings file's, else what the engine was given. */
   repositorySettings(root: string): RepositorySettings | undefined {
     return this.settings ? this.settings.get().repositories[root] : this.options.savedRepositories?.[root]
+  }
+
+  /**
+   * The link to the machine a task's result keeps its worktree on: its server's, while that
+   * server runs and is on that machine (a restarted app's way there); else undefined.
+   */
+  linkToWorktreeHost(task: Readonly<TaskView>): RemoteExec | undefined {
+    const host = task.result?.worktreeHost
+    const serverId = task.serverId ?? task.attempts.at(-1)?.serverId
+    if (!host || !serverId || !this.fleet.has(serverId)) return undefined
+    const instance = this.fleet.get(serverId).instance
+    const remote = instance?.remote
+    return remote && (instance.machine ?? remote.host) === host ? remote : undefined
   }
 
   /** The task whose current attempt runs this session, if any (events arrive by session). */

@@ -10,6 +10,8 @@ import { planWorkspace, type PlanOutcome } from './workspacePlanner'
 import { mergeNow, resultDiff } from './resultDiff'
 import { RemoteGit, remoteGitLine, type RemoteExec } from './remote/remoteGit'
 import { pruneRemoteCaches } from './remote/prune'
+import { remoteCacheRepo, repoKey } from './remote/cache'
+import { removeRemoteWorktree } from './remote/remoteWorktree'
 import { removeOpencodeSnapshots, seedOpencodeSnapshot } from './opencodeSnapshots'
 import { localOwner, writeRemoteOwner } from './remote/owner'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
@@ -340,13 +342,36 @@ export class Workspaces {
   /**
    * Removes a finished task's worktree (by the path its result recorded, so it also works after
    * a restart, but only inside Flotilla's own folder) and its branch, guarded by the result's
-   * commit so a branch someone moved on is kept.
+   * commit so a branch someone moved on is kept. A worktree kept on another machine by an
+   * earlier process is removed there through `remote` (its server's link); without one it stays
+   * for the next sweep there, and `remoteLeft` says so.
    */
-  async discardResult(task: Readonly<TaskView>): Promise<{ branchKept?: string }> {
+  async discardResult(task: Readonly<TaskView>, options: { remote?: RemoteExec } = {}): Promise<{ branchKept?: string; remoteLeft?: string }> {
+    const restoredRemote = !this.live.has(task.id) && task.result?.worktreeHost !== undefined && task.result.worktree !== undefined
     await this.discardWorktree(task.id)
     const worktree = task.result?.worktree
     const plan = task.workspace
     if (!plan) return {}
+    const remoteLeft = restoredRemote ? await this.removeRestoredRemote(task, plan, options.remote) : undefined
+    const kept = await this.discardLocal(task, plan, worktree)
+    return { ...kept, ...(remoteLeft ? { remoteLeft } : {}) }
+  }
+
+  /** A worktree on another machine that a restored result holds, removed there with its branch there; what stays, said. */
+  private async removeRestoredRemote(task: Readonly<TaskView>, plan: WorkspacePlan, remote: RemoteExec | undefined): Promise<string | undefined> {
+    const host = task.result!.worktreeHost!
+    if (!remote) return `its worktree on ${host} stays until the next sweep there: its server is not running, so that machine cannot be reached`
+    try {
+      const cache = await remoteCacheRepo(remote, repoKey(plan.repo))
+      // The path comes from the journal: removeRemoteWorktree refuses one outside the cache's worktrees.
+      await removeRemoteWorktree(remote, { cacheRepo: cache.repo, path: task.result!.worktree!, branch: task.result!.branch })
+      return undefined
+    } catch (error) {
+      return `its worktree on ${host} could not be removed (${errorMessage(error)}): the next sweep there removes it`
+    }
+  }
+
+  private async discardLocal(task: Readonly<TaskView>, plan: WorkspacePlan, worktree: string | undefined): Promise<{ branchKept?: string }> {
     if (worktree && this.worktrees.owns(worktree) && existsSync(worktree)) {
       await this.worktrees.remove(plan.repo, worktree)
     } else if (worktree && this.worktrees.owns(worktree)) await this.worktrees.forget(plan.repo, worktree)

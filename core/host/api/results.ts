@@ -61,8 +61,9 @@ export function resultHandlers(engine: Engine): Handlers<ResultMethods> {
     'tasks.discard': async ({ id }) => {
       const task = finished(id)
       notFollowed(id, 'discard')
-      const { branchKept } = await workspaces.discardResult(task)
+      const { branchKept, remoteLeft } = await workspaces.discardResult(task, { remote: engine.linkToWorktreeHost(task) })
       if (branchKept) engine.push('notice', { level: 'warning', message: branchKept })
+      if (remoteLeft) engine.push('notice', { level: 'info', message: `${id}: ${remoteLeft}` })
       return scheduler.recordResult(id, { discarded: true, worktree: undefined, worktreeHost: undefined })
     },
   }
