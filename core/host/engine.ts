@@ -139,6 +139,7 @@ export class Engine extends EventEmitter<EnginePush> {
       // The user's opencode data (servers started with their own config) and each demo server's own.
       snapshotRoots: () => [userSnapshotRoot(), ...(this.demo ? demoSnapshotRoots(this.demo.root) : [])],
       // A demo server keeps its data in the demo's folder; one with the user's config, in the user's.
+      remoteSnapshotRootOf: (serverId) => (this.fleet.has(serverId) ? this.fleet.get(serverId).instance?.snapshotRoot : undefined),
       snapshotRootOf: (serverId) => {
         if (!this.fleet.has(serverId)) return undefined
         const spec = this.fleet.get(serverId).spec

@@ -124,6 +124,8 @@ export class SshLauncher implements Launcher<SshSpec> {
       host: target.hostName,
       exited,
       machine: `${target.user}@${target.hostName}`,
+      // A demo server's data is in its own folder (demoServerEnv); opencode's default otherwise (an SSH command has no XDG_DATA_HOME, usually).
+      snapshotRoot: context.demo ? `${place!.home}/.flotilla/servers/${spec.id}.demo/data/opencode/snapshot` : `${place!.home}/.local/share/opencode/snapshot`,
       openShell: shellsOverLink(link, place!.directory, `to ${target.hostName}`),
       remote: execOverLink(link, spec.name),
       stop: async () => {

@@ -35,6 +35,12 @@ export interface RunningServer {
   remote?: RemoteExec
   /** The server's machine as people name it (`user@host`), for a server on another machine Flotilla reaches over SSH. */
   machine?: string
+  /**
+   * Where this server's opencode keeps its snapshot repositories, as a path on its machine, for
+   * a server on another machine Flotilla started (its worktrees' snapshots are seeded and removed
+   * there); undefined when Flotilla does not know it.
+   */
+  snapshotRoot?: string
   /** A shell on the server's machine, in its directory or in `directory` there (a task's worktree); remote servers (local shells use a pty). */
   openShell?(size: { cols: number; rows: number }, onData: (data: string) => void, onExit: (code: number | null) => void, directory?: string): Promise<TerminalSession>
 }

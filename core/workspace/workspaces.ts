@@ -12,6 +12,7 @@ import { RemoteGit, remoteGitLine, type RemoteExec } from './remote/remoteGit'
 import { pruneRemoteCaches } from './remote/prune'
 import { remoteCacheRepo, repoKey } from './remote/cache'
 import { removeRemoteWorktree } from './remote/remoteWorktree'
+import { removeRemoteSnapshots, seedRemoteSnapshot } from './remote/remoteSnapshot'
 import { removeOpencodeSnapshots, seedOpencodeSnapshot } from './opencodeSnapshots'
 import { localOwner, writeRemoteOwner } from './remote/owner'
 import { collectRemote, prepareRemote, removeRemote, runRemoteCommand, type RemotePlace } from './remoteWorkspace'
@@ -82,6 +83,8 @@ export interface WorkspacesOptions {
   snapshotRoots?: () => string[]
   /** The snapshot folder of one server on this machine, where its snapshot of a new worktree is seeded (see seedOpencodeSnapshot). */
   snapshotRootOf?: (serverId: string) => string | undefined
+  /** The snapshot folder of a server on another machine, as a path there (see remoteSnapshot.ts). */
+  remoteSnapshotRootOf?: (serverId: string) => string | undefined
   /** The environment --setup and --verify run with: Flotilla's, without its secrets. */
   commandEnv?: () => NodeJS.ProcessEnv
   /** This process's task journal (null: none, a CLI run): worktrees holding its results outlive the process. */
@@ -227,6 +230,9 @@ export class Workspaces {
     const place = (plan.continues && (await this.takeOverRemote(plan, remote))) || (await prepareRemote(this.git, remote, plan, taskId))
     const prepared: PreparedWorkspace = { taskId, serverId, root: place.root, directory: plan.subdir ? posix.join(place.root, plan.subdir) : place.root, branch: plan.continues?.branch ?? taskBranch(taskId), plan, remote: place }
     this.live.set(taskId, prepared)
+    const snapshots = this.options.remoteSnapshotRootOf?.(serverId)
+    // Best effort, as here: without it opencode makes the snapshot itself, only slower.
+    if (snapshots) await seedRemoteSnapshot(remote, place.root, snapshots).catch(() => undefined)
     try {
       if (plan.setup) {
         const outcome = await runRemoteCommand(place, prepared.directory, plan.setup, { onLine: (l) => context?.onLine(l), signal: context?.signal, timeoutMs: this.options.setupTimeoutMs ?? SETUP_TIMEOUT_MS })
@@ -365,6 +371,8 @@ export class Workspaces {
       const cache = await remoteCacheRepo(remote, repoKey(plan.repo))
       // The path comes from the journal: removeRemoteWorktree refuses one outside the cache's worktrees.
       await removeRemoteWorktree(remote, { cacheRepo: cache.repo, path: task.result!.worktree!, branch: task.result!.branch })
+      const serverId = task.serverId ?? task.attempts.at(-1)?.serverId
+      if (serverId) await this.removeSnapshotsThere(remote, serverId, task.result!.worktree!)
       return undefined
     } catch (error) {
       return `its worktree on ${host} could not be removed (${errorMessage(error)}): the next sweep there removes it`
@@ -409,8 +417,10 @@ export class Workspaces {
     if (!prepared) return
     this.live.delete(taskId)
     await this.options.disposeInstance?.(prepared.serverId, prepared.directory).catch(() => {})
-    if (prepared.remote) await removeRemote(prepared.remote, prepared.branch)
-    else {
+    if (prepared.remote) {
+      await removeRemote(prepared.remote, prepared.branch)
+      await this.removeSnapshotsThere(prepared.remote.exec, prepared.serverId, prepared.root)
+    } else {
       // Kept as a spare for the next task of this repository unless the process is ending (see LocalWorktrees);
       // warm for the server that ran it when that one is on this machine.
       const local = this.options.warmFolder && this.options.snapshotRootOf?.(prepared.serverId) !== undefined
@@ -457,6 +467,12 @@ export class Workspaces {
     })().catch(() => {})
     this.warming.set(spare.path, work)
     void work.then(() => this.warming.get(spare.path) === work && this.warming.delete(spare.path))
+  }
+
+  /** opencode's snapshot of a worktree on another machine, removed there (best effort: a stopped server's machine cannot be reached). */
+  private async removeSnapshotsThere(remote: RemoteExec, serverId: string, worktree: string): Promise<void> {
+    const snapshots = this.options.remoteSnapshotRootOf?.(serverId)
+    if (snapshots) await removeRemoteSnapshots(remote, worktree, snapshots).catch(() => {})
   }
 
   /** A server forgets a folder of this machine: its opencode instance freed, its snapshot of it removed. */

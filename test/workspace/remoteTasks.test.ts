@@ -6,6 +6,7 @@ import { knownHostsLine } from '../support/sshd'
 import { startHarness, type Harness } from '../support/harness'
 import { makeRepo, signCommits, type TestRepo } from './gitRepo'
 import { remoteCacheRepo, touchLastUsed } from '../../core/workspace/remote/cache'
+import { quoteWord } from '../../core/workspace/remote/remoteGit'
 import { addRemoteUser, makeNetwork, noise, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
 
 // A task on an SSH server gets its worktree THERE: the base travels over the connection Flotilla
@@ -75,6 +76,12 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     expect((await sh(machine.exec, `ls ${flotillaDir}/repos`)).trim()).toMatch(/^flotilla-remote-tasks-repo-.*\.git$/)
     expect((await sh(machine.exec, `ls ${flotillaDir}/worktrees/*/`)).split('\n')).toContain(done!.id)
     expect(await sh(machine.exec, `find ${machine.home} -name a.txt -not -path '*/.flotilla/repos/*' -not -path '${done!.result!.worktree}/*' | wc -l`)).toBe('0\n')
+    // opencode's snapshot of that worktree there (seeded before the first prompt: see remoteSnapshot.test.ts) borrows the cache's objects, and goes with the worktree.
+    const snapshotsOf = async (worktree: string) =>
+      (await sh(machine.exec, `for c in ${machine.home}/.flotilla/servers/box.demo/data/opencode/snapshot/*/*/config; do grep -qxF -- "$(printf '\\tworktree = %s' ${quoteWord(worktree)})" "$c" && dirname "$c"; done; true`)).split('\n').filter(Boolean)
+    const [seeded] = await snapshotsOf(done!.result!.worktree!)
+    expect(seeded).toBeDefined()
+    expect((await sh(machine.exec, `cat ${quoteWord(`${seeded}/objects/info/alternates`)}`)).trim()).toMatch(/\/\.flotilla\/repos\/.*\.git\/objects$/)
     const firstBytes = Number(/\((\d+) bytes sent\)/.exec(h.engine.outputs.get(done!.id))?.[1])
     expect(firstBytes).toBeGreaterThan(100_000)
 
@@ -99,6 +106,7 @@ describe.skipIf(missing)('a task on an SSH machine, in a worktree there', () => 
     // Landing works the same for it.
     const landed = await h.client['tasks.land']({ id: done!.id })
     expect(landed.result!.land!.status).toBe('landed')
+    expect(await snapshotsOf(done!.result!.worktree!)).toEqual([])
     expect(existsSync(join(r.root, 'remote.txt'))).toBe(true)
   }, 300_000)
 
