@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LocalGit } from '../../core/workspace/git'
 import { removeOpencodeSnapshots, seedOpencodeSnapshot } from '../../core/workspace/opencodeSnapshots'
@@ -24,6 +24,7 @@ describe('seeding opencode snapshot repositories', () => {
       execFileSync('git', ['worktree', 'remove', '--force', '--force', worktree], { cwd: repo.root, stdio: 'ignore' })
       repo.remove()
       rmSync(snapshots, { recursive: true, force: true })
+      rmSync(dirname(worktree), { recursive: true, force: true })
     })
     repo.git('worktree', 'add', '-q', '--detach', worktree, 'HEAD')
     const gitdir = await seedOpencodeSnapshot(new LocalGit(), worktree, snapshots)

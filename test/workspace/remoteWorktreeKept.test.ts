@@ -28,6 +28,7 @@ let far: RemoteMachine
 let h: Harness
 let scratch: string
 let standinDir: string
+let configDir: string
 let modelTunnel: { close(): void } | undefined
 let r: TestRepo
 
@@ -41,7 +42,7 @@ beforeAll(async () => {
   box = await startRemoteMachine(network, user.name)
   // The WezTerm domain's opencode is not one Flotilla configures (it runs whatever the host has):
   // that host's sessions get the scripted model's config file and opencode's offline switches.
-  const configDir = mkdtempSync(join(tmpdir(), 'flotilla-remote-kept-config-'))
+  configDir = mkdtempSync(join(tmpdir(), 'flotilla-remote-kept-config-'))
   chmodSync(configDir, 0o755)
   const configPath = join(configDir, 'opencode.json')
   const offline = Object.fromEntries(Object.entries(demoServerEnv(configPath, configDir)).filter(([k]) => k.startsWith('OPENCODE_') && k !== 'OPENCODE_TEST_HOME'))
@@ -89,7 +90,7 @@ afterAll(async () => {
   user?.remove()
   await network?.remove()
   r?.remove()
-  for (const dir of [scratch, standinDir]) if (dir) rmSync(dir, { recursive: true, force: true })
+  for (const dir of [scratch, standinDir, configDir]) if (dir) rmSync(dir, { recursive: true, force: true })
   delete process.env.WEZTERM_STANDIN_DIR
   delete process.env.WEZTERM_STANDIN_SSH_DOMAINS
 }, 90_000)
