@@ -104,15 +104,14 @@ export class LocalWorktrees {
       if (this.claimed.get(taskId) !== spare) return
       this.claimed.delete(taskId)
       await this.cool(spare)
-      const cold = join(dirname(spare.path), `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`)
+      const cold = coldSpareFolder(spare.path)
       try {
         await this.git.run(['worktree', 'move', spare.path, cold], { cwd: spare.repo })
       } catch {
         await this.removeNow(spare.repo, spare.path).catch(() => {})
         return
       }
-      removeOwner(spare.path)
-      writeOwner(cold, 'spare', null)
+      noteSpare(spare.path, cold)
       this.spareList(spare.repo).push(cold)
     })
   }
@@ -139,7 +138,7 @@ export class LocalWorktrees {
         // Warm only when that server has none for this repository yet (one instance each, see `warm`).
         const warmFor = options.warmFor && !this.warm.get(repo)?.has(options.warmFor.serverId) ? options.warmFor : undefined
         const retired = await this.retire(repo, path, warmFor)
-        if (retired) return { warm: retired === true ? undefined : retired }
+        if (retired) return retired
       }
       await this.removeNow(repo, path)
       return {}
@@ -194,12 +193,13 @@ export class LocalWorktrees {
 
   /**
    * The worktree made a spare: what the task left (untracked, ignored, changed files) gone, its
-   * branch let go. False when git refused a step (then it is removed as usual). Its note says
-   * `spare` only once it is clean, so a crash half way leaves an ordinary leftover.
+   * branch let go; `warm` when it became a warm spare. Undefined when git refused a step (then it
+   * is removed as usual). Its note says `spare` only once it is clean, so a crash half way leaves
+   * an ordinary leftover.
    */
-  private async retire(repo: string, path: string, warmFor?: { serverId: string; subdir: string }): Promise<WarmSpare | boolean> {
+  private async retire(repo: string, path: string, warmFor?: { serverId: string; subdir: string }): Promise<{ warm?: WarmSpare } | undefined> {
     // A warm spare's folder is named after the id its task will get (a task id never starts with SPARE_PREFIX).
-    const spare = join(dirname(path), warmFor ? shortId('t') : `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`)
+    const spare = warmFor ? join(dirname(path), shortId('t')) : coldSpareFolder(path)
     try {
       await this.git.run(['checkout', '-q', '--detach'], { cwd: path })
       await this.git.run(['reset', '-q', '--hard'], { cwd: path, timeoutMs: 5 * 60_000 })
@@ -207,19 +207,18 @@ export class LocalWorktrees {
       await this.git.run(['clean', '-q', '-ffdx'], { cwd: path, timeoutMs: 5 * 60_000 })
       await this.git.run(['worktree', 'move', path, spare], { cwd: repo })
     } catch {
-      return false
+      return undefined
     }
-    removeOwner(path)
-    writeOwner(spare, 'spare', null)
+    noteSpare(path, spare)
     if (!warmFor) {
       this.spareList(repo).push(spare)
-      return true
+      return {}
     }
     const warm: WarmSpare = { repo, path: spare, ...warmFor }
     let byServer = this.warm.get(repo)
     if (!byServer) this.warm.set(repo, (byServer = new Map()))
     byServer.set(warmFor.serverId, warm)
-    return warm
+    return { warm }
   }
 
   /**
@@ -314,4 +313,15 @@ export class LocalWorktrees {
     const name = basename(repo).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'repo'
     return join(this.root, `${name}-${hash}`)
   }
+}
+
+/** A new folder name for an ordinary spare beside `path`. */
+function coldSpareFolder(path: string): string {
+  return join(dirname(path), `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`)
+}
+
+/** A spare's owner note moves with its folder; `spare` makes it nobody's leftover while this process lives. */
+function noteSpare(from: string, to: string): void {
+  removeOwner(from)
+  writeOwner(to, 'spare', null)
 }

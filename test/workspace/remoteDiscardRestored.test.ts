@@ -6,7 +6,7 @@ import type { TaskView } from '../../core/contract/tasks'
 import { quoteWord } from '../../core/workspace/remote/remoteGit'
 import { Workspaces } from '../../core/workspace/workspaces'
 import { makeRepo, type TestRepo } from './gitRepo'
-import { addRemoteUser, makeNetwork, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { remoteMachineMissing, sh, startRemoteSetup, type RemoteMachine, type RemoteSetup } from './remoteMachine'
 
 // A result kept on another machine, discarded after a restart: the process that made the
 // worktree there is gone, so the new one reaches it through the server's link (the engine gives
@@ -15,25 +15,21 @@ import { addRemoteUser, makeNetwork, remoteMachineMissing, sh, startRemoteMachin
 // restarted app (nothing of the first one's memory).
 const skip = remoteMachineMissing('the restored remote discard tests')
 
-let network: Network
-let user: RemoteUser
+let remote: RemoteSetup | undefined
 let machine: RemoteMachine
 let repo: TestRepo
 let root: string
 
 beforeAll(async () => {
   if (skip) return
-  network = await makeNetwork()
-  user = addRemoteUser()
-  machine = await startRemoteMachine(network, user.name)
+  remote = await startRemoteSetup()
+  machine = remote.machine
   repo = makeRepo('flotilla-remote-restored-', { 'a.txt': 'a\n' })
   root = mkdtempSync(join(tmpdir(), 'flotilla-remote-restored-state-'))
 }, 120_000)
 
 afterAll(async () => {
-  await machine?.close()
-  user?.remove()
-  await network?.remove()
+  await remote?.close()
   repo?.remove()
   if (root) rmSync(root, { recursive: true, force: true })
 }, 60_000)

@@ -125,6 +125,37 @@ export async function startRemoteMachine(network: Network, user: string, options
   }
 }
 
+/** One remote machine in a namespace of its own, logged in to as a user of its own; close() removes all three, also half made. */
+export interface RemoteSetup {
+  network: Network
+  user: RemoteUser
+  machine: RemoteMachine
+  close(): Promise<void>
+}
+
+export async function startRemoteSetup(options: Parameters<typeof startRemoteMachine>[2] = {}): Promise<RemoteSetup> {
+  const network = await makeNetwork()
+  const user = addRemoteUser()
+  let machine: RemoteMachine
+  try {
+    machine = await startRemoteMachine(network, user.name, options)
+  } catch (error) {
+    user.remove()
+    await network.remove()
+    throw error
+  }
+  return {
+    network,
+    user,
+    machine,
+    close: async () => {
+      await machine.close()
+      user.remove()
+      await network.remove()
+    },
+  }
+}
+
 /** A folder with nothing in it, for a PATH that has no git. */
 export function emptyBin(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'flt-nogit-bin-'))

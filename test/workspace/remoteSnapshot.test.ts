@@ -6,30 +6,26 @@ import { quoteWord } from '../../core/workspace/remote/remoteGit'
 import { removeRemoteSnapshots, seedRemoteSnapshot } from '../../core/workspace/remote/remoteSnapshot'
 import { addRemoteWorktree, removeRemoteWorktree, shipCommit } from '../../core/workspace/remote/shipping'
 import { makeRepo, type TestRepo } from './gitRepo'
-import { addRemoteUser, makeNetwork, remoteMachineMissing, sh, startRemoteMachine, type Network, type RemoteMachine, type RemoteUser } from './remoteMachine'
+import { remoteMachineMissing, sh, startRemoteSetup, type RemoteMachine, type RemoteSetup } from './remoteMachine'
 
 // opencode's snapshot repository of a worktree on another machine, made by Flotilla before the
 // first prompt (as seedOpencodeSnapshot does here) and removed with the worktree. The same
 // checks as the local one, on a real sshd in a network namespace as another Unix user.
 const skip = remoteMachineMissing('the remote snapshot seed tests')
 
-let network: Network
-let user: RemoteUser
+let remote: RemoteSetup | undefined
 let machine: RemoteMachine
 let repo: TestRepo
 
 beforeAll(async () => {
   if (skip) return
-  network = await makeNetwork()
-  user = addRemoteUser()
-  machine = await startRemoteMachine(network, user.name)
+  remote = await startRemoteSetup()
+  machine = remote.machine
   repo = makeRepo('flotilla-remote-seed-', { 'a.txt': 'a\n', 'dir/b.txt': 'b\n' })
 }, 120_000)
 
 afterAll(async () => {
-  await machine?.close()
-  user?.remove()
-  await network?.remove()
+  await remote?.close()
   repo?.remove()
 }, 60_000)
 
@@ -41,9 +37,10 @@ describe.skipIf(skip)("seeding opencode's snapshot of a worktree on another mach
     const worktree = await addRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path: `~/.flotilla/worktrees/${cache.key}/tSeed`, commit: base, branch: 'flotilla/tSeed' })
     const other = await addRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path: `~/.flotilla/worktrees/${cache.key}/tOther`, commit: base, branch: 'flotilla/tOther' })
     const root = `${machine.home}/snapshots`
+    const hash = createHash('sha1').update(worktree).digest('hex')
     const gitdir = await seedRemoteSnapshot(machine.exec, worktree, root)
     // opencode's layout: <root>/<root commit>/<sha1 of the folder>.
-    expect(gitdir).toBe(`${root}/${repo.git('rev-list', '--max-parents=0', 'HEAD')}/${createHash('sha1').update(worktree).digest('hex')}`)
+    expect(gitdir).toBe(`${root}/${repo.git('rev-list', '--max-parents=0', 'HEAD')}/${hash}`)
     const snap = (args: string) => sh(machine.exec, `cd ${quoteWord(worktree)} && git --git-dir ${quoteWord(gitdir!)} --work-tree ${quoteWord(worktree)} ${args}`).then((o) => o.trim())
     expect(await snap('config core.worktree')).toBe(worktree)
     for (const [key, value] of [['core.autocrlf', 'false'], ['core.longpaths', 'true'], ['core.symlinks', 'true'], ['core.fsmonitor', 'false']]) expect(await snap(`config ${key}`)).toBe(value)
@@ -62,9 +59,9 @@ describe.skipIf(skip)("seeding opencode's snapshot of a worktree on another mach
     expect(await exists(gitdir!)).toBe(false)
     expect(await exists(otherDir!)).toBe(true)
     // A folder whose config names another worktree under the same hash is not touched (the hash alone does not decide).
-    await sh(machine.exec, `mkdir -p ${quoteWord(`${root}/someproject/${createHash('sha1').update(worktree).digest('hex')}`)} && printf '[core]\\n\\tworktree = /elsewhere\\n' > ${quoteWord(`${root}/someproject/${createHash('sha1').update(worktree).digest('hex')}/config`)}`)
+    await sh(machine.exec, `mkdir -p ${quoteWord(`${root}/someproject/${hash}`)} && printf '[core]\\n\\tworktree = /elsewhere\\n' > ${quoteWord(`${root}/someproject/${hash}/config`)}`)
     await removeRemoteSnapshots(machine.exec, worktree, root)
-    expect(await exists(`${root}/someproject/${createHash('sha1').update(worktree).digest('hex')}/config`)).toBe(true)
+    expect(await exists(`${root}/someproject/${hash}/config`)).toBe(true)
     for (const [path, branch] of [[worktree, 'flotilla/tSeed'], [other, 'flotilla/tOther']] as const) await removeRemoteWorktree(machine.exec, { cacheRepo: cache.repo, path, branch })
   })
 })
